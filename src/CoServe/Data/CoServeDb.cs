@@ -1,0 +1,75 @@
+using CoServe.Features.Assets;
+using CoServe.Features.Clients;
+using CoServe.Features.Organization;
+using CoServe.Features.Security;
+using CoServe.Platform.Time;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace CoServe.Data;
+
+/// <summary>
+/// The unit of work for all features. Each entity's configuration lives in its feature folder. Two
+/// provider-specific subclasses carry the SQLite and PostgreSQL migration sets.
+/// </summary>
+public abstract class CoServeDb(DbContextOptions options) : DbContext(options)
+{
+    public DbSet<Branch> Branches => Set<Branch>();
+    public DbSet<StaffMember> Staff => Set<StaffMember>();
+    public DbSet<Client> Clients => Set<Client>();
+    public DbSet<ClientServicer> ClientServicers => Set<ClientServicer>();
+    public DbSet<ClientConsent> ClientConsents => Set<ClientConsent>();
+    public DbSet<AssetMonth> AssetMonths => Set<AssetMonth>();
+    public DbSet<MonthlySegment> MonthlySegments => Set<MonthlySegment>();
+    public DbSet<SegmentationRun> SegmentationRuns => Set<SegmentationRun>();
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<PersonalDataAccess> PersonalDataAccesses => Set<PersonalDataAccess>();
+
+    public abstract bool IsSqlite { get; }
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(CoServeDb).Assembly);
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // Money is decimal yuan in code and whole fen in storage: exact sums and ordering on both providers.
+        configurationBuilder.Properties<decimal>().HaveConversion<YuanToFenConverter>();
+        configurationBuilder.Properties<CalendarMonth>().HaveConversion<CalendarMonthConverter>();
+    }
+}
+
+public sealed class SqliteCoServeDb(DbContextOptions<SqliteCoServeDb> options) : CoServeDb(options)
+{
+    public override bool IsSqlite => true;
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        base.ConfigureConventions(configurationBuilder);
+        // SQLite has no instant type that EF can compare or order; store UTC ticks.
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UtcTicksConverter>();
+    }
+}
+
+public sealed class PostgresCoServeDb(DbContextOptions<PostgresCoServeDb> options) : CoServeDb(options)
+{
+    public override bool IsSqlite => false;
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        base.OnModelCreating(modelBuilder);
+        // Client numbers sort and prefix-match bytewise, as on SQLite, so range scans use the index.
+        modelBuilder.Entity<Client>().Property(c => c.ClientNo).UseCollation("C");
+    }
+}
+
+internal sealed class YuanToFenConverter() : ValueConverter<decimal, long>(
+    yuan => (long)decimal.Round(yuan * 100m, 0, MidpointRounding.AwayFromZero),
+    fen => fen / 100m);
+
+internal sealed class UtcTicksConverter() : ValueConverter<DateTimeOffset, long>(
+    instant => instant.UtcTicks,
+    ticks => new DateTimeOffset(ticks, TimeSpan.Zero));
+
+internal sealed class CalendarMonthConverter() : ValueConverter<CalendarMonth, int>(
+    month => month.Key,
+    key => CalendarMonth.FromKey(key));

@@ -1,0 +1,94 @@
+using System.Data.Common;
+using CoServe.Platform.Storage;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Options;
+
+namespace CoServe.Data;
+
+public static class DatabaseSetup
+{
+    /// <summary>
+    /// Registers <see cref="CoServeDb"/> for the configured provider: a pooled factory (Blazor components and
+    /// jobs create short-lived contexts) and a scoped context for endpoints.
+    /// </summary>
+    public static IServiceCollection AddCoServeDatabase(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section)).ValidateOnStart();
+        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section));
+
+        var provider = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>()?.Provider ?? DatabaseProvider.Sqlite;
+        if (provider == DatabaseProvider.Sqlite)
+        {
+            services.AddPooledDbContextFactory<SqliteCoServeDb>((sp, o) =>
+                ConfigureSqlite(o, SqliteConnectionString(configuration, sp.GetRequiredService<IOptions<StorageOptions>>().Value)));
+            services.AddSingleton<IDbContextFactory<CoServeDb>>(sp =>
+                new UpcastFactory<SqliteCoServeDb>(sp.GetRequiredService<IDbContextFactory<SqliteCoServeDb>>()));
+        }
+        else
+        {
+            var cs = configuration.GetConnectionString("CoServe");
+            if (string.IsNullOrWhiteSpace(cs))
+            {
+                throw new InvalidOperationException("Database:Provider is postgres but ConnectionStrings:CoServe is not set");
+            }
+            services.AddPooledDbContextFactory<PostgresCoServeDb>(o => ConfigurePostgres(o, cs));
+            services.AddSingleton<IDbContextFactory<CoServeDb>>(sp =>
+                new UpcastFactory<PostgresCoServeDb>(sp.GetRequiredService<IDbContextFactory<PostgresCoServeDb>>()));
+        }
+        services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<CoServeDb>>().CreateDbContext());
+        return services;
+    }
+
+    public static string SqliteConnectionString(IConfiguration configuration, StorageOptions storage)
+    {
+        var configured = configuration.GetConnectionString("CoServe");
+        if (!string.IsNullOrWhiteSpace(configured)) return configured;
+        var dir = storage.ResolveDataDirectory();
+        Directory.CreateDirectory(dir);
+        return new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.Combine(dir, "coserve.db"),
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    public static void ConfigureSqlite(DbContextOptionsBuilder o, string connectionString) =>
+        o.UseSqlite(connectionString, x => x.MigrationsAssembly(typeof(CoServeDb).Assembly.FullName).CommandTimeout(600))
+         .AddInterceptors(SqlitePragmas.Instance);
+
+    public static void ConfigurePostgres(DbContextOptionsBuilder o, string connectionString) =>
+        o.UseNpgsql(connectionString, x => x.MigrationsAssembly(typeof(CoServeDb).Assembly.FullName).CommandTimeout(600));
+
+    private sealed class UpcastFactory<T>(IDbContextFactory<T> inner) : IDbContextFactory<CoServeDb>
+        where T : CoServeDb
+    {
+        public CoServeDb CreateDbContext() => inner.CreateDbContext();
+    }
+}
+
+/// <summary>
+/// Per-connection SQLite settings: WAL lets readers run beside the single writer; NORMAL sync is durable
+/// across application crashes in WAL mode; a busy timeout queues writers instead of failing them.
+/// </summary>
+internal sealed class SqlitePragmas : DbConnectionInterceptor
+{
+    public static readonly SqlitePragmas Instance = new();
+
+    public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
+
+    public override Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Apply(connection);
+        return Task.CompletedTask;
+    }
+
+    public static void Apply(DbConnection connection)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
+        cmd.ExecuteNonQuery();
+    }
+}

@@ -1,0 +1,46 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace CoServe.Features.Clients;
+
+/// <summary>The current state of one consent purpose; changes are recorded with source and instant.</summary>
+public sealed class ClientConsent
+{
+    private ClientConsent()
+    {
+    }
+
+    internal ClientConsent(Client client, ConsentPurpose purpose, bool granted, string source, DateTimeOffset at)
+    {
+        ClientId = client.Id;
+        Purpose = purpose;
+        Granted = granted;
+        Source = source;
+        ChangedAt = at;
+    }
+
+    public long Id { get; private set; }
+    public long ClientId { get; private set; }
+    public ConsentPurpose Purpose { get; private set; }
+    public bool Granted { get; private set; }
+    public string Source { get; private set; } = "";
+    public DateTimeOffset ChangedAt { get; private set; }
+
+    internal void Change(bool granted, string source, DateTimeOffset at)
+    {
+        Granted = granted;
+        Source = source;
+        ChangedAt = at;
+    }
+}
+
+internal sealed class ClientConsentConfiguration : IEntityTypeConfiguration<ClientConsent>
+{
+    public void Configure(EntityTypeBuilder<ClientConsent> b)
+    {
+        b.ToTable("ClientConsents");
+        b.Property(x => x.Purpose).HasConversion<string>().HasMaxLength(32);
+        b.Property(x => x.Source).HasMaxLength(64);
+        b.HasIndex(x => new { x.ClientId, x.Purpose }).IsUnique();
+    }
+}

@@ -1,0 +1,10 @@
+namespace CoServe.Features.Organization;
+
+public static class OrganizationSetup
+{
+    public static IServiceCollection AddOrganization(this IServiceCollection services)
+    {
+        services.AddSingleton<StaffDirectory>();
+        return services;
+    }
+}

@@ -1,0 +1,18 @@
+using System.Globalization;
+using CoServe.Platform.Time;
+
+namespace CoServe.Platform.Web;
+
+/// <summary>Formatting for the console: instants in Shanghai time, money with grouping and two decimals.</summary>
+public static class Display
+{
+    public static string Instant(DateTimeOffset instant) =>
+        BusinessTime.ToLocal(instant).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+
+    public static string Date(DateOnly? date) => date?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "—";
+
+    public static string Money(decimal? yuan) => yuan?.ToString("#,##0.00", CultureInfo.InvariantCulture) ?? "—";
+
+    public static string Percent(int part, int whole) =>
+        whole == 0 ? "—" : ((double)part / whole).ToString("P1", CultureInfo.InvariantCulture);
+}
