@@ -1,7 +1,12 @@
 using CoServe.Features.Assets;
+using CoServe.Features.Channels;
 using CoServe.Features.Clients;
+using CoServe.Features.Conversations;
+using CoServe.Features.Handoffs;
+using CoServe.Features.Notifications;
 using CoServe.Features.Organization;
 using CoServe.Features.Security;
+using CoServe.Features.Timeline;
 using CoServe.Platform.Time;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -24,6 +29,14 @@ public abstract class CoServeDb(DbContextOptions options) : DbContext(options)
     public DbSet<SegmentationRun> SegmentationRuns => Set<SegmentationRun>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<PersonalDataAccess> PersonalDataAccesses => Set<PersonalDataAccess>();
+    public DbSet<TimelineEvent> TimelineEvents => Set<TimelineEvent>();
+    public DbSet<Conversation> Conversations => Set<Conversation>();
+    public DbSet<OfficerWorkItem> OfficerWorkItems => Set<OfficerWorkItem>();
+    public DbSet<Ticket> Tickets => Set<Ticket>();
+    public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
+    public DbSet<StaffNotification> StaffNotifications => Set<StaffNotification>();
+    public DbSet<ReadMarker> ReadMarkers => Set<ReadMarker>();
+    public DbSet<Features.Channels.WebChat.ChatLoginCode> ChatLoginCodes => Set<Features.Channels.WebChat.ChatLoginCode>();
 
     public abstract bool IsSqlite { get; }
 

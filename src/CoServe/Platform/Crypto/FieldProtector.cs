@@ -10,6 +10,8 @@ public enum ProtectedField
     Name = 1,
     Mobile = 2,
     IdNumber = 3,
+    /// <summary>Message text, notes, handoff summaries: what clients and staff wrote.</summary>
+    MessageText = 4,
 }
 
 /// <summary>

@@ -2,7 +2,10 @@ using System.Globalization;
 using System.Text.Json.Serialization;
 using CoServe.Data;
 using CoServe.Features.Assets;
+using CoServe.Features.Channels;
+using CoServe.Features.Channels.WebChat;
 using CoServe.Features.Clients;
+using CoServe.Features.Conversations;
 using CoServe.Features.Demo;
 using CoServe.Features.Organization;
 using CoServe.Features.Security;
@@ -28,6 +31,7 @@ public static class CoServeHost
         services.AddClients();
         services.AddAssets(configuration);
         services.AddDemo(configuration);
+        services.AddConversations(configuration);
         services.AddSingleton<Microsoft.AspNetCore.Identity.IPasswordHasher<StaffMember>, Microsoft.AspNetCore.Identity.PasswordHasher<StaffMember>>();
         services.AddDataProtection()
             .SetApplicationName("CoServe")
@@ -39,6 +43,7 @@ public static class CoServeHost
     {
         var services = builder.Services;
         services.AddCoServeCore(builder.Configuration);
+        services.AddConversationWorkers();
         services.AddCoServeAuth();
         services.AddLocalization();
         services.AddRazorComponents().AddInteractiveServerComponents();
@@ -81,6 +86,9 @@ public static class CoServeHost
         app.MapAccount();
         app.MapClients();
         app.MapAssets();
+        app.MapChannels();
+        app.MapConversations();
+        app.MapWebChat();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

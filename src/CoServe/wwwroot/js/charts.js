@@ -43,3 +43,8 @@ window.coserveCharts = (function () {
     }
   };
 })();
+
+// The web chat keeps the newest message in view.
+window.coserveChat = {
+  scrollToEnd(el) { if (el) el.scrollTop = el.scrollHeight; }
+};

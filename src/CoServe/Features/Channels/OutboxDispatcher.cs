@@ -1,0 +1,110 @@
+using CoServe.Data;
+using CoServe.Platform.Crypto;
+using CoServe.Platform.Live;
+using Microsoft.EntityFrameworkCore;
+
+namespace CoServe.Features.Channels;
+
+/// <summary>
+/// Delivers outbox messages through their channel, retrying with backoff and honouring the channel's
+/// RetryAfter. Each attempt passes the outbox row's key, so a channel that already delivered it does not
+/// deliver it twice after a crash between sending and recording.
+/// </summary>
+public sealed partial class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal signal, TimeProvider clock, ILogger<OutboxDispatcher> logger) : BackgroundService
+{
+    public const int MaxAttempts = 8;
+    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (await DispatchAsync(stoppingToken) == 0) await signal.WaitAsync(Poll, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogLoopFailed(logger, ex);
+                await Task.Delay(Poll, stoppingToken);
+            }
+        }
+    }
+
+    /// <summary>Delivers what is due now. Public for tests and tools.</summary>
+    public async Task<int> DispatchAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var sp = scope.ServiceProvider;
+        var db = sp.GetRequiredService<CoServeDb>();
+        var protector = sp.GetRequiredService<FieldProtector>();
+        var channels = sp.GetServices<IOutboundChannel>().ToDictionary(c => c.Channel, StringComparer.Ordinal);
+        var live = sp.GetRequiredService<LiveEvents>();
+        var now = clock.GetUtcNow();
+        var due = await db.Outbox
+            .Where(o => o.Status == OutboxStatus.Pending && o.NextAttemptAt <= now)
+            .OrderBy(o => o.Id)
+            .Take(100)
+            .ToListAsync(ct);
+        foreach (var o in due)
+        {
+            var ev = await db.TimelineEvents.AsNoTracking().SingleAsync(e => e.Id == o.TimelineEventId, ct);
+            var client = await db.Clients.AsNoTracking().Where(c => c.Id == o.ClientId).Select(c => new { c.ClientNo, c.WeComExternalUserId }).SingleAsync(ct);
+            if (!channels.TryGetValue(o.Channel, out var channel))
+            {
+                o.Fail($"no delivery channel '{o.Channel}' is configured");
+                continue;
+            }
+            DeliveryResult result;
+            try
+            {
+                result = await channel.DeliverAsync(new OutboundMessage(ev.Id, o.Channel, client.ClientNo, client.WeComExternalUserId,
+                    protector.DecryptOrNull(ProtectedField.MessageText, ev.TextCipher) ?? "", o.IdempotencyKey), ct);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TimeoutException or IOException)
+            {
+                result = new DeliveryResult(DeliveryStatus.RetryLater, null, ex.GetType().Name, null);
+            }
+            switch (result.Status)
+            {
+                case DeliveryStatus.Delivered:
+                    o.Delivered(result.ProviderMessageId, clock.GetUtcNow());
+                    break;
+                case DeliveryStatus.RetryLater when o.Attempts + 1 < MaxAttempts:
+                    o.RetryAt(clock.GetUtcNow() + (result.RetryAfter ?? Backoff(o.Attempts)), result.Error);
+                    break;
+                default:
+                    o.Fail(result.Error ?? "delivery failed");
+                    break;
+            }
+            LogDelivery(logger, o.Id, o.Channel, o.Status, o.Attempts);
+        }
+        await db.SaveChangesAsync(ct);
+        foreach (var o in due) live.Publish(new TimelineAppended(o.ClientId, o.TimelineEventId, null));
+        return due.Count;
+    }
+
+    private static TimeSpan Backoff(int attempts) =>
+        TimeSpan.FromSeconds(Math.Min(300, Math.Pow(2, attempts)) * (0.8 + (Random.Shared.NextDouble() * 0.4)));
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Outbox dispatcher loop failed")]
+    private static partial void LogLoopFailed(ILogger logger, Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Outbox {OutboxId} via {Channel}: {Status} after {Attempts} attempt(s)")]
+    private static partial void LogDelivery(ILogger logger, long outboxId, string channel, OutboxStatus status, int attempts);
+}
+
+/// <summary>The web chat reads client-visible events straight from the timeline, so delivery is immediate.</summary>
+public sealed class WebChatChannel : IOutboundChannel
+{
+    public const string Name = "webchat";
+
+    public string Channel => Name;
+
+    public Task<DeliveryResult> DeliverAsync(OutboundMessage message, CancellationToken ct) =>
+        Task.FromResult(new DeliveryResult(DeliveryStatus.Delivered, message.IdempotencyKey, null, null));
+}

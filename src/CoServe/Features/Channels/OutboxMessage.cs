@@ -1,0 +1,86 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace CoServe.Features.Channels;
+
+public enum OutboxStatus
+{
+    Pending = 1,
+    Delivered = 2,
+    Failed = 3,
+}
+
+/// <summary>
+/// A message to deliver to a client on a channel, written in the same transaction as its timeline event, so a
+/// crash can delay a delivery but never lose it. Delivery state is shown beside the message on the timeline.
+/// </summary>
+public sealed class OutboxMessage
+{
+    private OutboxMessage()
+    {
+    }
+
+    public OutboxMessage(long clientId, Timeline.TimelineEvent message, string channel, DateTimeOffset now)
+    {
+        ClientId = clientId;
+        Message = message;
+        Channel = channel;
+        Status = OutboxStatus.Pending;
+        CreatedAt = now;
+        NextAttemptAt = now;
+    }
+
+    public long Id { get; private set; }
+    public long ClientId { get; private set; }
+    public long TimelineEventId { get; private set; }
+    public Timeline.TimelineEvent? Message { get; private set; }
+    public string Channel { get; private set; } = "";
+    public OutboxStatus Status { get; private set; }
+    public int Attempts { get; private set; }
+    public DateTimeOffset CreatedAt { get; private set; }
+    public DateTimeOffset NextAttemptAt { get; private set; }
+    public DateTimeOffset? DeliveredAt { get; private set; }
+    public string? ProviderMessageId { get; private set; }
+    public string? LastError { get; private set; }
+
+    public string IdempotencyKey => $"coserve-{Id}";
+
+    public void Delivered(string? providerMessageId, DateTimeOffset now)
+    {
+        Status = OutboxStatus.Delivered;
+        ProviderMessageId = providerMessageId;
+        DeliveredAt = now;
+        Attempts++;
+        LastError = null;
+    }
+
+    public void RetryAt(DateTimeOffset at, string? error)
+    {
+        Attempts++;
+        NextAttemptAt = at;
+        LastError = error;
+    }
+
+    public void Fail(string error)
+    {
+        Attempts++;
+        Status = OutboxStatus.Failed;
+        LastError = error;
+    }
+}
+
+internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<OutboxMessage>
+{
+    public void Configure(EntityTypeBuilder<OutboxMessage> b)
+    {
+        b.ToTable("Outbox");
+        b.Property(x => x.Channel).HasMaxLength(24);
+        b.Property(x => x.Status).HasConversion<short>();
+        b.Property(x => x.ProviderMessageId).HasMaxLength(128);
+        b.Property(x => x.LastError).HasMaxLength(500);
+        b.Ignore(x => x.IdempotencyKey);
+        b.HasIndex(x => new { x.Status, x.NextAttemptAt });
+        b.HasIndex(x => x.TimelineEventId);
+        b.HasOne(x => x.Message).WithMany().HasForeignKey(x => x.TimelineEventId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

@@ -1,0 +1,50 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace CoServe.Features.Conversations;
+
+/// <summary>
+/// "The service officer owes this message an answer", written in the same transaction as the client's message.
+/// The officer worker takes it from here; after a crash it is still there, so no client message goes unanswered.
+/// </summary>
+public sealed class OfficerWorkItem
+{
+    private OfficerWorkItem()
+    {
+    }
+
+    public OfficerWorkItem(long conversationId, Timeline.TimelineEvent clientMessage, DateTimeOffset createdAt)
+    {
+        ConversationId = conversationId;
+        ClientMessage = clientMessage;
+        CreatedAt = createdAt;
+    }
+
+    public long Id { get; private set; }
+    public long ConversationId { get; private set; }
+    public long ClientMessageEventId { get; private set; }
+    public Timeline.TimelineEvent? ClientMessage { get; private set; }
+    public DateTimeOffset CreatedAt { get; private set; }
+    public DateTimeOffset? ProcessedAt { get; private set; }
+    public int Attempts { get; private set; }
+    public string? Outcome { get; private set; }
+
+    public void Done(string outcome, DateTimeOffset now)
+    {
+        ProcessedAt = now;
+        Outcome = outcome;
+    }
+
+    public void Failed() => Attempts++;
+}
+
+internal sealed class OfficerWorkItemConfiguration : IEntityTypeConfiguration<OfficerWorkItem>
+{
+    public void Configure(EntityTypeBuilder<OfficerWorkItem> b)
+    {
+        b.ToTable("OfficerWorkItems");
+        b.Property(x => x.Outcome).HasMaxLength(40);
+        b.HasIndex(x => new { x.ProcessedAt, x.Id });
+        b.HasOne(x => x.ClientMessage).WithMany().HasForeignKey(x => x.ClientMessageEventId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
