@@ -218,9 +218,9 @@ public sealed class SimulatorState
             {
                 var code = _forcedErrors[forced].ErrCode;
                 _forcedErrors.RemoveAt(forced);
-                if (code is not (SimulatorErrors.AccessTokenExpired or SimulatorErrors.InvalidAccessToken)) return (200, code);
-                // A forced expiry really expires the token, as WeCom's would.
-                _accessTokenExpires = _clock.GetUtcNow().AddSeconds(-1);
+                // A forced token error also ends the token, as WeCom's would: only a refresh gets a working one.
+                if (code is SimulatorErrors.AccessTokenExpired or SimulatorErrors.InvalidAccessToken) _accessTokenExpires = _clock.GetUtcNow().AddSeconds(-1);
+                return (200, code);
             }
             if (needsToken)
             {
