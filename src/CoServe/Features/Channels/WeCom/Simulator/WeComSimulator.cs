@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -43,7 +42,8 @@ public sealed class WeComSimulator : IAsyncDisposable
         builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, port));
+        // Loopback only: the simulator is never reachable from another machine.
+        builder.Configuration.AddInMemoryCollection([new("urls", string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}"))]);
         var clock = new SimulatorClock();
         var state = new SimulatorState(options, clock);
         builder.Services.AddSingleton(state);
