@@ -65,6 +65,9 @@ public sealed class WeComApiClientTests
     public async Task RateLimitOfTheSimulatorPerMinute_IsHonouredWithBackoff()
     {
         await using var rig = await WeComRig.StartAsync(sim => sim.RateLimitPerMinute = 3);
+        // Start just after a minute boundary, so the four calls share one rate-limit window.
+        var now = rig.Sim.Clock.GetUtcNow();
+        rig.Sim.Clock.Advance(TimeSpan.FromSeconds(61 - now.Second));
         var api = rig.Get<WeComApiClient>();
         var results = new List<WeComCallResult<ContactListReply>>();
         for (var i = 0; i < 4; i++) results.Add(await api.ContactListAsync("main", "cm0001", CancellationToken.None));

@@ -31,6 +31,25 @@ public sealed class WeComEndToEndTests
     }
 
     [Fact]
+    public async Task SyncTokenRefused_PullsByCursorAlone_AndNothingIsLost()
+    {
+        await using var rig = await WeComRig.StartAsync();
+        rig.Sim.State.ForceError("kf/sync_msg", 95007, 1);
+        await rig.Sim.ClientSaysAsync("wmClient006", "令牌过期了");
+        await WeComRig.EventuallyAsync(() => rig.Sink.Stored.Count == 1);
+        Assert.Equal(2, rig.Sim.State.CallCount("kf/sync_msg"));
+    }
+
+    [Fact]
+    public async Task SyncFailsWithOutage_WorkerRetries_AndTheMessageArrives()
+    {
+        await using var rig = await WeComRig.StartAsync(settings: new Dictionary<string, string?> { ["WeCom:MaxRetries"] = "0" });
+        rig.Sim.State.Force5xx(2);
+        await rig.Sim.ClientSaysAsync("wmClient007", "服务器忙");
+        await WeComRig.EventuallyAsync(() => rig.Sink.Stored.Count == 1);
+    }
+
+    [Fact]
     public async Task ClientSendsImageAndFile_SinkReceivesAttachments()
     {
         await using var rig = await WeComRig.StartAsync();

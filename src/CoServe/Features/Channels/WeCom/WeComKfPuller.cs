@@ -24,7 +24,15 @@ public sealed partial class WeComKfPuller(WeComApiClient api, IWeComCursorStore 
             var sink = scope.ServiceProvider.GetRequiredService<IInboundMessageSink>();
             while (true)
             {
-                var page = (await api.KfSyncMessagesAsync(app, new KfSyncRequest { Cursor = cursor, Token = syncToken, OpenKfid = openKfId, Limit = 1000 }, ct)).Require();
+                var reply = await api.KfSyncMessagesAsync(app, new KfSyncRequest { Cursor = cursor, Token = syncToken, OpenKfid = openKfId, Limit = 1000 }, ct);
+                if (reply.Status == WeComCallStatus.Failed && syncToken is not null)
+                {
+                    // The callback's token lives 10 minutes; after a late retry, pull by cursor alone (a stricter rate limit, but no loss).
+                    LogTokenDropped(logger, app, reply.ErrCode);
+                    syncToken = null;
+                    continue;
+                }
+                var page = reply.Require();
                 foreach (var item in page.MsgList)
                 {
                     if (WeComInbound.FromKf(item) is not { } inbound) continue;
@@ -45,6 +53,9 @@ public sealed partial class WeComKfPuller(WeComApiClient api, IWeComCursorStore 
             gate.Release();
         }
     }
+
+    [LoggerMessage(LogLevel.Information, "WeCom kf sync for app {App} refused the callback token (errcode {ErrCode}); pulling without it")]
+    private static partial void LogTokenDropped(ILogger logger, string app, int errCode);
 
     [LoggerMessage(LogLevel.Warning, "WeCom kf message for app {App} not stored by the core: {Outcome}")]
     private static partial void LogNotStored(ILogger logger, string app, InboundOutcome outcome);
