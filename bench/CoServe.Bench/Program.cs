@@ -1,9 +1,12 @@
+using CoServe.Bench.WeCom;
+
 namespace CoServe.Bench;
 
 internal static class Program
 {
-    private static int Main(string[] args)
+    private static async Task<int> Main(string[] args)
     {
+        if (args is ["wecom", .. var rest]) return await WeComBench.RunAsync(rest);
         Console.WriteLine("benchmarks: see docs/benchmarks.md");
         return args.Length;
     }

@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using CoServe.Features.Channels;
+using CoServe.Features.Channels.WeCom;
+using CoServe.Features.Channels.WeCom.Simulator;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace CoServe.Bench.WeCom;
+
+/// <summary>
+/// `dotnet run -c Release --project bench/CoServe.Bench -- wecom [callbacks|contacts] [--requests N] [--concurrency C]`:
+/// callback verify+decrypt+enqueue over real HTTP on loopback against a bare Kestrel endpoint, and a
+/// 100,000-contact sync from the simulator within its rate limits.
+/// </summary>
+internal static class WeComBench
+{
+    private sealed class CountingSink : IInboundMessageSink
+    {
+        private long _count;
+        public long Count => Interlocked.Read(ref _count);
+
+        public Task<InboundResult> AcceptAsync(InboundClientMessage message, CancellationToken ct)
+        {
+            Interlocked.Increment(ref _count);
+            return Task.FromResult(new InboundResult(InboundOutcome.Stored, null, null));
+        }
+    }
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var what = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
+        var requests = Option(args, "--requests", 100_000);
+        var concurrency = Option(args, "--concurrency", 16);
+        var contacts = Option(args, "--contacts", 100_000);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"machine: {Environment.ProcessorCount} cores, {RuntimeInfo()}; server GC {System.Runtime.GCSettings.IsServerGC}"));
+        if (what is "all" or "callbacks") await CallbacksAsync(requests, concurrency);
+        if (what is "all" or "contacts") await ContactsAsync(contacts);
+        return 0;
+    }
+
+    private static int Option(string[] args, string name, int fallback)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+
+    private static string RuntimeInfo() => System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription + " " + System.Runtime.InteropServices.RuntimeInformation.OSDescription;
+
+    // ------------------------------------------------------------------ callbacks
+
+    private static async Task CallbacksAsync(int requests, int concurrency)
+    {
+        var sim = new SimulatorOptions();
+        var sink = new CountingSink();
+        await using var coserve = await StartCoServeAsync(sim, "http://127.0.0.1:9/", sink);
+        await using var bare = await StartBareAsync();
+        var coserveBase = coserve.Urls.First();
+        var bareBase = bare.Urls.First();
+
+        var crypto = new WeComCrypto(sim.Token, sim.EncodingAesKey, sim.CorpId);
+        var warmup = Math.Min(10_000, requests / 5);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"preparing {requests + warmup:N0} signed, encrypted callbacks..."));
+        var payloads = Enumerable.Range(0, requests + warmup).Select(i => Payload(crypto, sim, i)).ToArray();
+
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, UseProxy = false, AutomaticDecompression = DecompressionMethods.None });
+        await LoadAsync(http, bareBase + "/bare", payloads[..warmup], concurrency, perRequestUrl: false);
+        var bareResult = await LoadAsync(http, bareBase + "/bare", payloads[warmup..], concurrency, perRequestUrl: false);
+        await LoadAsync(http, coserveBase + "/api/wecom/callback/main", payloads[..warmup], concurrency, perRequestUrl: true);
+        var ours = await LoadAsync(http, coserveBase + "/api/wecom/callback/main", payloads[warmup..], concurrency, perRequestUrl: true);
+
+        var until = Environment.TickCount64 + 30_000;
+        while (sink.Count < requests + warmup && Environment.TickCount64 < until) await Task.Delay(50);
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"callbacks over loopback HTTP/1.1, {concurrency} concurrent connections, {requests:N0} requests each"));
+        Print("bare Kestrel endpoint (200)", bareResult);
+        Print("WeCom callback (verify+decrypt+dedup+enqueue)", ours);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"ratio callback/bare throughput: {ours.PerSecond / bareResult.PerSecond:P0}; messages handed to the sink by the worker: {sink.Count:N0} of {requests + warmup:N0}; non-200 answers: {ours.Errors}"));
+    }
+
+    private sealed record Load(double PerSecond, double P50Ms, double P99Ms, double MaxMs, int Errors);
+
+    private static void Print(string name, Load l) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"  {name,-48} {l.PerSecond,10:N0}/s  p50 {l.P50Ms:F2} ms  p99 {l.P99Ms:F2} ms  max {l.MaxMs:F1} ms  errors {l.Errors}"));
+
+    private static (string Query, byte[] Body) Payload(WeComCrypto crypto, SimulatorOptions sim, int i)
+    {
+        var now = DateTimeOffset.FromUnixTimeSeconds(TimeProvider.System.GetUtcNow().ToUnixTimeSeconds());
+        var xml = WeComCallbackXml.Write(
+        [
+            new("ToUserName", sim.CorpId), new("FromUserName", "wmBench" + (i % 5000).ToString(CultureInfo.InvariantCulture)),
+            new("CreateTime", now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)), new("MsgType", "text"),
+            new("Content", "请问我的账户今天可以转账吗？"), new("MsgId", (8_000_000_000_000_000_000L + i).ToString(CultureInfo.InvariantCulture)),
+            new("AgentID", sim.AgentId),
+        ]);
+        var encrypted = crypto.Encrypt(xml);
+        var ts = now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        var nonce = (100_000 + i).ToString(CultureInfo.InvariantCulture);
+        var body = WeComCallbackXml.Write([new("ToUserName", sim.CorpId), new("Encrypt", encrypted), new("AgentID", sim.AgentId)]);
+        return ($"?msg_signature={crypto.Sign(ts, nonce, encrypted)}&timestamp={ts}&nonce={nonce}", Encoding.UTF8.GetBytes(body));
+    }
+
+    private static async Task<Load> LoadAsync(HttpClient http, string url, (string Query, byte[] Body)[] payloads, int concurrency, bool perRequestUrl)
+    {
+        var latencies = new long[payloads.Length];
+        var next = -1;
+        var errors = 0;
+        var total = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < payloads.Length)
+            {
+                var (query, body) = payloads[i];
+                using var content = new ByteArrayContent(body);
+                content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/xml");
+                var start = Stopwatch.GetTimestamp();
+                using var response = await http.PostAsync(perRequestUrl ? url + query : url, content);
+                latencies[i] = Stopwatch.GetTimestamp() - start;
+                if (response.StatusCode != HttpStatusCode.OK) Interlocked.Increment(ref errors);
+            }
+        }));
+        total.Stop();
+        Array.Sort(latencies);
+        double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+        return new Load(payloads.Length / total.Elapsed.TotalSeconds, Ms(latencies[latencies.Length / 2]),
+            Ms(latencies[(int)(latencies.Length * 0.99)]), Ms(latencies[^1]), errors);
+    }
+
+    private static async Task<WebApplication> StartCoServeAsync(SimulatorOptions sim, string apiBase, IInboundMessageSink sink)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Bench", ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["WeCom:ApiBaseAddress"] = apiBase,
+            ["WeCom:Apps:main:CorpId"] = sim.CorpId,
+            ["WeCom:Apps:main:Token"] = sim.Token,
+            ["WeCom:Apps:main:EncodingAesKey"] = sim.EncodingAesKey,
+            ["WeCom:Apps:main:Secret"] = sim.Secret,
+            ["WeCom:Apps:main:OpenKfId"] = sim.OpenKfId,
+            ["WeCom:CallbackQueueCapacity"] = "200000",
+        });
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        builder.Services.AddSingleton(sink);
+        builder.Services.AddWeCom(builder.Configuration);
+        var app = builder.Build();
+        app.MapWeCom();
+        await app.StartAsync();
+        return app;
+    }
+
+    private static async Task<WebApplication> StartBareAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Bench", ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.Sources.Clear();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        app.MapPost("/bare", async (HttpRequest request) =>
+        {
+            // Reads the body like the callback endpoint does, so the comparison is the work, not the I/O.
+            var local = new byte[4096];
+            while (await request.Body.ReadAsync(local) > 0)
+            {
+            }
+            return Results.Ok();
+        });
+        await app.StartAsync();
+        return app;
+    }
+
+    // ------------------------------------------------------------------ contacts
+
+    private static async Task ContactsAsync(int total)
+    {
+        const int staff = 100;
+        var simOptions = new SimulatorOptions { StaffUsers = staff, ContactsPerUser = total / staff };
+        await using var sim = await WeComSimulator.StartAsync(simOptions);
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["WeCom:ApiBaseAddress"] = sim.BaseAddress.ToString(),
+            ["WeCom:Apps:main:CorpId"] = simOptions.CorpId,
+            ["WeCom:Apps:main:Token"] = simOptions.Token,
+            ["WeCom:Apps:main:EncodingAesKey"] = simOptions.EncodingAesKey,
+            ["WeCom:Apps:main:Secret"] = simOptions.Secret,
+        }).Build();
+        await using var sp = new ServiceCollection().AddLogging().AddWeCom(config).BuildServiceProvider();
+        var sync = sp.GetRequiredService<WeComContactSync>();
+        var users = Enumerable.Range(1, staff).Select(SimulatorState.StaffUserId).ToList();
+        var sw = Stopwatch.StartNew();
+        var report = await sync.SyncAsync("main", users, CancellationToken.None);
+        sw.Stop();
+        var calls = sim.State.CallCount("externalcontact/batch/get_by_user");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"contact sync: {report.Contacts:N0} contacts ({report.NewContacts:N0} new) in {sw.Elapsed.TotalSeconds:F1} s, {report.Pages:N0} pages, {calls:N0} get_by_user calls "
+            + $"(every call answered, no 45009 retry: {calls == report.Pages}); simulator limit {simOptions.RateLimitPerMinute:N0}/min per API"));
+    }
+}

@@ -1,0 +1,139 @@
+using System.Collections.Frozen;
+using System.Globalization;
+using Microsoft.Extensions.Options;
+
+namespace CoServe.Features.Channels.WeCom;
+
+public enum CallbackVerdict
+{
+    Accepted = 1,
+    Duplicate = 2,
+    UnknownApp = 3,
+    BadRequest = 4,
+    Unauthorized = 5,
+    Busy = 6,
+}
+
+/// <summary>Why a callback was refused; for logs and metrics only, never sent back.</summary>
+internal enum CallbackRejection
+{
+    MissingParameters,
+    MalformedEnvelope,
+    BadSignature,
+    StaleTimestamp,
+    DecryptFailed,
+    MalformedMessage,
+    QueueFull,
+}
+
+/// <summary>
+/// The callback endpoint's work, kept small because WeCom waits at most 5 s (1 s for URL verification):
+/// verify the signature and timestamp, decrypt, de-duplicate, enqueue. Everything else is the worker's.
+/// </summary>
+public sealed partial class WeComCallbackReceiver
+{
+    private readonly FrozenDictionary<string, WeComCrypto> _apps;
+    private readonly WeComOptions _options;
+    private readonly IWeComCallbackDeduplication _dedup;
+    private readonly IWeComCallbackQueue _queue;
+    private readonly TimeProvider _clock;
+    private readonly WeComMetrics _metrics;
+    private readonly ILogger<WeComCallbackReceiver> _logger;
+
+    public WeComCallbackReceiver(IOptions<WeComOptions> options, IWeComCallbackDeduplication dedup, IWeComCallbackQueue queue,
+        TimeProvider clock, WeComMetrics metrics, ILogger<WeComCallbackReceiver> logger)
+    {
+        _options = options.Value;
+        _apps = _options.Apps.ToFrozenDictionary(a => a.Key, a => new WeComCrypto(a.Value.Token, a.Value.EncodingAesKey, a.Value.CorpId), StringComparer.Ordinal);
+        _dedup = dedup;
+        _queue = queue;
+        _clock = clock;
+        _metrics = metrics;
+        _logger = logger;
+    }
+
+    public int MaxBodyBytes => _options.MaxCallbackBodyBytes;
+
+    /// <summary>GET URL verification: the decrypted echostr, to be answered exactly as it is.</summary>
+    public (CallbackVerdict Verdict, string? Plaintext) VerifyUrl(string app, string? signature, string? timestamp, string? nonce, string? echostr)
+    {
+        if (!_apps.TryGetValue(app, out var crypto)) return (CallbackVerdict.UnknownApp, null);
+        if (signature is null || timestamp is null || nonce is null || string.IsNullOrEmpty(echostr)) return (Reject(app, CallbackRejection.MissingParameters), null);
+        // A '+' that reached us unescaped was decoded as a space by the query parser; base64 has no spaces.
+        echostr = echostr.Replace(' ', '+');
+        if (!crypto.VerifySignature(signature, timestamp, nonce, echostr)) return (Reject(app, CallbackRejection.BadSignature), null);
+        if (!Fresh(timestamp)) return (Reject(app, CallbackRejection.StaleTimestamp), null);
+        var failure = crypto.TryDecrypt(echostr, out var plain);
+        if (failure != WeComCryptoFailure.None)
+        {
+            LogDecryptFailed(_logger, app, failure);
+            return (Reject(app, CallbackRejection.DecryptFailed), null);
+        }
+        return (CallbackVerdict.Accepted, plain);
+    }
+
+    /// <summary>POST message or event: verified, decrypted, de-duplicated and queued.</summary>
+    public async ValueTask<CallbackVerdict> ReceiveAsync(string app, string? signature, string? timestamp, string? nonce, Stream body, CancellationToken ct)
+    {
+        if (!_apps.TryGetValue(app, out var crypto)) return CallbackVerdict.UnknownApp;
+        if (signature is null || timestamp is null || nonce is null) return Reject(app, CallbackRejection.MissingParameters);
+        var envelope = WeComCallbackXml.ReadFields(body, _options.MaxCallbackBodyBytes);
+        if (envelope is null || !envelope.TryGetValue("Encrypt", out var encrypted) || encrypted.Length == 0)
+        {
+            return Reject(app, CallbackRejection.MalformedEnvelope);
+        }
+        if (!crypto.VerifySignature(signature, timestamp, nonce, encrypted)) return Reject(app, CallbackRejection.BadSignature);
+        if (!Fresh(timestamp)) return Reject(app, CallbackRejection.StaleTimestamp);
+        var failure = crypto.TryDecrypt(encrypted, out var plain);
+        if (failure != WeComCryptoFailure.None)
+        {
+            LogDecryptFailed(_logger, app, failure);
+            return Reject(app, CallbackRejection.DecryptFailed);
+        }
+        var fields = WeComCallbackXml.ReadFields(plain, _options.MaxCallbackBodyBytes);
+        if (fields is null || WeComCallbackXml.ToMessage(fields) is not { } message) return Reject(app, CallbackRejection.MalformedMessage);
+
+        var now = _clock.GetUtcNow();
+        var key = message.DeduplicationKey(app);
+        if (!await _dedup.TryClaimAsync(key, now, ct))
+        {
+            _metrics.Duplicates.Add(1);
+            return CallbackVerdict.Duplicate;
+        }
+        if (!await _queue.TryEnqueueAsync(new WeComCallbackWork(app, message, now), ct))
+        {
+            await _dedup.ReleaseAsync(key, ct);
+            Reject(app, CallbackRejection.QueueFull);
+            return CallbackVerdict.Busy;
+        }
+        _metrics.Accepted.Add(1);
+        return CallbackVerdict.Accepted;
+    }
+
+    private bool Fresh(string timestamp)
+    {
+        if (!long.TryParse(timestamp, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)) return false;
+        if (_options.ReplayWindowSeconds == 0) return true;
+        var age = Math.Abs(_clock.GetUtcNow().ToUnixTimeSeconds() - seconds);
+        return age <= _options.ReplayWindowSeconds;
+    }
+
+    private CallbackVerdict Reject(string app, CallbackRejection reason)
+    {
+        _metrics.Rejected.Add(1);
+        LogRejected(_logger, app, reason);
+        return reason switch
+        {
+            CallbackRejection.BadSignature or CallbackRejection.StaleTimestamp => CallbackVerdict.Unauthorized,
+            CallbackRejection.QueueFull => CallbackVerdict.Busy,
+            CallbackRejection.MissingParameters or CallbackRejection.MalformedEnvelope or CallbackRejection.DecryptFailed or CallbackRejection.MalformedMessage => CallbackVerdict.BadRequest,
+            _ => CallbackVerdict.BadRequest,
+        };
+    }
+
+    [LoggerMessage(LogLevel.Warning, "WeCom callback for app {App} rejected: {Reason}")]
+    private static partial void LogRejected(ILogger logger, string app, CallbackRejection reason);
+
+    [LoggerMessage(LogLevel.Warning, "WeCom callback for app {App} could not be decrypted: {Failure}")]
+    private static partial void LogDecryptFailed(ILogger logger, string app, WeComCryptoFailure failure);
+}
