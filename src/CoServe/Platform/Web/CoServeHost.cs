@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using CoServe.Data;
 using CoServe.Features.Assets;
 using CoServe.Features.Channels;
+using CoServe.Features.Channels.WeCom;
 using CoServe.Features.Channels.WebChat;
 using CoServe.Features.Clients;
 using CoServe.Features.Conversations;
@@ -44,6 +45,7 @@ public static class CoServeHost
         var services = builder.Services;
         services.AddCoServeCore(builder.Configuration);
         services.AddConversationWorkers();
+        services.AddWeCom(builder.Configuration);
         services.AddCoServeAuth();
         services.AddLocalization();
         services.AddRazorComponents().AddInteractiveServerComponents();
@@ -89,6 +91,7 @@ public static class CoServeHost
         app.MapChannels();
         app.MapConversations();
         app.MapWebChat();
+        app.MapWeCom();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

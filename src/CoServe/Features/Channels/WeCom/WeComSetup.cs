@@ -44,6 +44,8 @@ public static class WeComSetup
         services.AddSingleton<WeComOutboundChannel>();
         services.AddSingleton<IOutboundChannel>(sp => sp.GetRequiredService<WeComOutboundChannel>());
         services.AddHostedService<WeComCallbackWorker>();
+        services.AddOptions<Simulator.WeComSimulatorHostOptions>().Bind(configuration.GetSection(Simulator.WeComSimulatorHostOptions.Section));
+        services.AddHostedService<Simulator.WeComSimulatorHost>();
         return services;
     }
 }
