@@ -105,6 +105,27 @@ public static partial class SeedFiles
         return true;
     }
 
+    /// <summary>Lines with at least <c>{"text": ...}</c> (other fields ignored), e.g. guardrail-allowed.jsonl.</summary>
+    public static List<string> ReadTexts(string path)
+    {
+        var result = new List<string>();
+        foreach (var (n, line) in ReadLines(path))
+        {
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            try
+            {
+                using var doc = JsonDocument.Parse(line);
+                if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new SeedFormatException($"{path}:{n}: not a JSON object");
+                result.Add(RequiredString(doc.RootElement, "text", $"{path}:{n}"));
+            }
+            catch (JsonException e)
+            {
+                throw new SeedFormatException($"{path}:{n}: not a JSON object ({e.Message})");
+            }
+        }
+        return result;
+    }
+
     /// <summary>Lines <c>{"text": ..., "label": ...}</c> with optional <c>"context": [...]</c>; <paramref name="labelField"/> is "label" or "rule".</summary>
     public static List<LabelledText> ReadLabelled(string path, string labelField = "label")
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
@@ -67,7 +68,7 @@ public static class LinearModels
 
     private sealed class MultiRow
     {
-        public uint Label { get; set; }
+        public string LabelText { get; set; } = "";
         public VBuffer<float> Features { get; set; }
     }
 
@@ -97,32 +98,44 @@ public static class LinearModels
         return (weights, linear.Bias * scale - (float)calibrator.Offset);
     }
 
-    /// <summary>Multinomial logistic regression (maximum entropy); weights are row-major [class * dimension + feature].</summary>
+    /// <summary>
+    /// Multinomial logistic regression (maximum entropy) over labels 0..classes-1; weights are row-major
+    /// [class * dimension + feature]. Labels go through ML.NET's own key mapping and are read back from the key
+    /// values, so the class order can never silently shift.
+    /// </summary>
     public static (float[] Weights, float[] Biases) TrainMulticlass(IReadOnlyList<(SparseVector X, int Y)> rows, int classes, int dimension, float l2, int seed)
     {
         var ml = new MLContext(seed);
         var schema = SchemaDefinition.Create(typeof(MultiRow));
         schema[nameof(MultiRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, dimension);
-        schema[nameof(MultiRow.Label)].ColumnType = new KeyDataViewType(typeof(uint), classes);
-        var data = ml.Data.LoadFromEnumerable(rows.Select(r => new MultiRow { Label = (uint)r.Y + 1, Features = new VBuffer<float>(dimension, r.X.Indices.Length, r.X.Values, r.X.Indices) }), schema);
-        var trainer = ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new LbfgsMaximumEntropyMulticlassTrainer.Options
-        {
-            L2Regularization = l2,
-            L1Regularization = 0,
-            NumberOfThreads = 1,
-            MaximumNumberOfIterations = 200,
-            OptimizationTolerance = 1e-6f,
-        });
-        var model = trainer.Fit(data).Model;
+        var data = ml.Data.LoadFromEnumerable(rows.Select(r => new MultiRow { LabelText = r.Y.ToString(CultureInfo.InvariantCulture), Features = new VBuffer<float>(dimension, r.X.Indices.Length, r.X.Values, r.X.Indices) }), schema);
+        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label", nameof(MultiRow.LabelText))
+            .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new LbfgsMaximumEntropyMulticlassTrainer.Options
+            {
+                L2Regularization = l2,
+                L1Regularization = 0,
+                NumberOfThreads = 1,
+                MaximumNumberOfIterations = 200,
+                OptimizationTolerance = 1e-6f,
+            }));
+        var fitted = pipeline.Fit(data);
+        var keyValues = default(VBuffer<ReadOnlyMemory<char>>);
+        fitted.First().GetOutputSchema(data.Schema)["Label"].GetKeyValues(ref keyValues);
+        var classOf = keyValues.DenseValues().Select(v => int.Parse(v.Span, NumberStyles.None, CultureInfo.InvariantCulture)).ToArray();
+        var model = fitted.LastTransformer.Model;
         VBuffer<float>[] perClass = [];
         model.GetWeights(ref perClass, out var numClasses);
-        if (numClasses != classes) throw new InvalidOperationException($"intent model has {numClasses} classes, expected {classes}");
+        if (numClasses != classes || classOf.Length != classes) throw new InvalidOperationException($"intent model has {numClasses} classes, expected {classes} (every label needs examples)");
         var weights = new float[classes * dimension];
-        for (var c = 0; c < classes; c++)
+        var biases = new float[classes];
+        var trainedBiases = model.GetBiases().ToArray();
+        for (var k = 0; k < classes; k++)
         {
-            foreach (var (index, value) in perClass[c].Items()) weights[c * dimension + index] = value;
+            var c = classOf[k];
+            foreach (var (index, value) in perClass[k].Items()) weights[c * dimension + index] = value;
+            biases[c] = trainedBiases[k];
         }
-        return (weights, model.GetBiases().ToArray());
+        return (weights, biases);
     }
 
     public static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
