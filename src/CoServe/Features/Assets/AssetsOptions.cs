@@ -43,6 +43,9 @@ public sealed class AssetsOptions
     /// <summary>Reject snapshot dates more than this many days after today (Asia/Shanghai): catches swapped day/month.</summary>
     public int MaxDaysInFuture { get; set; } = 1;
 
+    /// <summary>Parsed feed rows kept in memory before they spill to temporary files (default 512 MiB).</summary>
+    public long ImportMemoryBudgetBytes { get; set; } = 512L * 1024 * 1024;
+
     /// <summary>Daily values are kept at least this many months (minimum 3).</summary>
     public int DailyRetentionMonths { get; set; } = 13;
 }
@@ -69,6 +72,7 @@ internal sealed class AssetsOptionsValidator : IValidateOptions<AssetsOptions>
         }
         if (o.MaxLineBytes is < 256 or > 16 * 1024 * 1024) errors.Add("Assets:MaxLineBytes must be 256..16777216");
         if (o.MaxDaysInFuture is < 0 or > 366) errors.Add("Assets:MaxDaysInFuture must be 0..366");
+        if (o.ImportMemoryBudgetBytes < 4096) errors.Add("Assets:ImportMemoryBudgetBytes must be at least 4096");
         if (o.DailyRetentionMonths < 3) errors.Add("Assets:DailyRetentionMonths must be at least 3");
         if (!Enum.IsDefined(o.DefaultMode)) errors.Add("Assets:DefaultMode must be natural or trading");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

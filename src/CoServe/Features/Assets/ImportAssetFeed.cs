@@ -22,6 +22,7 @@ public sealed record AssetImportReport(
     long ValuesReplaced,
     string? RejectsFile,
     IReadOnlyList<string> IgnoredColumns,
+    bool SpilledToDisk,
     TimeSpan Elapsed);
 
 /// <summary>
@@ -36,9 +37,6 @@ public sealed partial class ImportAssetFeed(
     TimeProvider clock,
     ILogger<ImportAssetFeed> logger)
 {
-    /// <summary>Heap kept for parsed rows before they spill to temporary files.</summary>
-    public long MemoryBudgetBytes { get; init; } = 512L * 1024 * 1024;
-
     public async Task<AssetImportReport> RunAsync(Stream input, string fileName, AssetImportSettings settings, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
@@ -57,7 +55,7 @@ public sealed partial class ImportAssetFeed(
         }
         var knownClients = ids.Count;
 
-        using var spool = new SnapshotSpool(MemoryBudgetBytes, Path.Combine(storage.Value.ResolveDataDirectory(), "tmp"));
+        using var spool = new SnapshotSpool(o.ImportMemoryBudgetBytes, Path.Combine(storage.Value.ResolveDataDirectory(), "tmp"));
         var problems = new ImportProblems();
         RejectsFile? rejects = null;
         long rowsRead = 0;
@@ -121,6 +119,7 @@ public sealed partial class ImportAssetFeed(
             RowsRejected = problems.Count,
             RejectsFile = rejects?.Path,
             IgnoredColumns = ignored,
+            SpilledToDisk = spool.Spilled,
             Elapsed = Stopwatch.GetElapsedTime(started),
         };
     }
@@ -153,7 +152,6 @@ public sealed partial class ImportAssetFeed(
         var monthsWithRows = new Dictionary<int, bool>();
         var clientsTouched = 0;
         long duplicates = 0, replaced = 0, imported = 0;
-        await using var upsert = await BulkWriter.StartAsync(db, "AssetMonths", ["Month", "ClientId", "DayMask", "Values", "UpdatedAt"], ["Month", "ClientId"], ct);
         for (var p = 0; p < SnapshotSpool.Partitions; p++)
         {
             var series = new Dictionary<long, DailyAssetSeries>();
@@ -180,17 +178,20 @@ public sealed partial class ImportAssetFeed(
                 }
                 var rows = byMonth.Select(kv => (ClientId: ids[(int)(kv.Key >> 20)], Series: kv.Value)).OrderBy(r => r.ClientId).ToList();
                 if (hasRows) replaced += await MergeExistingAsync(db, month, rows, ct);
+
+                // Reads for this batch are done before the bulk write starts: PostgreSQL's COPY holds the connection.
+                await using var upsert = await BulkWriter.StartAsync(db, "AssetMonths", ["Month", "ClientId", "DayMask", "Values", "UpdatedAt"], ["Month", "ClientId"], ct);
                 foreach (var (clientId, s) in rows)
                 {
                     await upsert.AddAsync([month, clientId, s.DayMask, s.Encode(), now], ct);
                 }
+                await upsert.CompleteAsync(ct);
             }
         }
-        await upsert.CompleteAsync(ct);
         await tx.CommitAsync(ct);
 
         return new AssetImportReport(0, imported, 0, clientsTouched, newClients,
-            monthsTouched.Select(m => CalendarMonth.FromKey(m).ToString()).ToList(), duplicates, replaced, null, [], TimeSpan.Zero);
+            monthsTouched.Select(m => CalendarMonth.FromKey(m).ToString()).ToList(), duplicates, replaced, null, [], false, TimeSpan.Zero);
     }
 
     /// <summary>Folds stored days into the new series (new values win) and counts values the file replaces.</summary>
