@@ -17,6 +17,7 @@ internal static class Program
         root.Subcommands.Add(StaffCommands.Create());
         root.Subcommands.Add(StaffCommands.CreateBranches());
         root.Subcommands.Add(DemoCommands.Create());
+        NluCommands.AddTo(root);
         return root.Parse(args).InvokeAsync();
     }
 }

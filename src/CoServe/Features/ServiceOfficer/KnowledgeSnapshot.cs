@@ -29,7 +29,7 @@ public sealed class KnowledgeSnapshot
         Version = version;
         BuildTime = buildTime;
         EntryOrdinals = entries.Select((e, i) => (e.Id, i)).ToDictionary(x => x.Id, x => x.i, StringComparer.Ordinal);
-        EntryVerdicts = entries.Select(e => guardrails.Check(e.Answer)).ToArray();
+        EntryVerdicts = entries.Select(e => TemplateVerdict(e, guardrails)).ToArray();
         ProductWords = analyzer.ProductWords;
     }
 
@@ -47,6 +47,17 @@ public sealed class KnowledgeSnapshot
     public string Origin { get; }
     public string Version { get; }
     public TimeSpan BuildTime { get; }
+
+    private static GuardrailVerdict TemplateVerdict(KnowledgeEntry entry, GuardrailRuleSet guardrails)
+    {
+        var verdict = guardrails.Check(entry.Answer);
+        // An entry that describes a product (it has a risk level) needs a risk reminder whatever its wording.
+        if (entry.ProductRiskLevel is not null && !GuardrailRuleSet.HasRiskReminder(entry.Answer))
+        {
+            return new GuardrailVerdict([.. verdict.Violations, new GuardrailViolation("disclosure.product-entry", GuardrailKind.MissingRiskDisclosure, entry.Id)]);
+        }
+        return verdict;
+    }
 
     /// <summary>Builds a snapshot: analyser, index, ranker and intent model. Deterministic for the same input and seed.</summary>
     public static KnowledgeSnapshot Build(KnowledgeSet set, ServiceOfficerOptions options, DateOnly today, IntentRuleSet? rules = null, GuardrailRuleSet? guardrails = null)

@@ -265,7 +265,9 @@ public sealed partial class ServiceOfficerEngine : IServiceOfficerResponder, IDi
             var options = u.Match.Ranked.Take(_options.ClarifyOptions).Select(r => snapshot.Entries[r.Entry]).ToList();
             var text = Salute(request) + "您好，您是想问：" + string.Join(" ", options.Select((e, i) => $"{i + 1}. {e.Question}")) + " 请回复序号或换个说法告诉我。";
             explanations.Add(string.Create(CultureInfo.InvariantCulture, $"clarify: confidence {u.Match.Confidence:0.00} between {_options.ClarifyThreshold:0.00} and {_options.AnswerThreshold:0.00}"));
-            var verdict = snapshot.Guardrails.Check(text);
+            // The options are approved questions quoted back ("打新一定赚钱吗？"), not statements of the AI; only the
+            // officer's own words around them are checked.
+            var verdict = snapshot.Guardrails.Check(Salute(request) + "您好，您是想问： 请回复序号或换个说法告诉我。");
             if (verdict.Blocked) return Blocked(snapshot, request, verdict, explanations, signals);
             return new OfficerClarification(EngineName, text, options.Select(e => e.Id).ToList(), explanations);
         }

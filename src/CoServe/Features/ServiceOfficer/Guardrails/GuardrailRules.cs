@@ -89,6 +89,14 @@ public sealed class GuardrailRuleSet
 
     public static GuardrailRuleSet Default() => new(DefaultRules);
 
+    /// <summary>What counts as a risk reminder next to product content.</summary>
+    public const string RiskReminderPattern = "风险|谨慎|不代表未来|不构成.{0,4}建议|以.{0,10}(合同|说明书|公告)为准|不保本|可能(亏损|损失)";
+
+    private static readonly Regex RiskReminder = new(RiskReminderPattern, RegexOptions.Compiled | RegexOptions.CultureInvariant);
+
+    /// <summary>Whether a text carries a risk reminder (an entry with a product risk level must).</summary>
+    public static bool HasRiskReminder(string text) => RiskReminder.IsMatch(TextNormalizer.Normalize(text));
+
     private const string Negators = "不|非|并非|无法|不能|不会|不得|不可|严禁|禁止|不承诺|不保证|没有|绝不|谨防|警惕|任何|杜绝|避免|谨慎对待";
 
     public static readonly IReadOnlyList<GuardrailRule> DefaultRules =
@@ -103,8 +111,8 @@ public sealed class GuardrailRuleSet
             "(将|会|有望|预计|预期|肯定|必然|一定|即将|马上|很快)(会)?(大幅)?(上涨|下跌|涨到|跌到|涨停|跌停|突破|翻倍|反弹|见顶|见底|暴涨|暴跌|大涨|大跌|拉升|回调)|目标价|(明天|后天|下周|下个月|今年|年底|近期|短期|接下来)(股价|大盘|指数)?(会|将|要|还会|能)(涨|跌|上涨|下跌|反弹)|涨到[0-9]|跌到[0-9]|看涨|看跌|看多|看空|底部已到|牛市来了",
             NegatedBy: Negators + "|不对|不做|不提供|不构成|没法|难以|无从", Description: "no forecast of prices or their direction"),
         new("disclosure.product-risk", GuardrailKind.MissingRiskDisclosure,
-            "理财产品|基金产品|资管产品|收益凭证|私募|信托产品|(预期|年化|历史|业绩)(收益|回报)|业绩比较基准|融资融券|两融|杠杆|期权|结构性|混合型基金|股票型基金|债券型基金|指数基金|新发基金|认购",
-            RequiredElsewhere: "风险|谨慎|不代表未来|不构成.{0,4}建议|以.{0,10}(合同|说明书|公告)为准",
+            "(预期|年化|历史|业绩|七日|万份)(收益|回报)|业绩比较基准|收益率|杠杆|以小博大|放大(收益|盈利)|(理财产品|基金产品|资管产品|收益凭证|私募|信托产品|新发基金|这款产品|该产品).{0,20}(收益|回报|购买|认购|申购|起投|买入|值得)",
+            RequiredElsewhere: RiskReminderPattern,
             Description: "product or leveraged content needs a risk reminder"),
         new("personal-data.mobile", GuardrailKind.PersonalDataEcho, "(?<![0-9])1[3-9][0-9]{9}(?![0-9])", Description: "never echo a full mobile number"),
         new("personal-data.id-card", GuardrailKind.PersonalDataEcho, "(?<![0-9a-z])[1-9][0-9]{16}[0-9x](?![0-9a-z])", Description: "never echo a full ID number"),

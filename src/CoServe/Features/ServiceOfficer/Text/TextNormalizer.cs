@@ -10,10 +10,25 @@ namespace CoServe.Features.ServiceOfficer.Text;
 /// </summary>
 public static class TextNormalizer
 {
-    // Traditional characters that occur in brokerage questions (clients from Hong Kong, Taiwan or with a
-    // traditional input method set). A full OpenCC table would be 100x larger for no gain in this domain.
-    private const string Traditional = "開戶帳賬號碼轉錢銀證資產險權買賣費額續機構網頁開關閉東區書會員經濟與們這麼麼甚該應認為關係價漲跌盤幣億萬務訊請問嗎說話時間點處辦復變撤單總額風檢測評級專業額擔項約領兩國債搶購籌隨發關聯繫統設計標準貨幣場託託撥現鈔餘額實際額戶裡裏個後條當幾還沒對於為從過來給讓進動態報導護碼鎖凍結達預審核驗證歷紀錄記載齡層樣舊實際認證帳冊細節難題問題習慣體驗戶頭儲蓄額補償賠訴舉維監曝權益騙盜洩漏";
-    private const string Simplified = "开户帐账号码转钱银证资产险权买卖费额续机构网页开关闭东区书会员经济与们这么么甚该应认为关系价涨跌盘币亿万务讯请问吗说话时间点处办复变撤单总额风检测评级专业额担项约领两国债抢购筹随发关联系统设计标准货币场托托拨现钞余额实际额户里里个后条当几还没对于为从过来给让进动态报导护码锁冻结达预审核验证历纪录记载龄层样旧实际认证帐册细节难题问题习惯体验户头储蓄额补偿赔诉举维监曝权益骗盗泄漏";
+    // Traditional -> simplified for the characters of this domain: OpenCC's s2t table (Apache-2.0) applied to
+    // every character of the seed knowledge base and common chat words, plus the one-to-many cases s2t cannot
+    // give back (发/髮, 干/乾/幹, 台/臺/颱, 里/裏/裡 ...). A full OpenCC table would be 10x larger for no gain here.
+    private const string Traditional =
+        "萬與專業東丟兩嚴箇豐臨爲舉麼義樂習鄉書買於虧雲產億僅從倉們價優會傳僞體餘傭側債償儲兌關內冊寫決況凍淨準減幾憑擊劃則剛創刪" +
+        "別劇辦務動勢區協單賣佔歷參雙發變臺號後嗎聽啓員諮響圍國圖場塊處備復夠頭學寶實審對導將嘗盡層屬歲峯幣帳帶幫幹並慶應廢開異棄" +
+        "張強歸當錄徵徑懷態總慣願戶纔託執擾搶護報擔攔撥擇掛擋損換據攜攝搖攤數斷無舊時顯曉暫機雜權槓條來極構櫃標樣檔檢檻歡氣匯漢沒" +
+        "滬測濟潤漲灣滿潛靈點煩愛狀獨環現電畫監蓋盜盤碼確離種積稱稅穩競筆籠篩籌籤簡類緊紅約級紀純納紙紋線組細終經綁結給絡絕統繼績" +
+        "續維綜綠緩編繳網羣職聯腦脫臉節蘋範薦獲營藍慮補裝見觀規視覺觸計訂認讓議訊記許論設訪證評識詐訴試誠話詢該詳語誤說請諾讀誰調" +
+        "謂謹譜負財敗賬貨質購費資贖賠賴賺車轉輪軟載較輯輸邊達過運還這進遠違連遲適選遞郵採裏針鈔鍾鈕錢銀鏈銷鎖錯鍵鏡長門閃閉問閒間" +
+        "閱隊階際陸險隨隱難靜頁頂項順須顧預領頻題顏額風飛馬駁驗騙騷驟魚鳥麥黃齊齡龍髮乾颱檯裡著麵係繫彙佈併製隻衝瞭捨藉噹鬆蹟";
+    private const string Simplified =
+        "万与专业东丢两严个丰临为举么义乐习乡书买于亏云产亿仅从仓们价优会传伪体余佣侧债偿储兑关内册写决况冻净准减几凭击划则刚创删" +
+        "别剧办务动势区协单卖占历参双发变台号后吗听启员咨响围国图场块处备复够头学宝实审对导将尝尽层属岁峰币帐带帮干并庆应废开异弃" +
+        "张强归当录征径怀态总惯愿户才托执扰抢护报担拦拨择挂挡损换据携摄摇摊数断无旧时显晓暂机杂权杠条来极构柜标样档检槛欢气汇汉没" +
+        "沪测济润涨湾满潜灵点烦爱状独环现电画监盖盗盘码确离种积称税稳竞笔笼筛筹签简类紧红约级纪纯纳纸纹线组细终经绑结给络绝统继绩" +
+        "续维综绿缓编缴网群职联脑脱脸节苹范荐获营蓝虑补装见观规视觉触计订认让议讯记许论设访证评识诈诉试诚话询该详语误说请诺读谁调" +
+        "谓谨谱负财败账货质购费资赎赔赖赚车转轮软载较辑输边达过运还这进远违连迟适选递邮采里针钞钟钮钱银链销锁错键镜长门闪闭问闲间" +
+        "阅队阶际陆险随隐难静页顶项顺须顾预领频题颜额风飞马驳验骗骚骤鱼鸟麦黄齐龄龙发干台台里着面系系汇布并制只冲了舍借当松迹";
 
     private static readonly FrozenDictionary<char, char> TraditionalToSimplified = BuildCharMap();
 
