@@ -32,6 +32,8 @@ internal static class EvalCommand
                 Console.WriteLine();
                 Console.WriteLine($"FAQ ({faq.Items} held-out questions from {string.Join(", ", faqFiles.Select(Path.GetFileName))})");
                 Console.WriteLine(Line("  engine   top-1 accuracy", faq.Top1Accuracy));
+                Console.WriteLine(Line("  engine   top-3 accuracy", faq.Top3Accuracy));
+                Console.WriteLine(Line("  engine   entry among re-ranked candidates", faq.CandidateRecall));
                 Console.WriteLine(Line("  engine   answer rate", faq.AnswerRate));
                 Console.WriteLine(Line("  engine   accuracy on answered", faq.AccuracyOnAnswered));
                 Console.WriteLine($"  engine   clarified {faq.Clarified}, handed off {faq.HandedOff}");

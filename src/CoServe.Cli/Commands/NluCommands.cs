@@ -76,7 +76,8 @@ internal static class NluCommands
             {
                 foreach (var (id, text) in rows)
                 {
-                    var result = snapshot.Ranker.Rank(snapshot.Index, snapshot.Index.Prepare(snapshot.Analyzer.Analyze(text)), options.Candidates);
+                    var analyzed = snapshot.Analyzer.Analyze(text);
+                    var result = snapshot.Ranker.Rank(snapshot.Index, snapshot.Index.Prepare(analyzed), analyzed, options.Candidates);
                     var rank = 0;
                     foreach (var r in result.Ranked.Take(k))
                     {

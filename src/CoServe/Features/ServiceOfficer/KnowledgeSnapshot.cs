@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.RegularExpressions;
 using CoServe.Features.ServiceOfficer.Guardrails;
 using CoServe.Features.ServiceOfficer.Intents;
 using CoServe.Features.ServiceOfficer.Knowledge;
@@ -13,8 +14,11 @@ namespace CoServe.Features.ServiceOfficer;
 /// the index, the trained models and the rule sets. A reload builds a new snapshot and swaps the reference, so a
 /// message is always handled by one consistent version.
 /// </summary>
-public sealed class KnowledgeSnapshot
+public sealed partial class KnowledgeSnapshot
 {
+    [GeneratedRegex(@"\{[^{}]{1,20}\}")]
+    private static partial Regex VariablePattern();
+
     internal KnowledgeSnapshot(IReadOnlyList<KnowledgeEntry> entries, TextAnalyzer analyzer, Bm25Index index, MatchRanker ranker,
         IntentClassifier? intents, IntentRuleSet rules, GuardrailRuleSet guardrails, string origin, string version, TimeSpan buildTime)
     {
@@ -74,8 +78,9 @@ public sealed class KnowledgeSnapshot
         {
             foreach (var t in entries[i].Texts) docs.Add((i, analyzer.Analyze(t)));
         }
-        var index = new Bm25Index(docs, entries.Count);
-        var ranker = MatchRanker.Train(index, docs.Select(d => d.Item2).ToList(), options.Candidates, options.Seed, options.MaxRankerTrainingQueries);
+        var answers = entries.Select(e => analyzer.Analyze(VariablePattern().Replace(e.Answer, " "))).ToList();
+        var index = new Bm25Index(docs, entries.Count, answers);
+        var ranker = MatchRanker.Train(index, docs.Select(d => d.Item2).ToList(), options.Candidates, options.Seed, options.MaxRankerTrainingQueries, options.MaxClassifierEntries);
 
         IntentClassifier? intents = null;
         if (set.IntentExamples.Count > 0)

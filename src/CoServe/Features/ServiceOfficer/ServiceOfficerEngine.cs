@@ -163,7 +163,7 @@ public sealed partial class ServiceOfficerEngine : IServiceOfficerResponder, IDi
     private MatchResult MatchFaq(KnowledgeSnapshot snapshot, OfficerRequest request, AnalyzedText analyzed, List<string> explanations, out bool followUp)
     {
         followUp = false;
-        var alone = snapshot.Ranker.Rank(snapshot.Index, snapshot.Index.Prepare(analyzed), _options.Candidates);
+        var alone = snapshot.Ranker.Rank(snapshot.Index, snapshot.Index.Prepare(analyzed), analyzed, _options.Candidates);
         var lastClient = request.History.LastOrDefault(t => t.Role == OfficerTurnRole.Client)?.Text;
         var lastAnswered = request.History.LastOrDefault(t => t.Role == OfficerTurnRole.Officer && t.KnowledgeEntryId is not null)?.KnowledgeEntryId;
         var marked = FollowUpStart().IsMatch(analyzed.Normalized);
@@ -181,7 +181,8 @@ public sealed partial class ServiceOfficerEngine : IServiceOfficerResponder, IDi
         }
         var context = snapshot.Analyzer.Analyze(contextText);
         var penalized = lastAnswered is not null && snapshot.EntryOrdinals.TryGetValue(lastAnswered, out var p) ? p : -1;
-        var combined = snapshot.Ranker.Rank(snapshot.Index, snapshot.Index.Prepare(analyzed, context, (float)_options.FollowUpContextWeight), _options.Candidates, penalizedEntry: penalized);
+        var together = snapshot.Analyzer.Analyze(contextText + " " + request.Text);
+        var combined = snapshot.Ranker.Rank(snapshot.Index, snapshot.Index.Prepare(analyzed, context, (float)_options.FollowUpContextWeight), together, _options.Candidates, penalizedEntry: penalized);
         if (combined.Confidence >= alone.Confidence || marked)
         {
             followUp = true;

@@ -59,6 +59,12 @@ public sealed class ServiceOfficerOptions
 
     /// <summary>Cap on wordings used as training queries for the ranker (large knowledge bases). Default 20000.</summary>
     public int MaxRankerTrainingQueries { get; set; } = 20_000;
+
+    /// <summary>
+    /// The per-entry classifier (one class per entry) is trained up to this many entries; its weights and training
+    /// memory grow with entries x 8192, so larger knowledge bases rank with BM25 and the pairwise model alone. Default 600.
+    /// </summary>
+    public int MaxClassifierEntries { get; set; } = 600;
 }
 
 internal sealed class ServiceOfficerOptionsValidator : IValidateOptions<ServiceOfficerOptions>
@@ -76,6 +82,7 @@ internal sealed class ServiceOfficerOptionsValidator : IValidateOptions<ServiceO
         if (o.FollowUpContextWeight is <= 0 or > 1) errors.Add("ServiceOfficer:FollowUpContextWeight must be in (0, 1]");
         if (o.RepeatedFailureTurns is < 1 or > 10) errors.Add("ServiceOfficer:RepeatedFailureTurns must be 1..10");
         if (o.HandoffWaitMinutes is < 1 or > 24 * 60) errors.Add("ServiceOfficer:HandoffWaitMinutes must be 1..1440");
+        if (o.MaxClassifierEntries is < 0 or > 5000) errors.Add("ServiceOfficer:MaxClassifierEntries must be 0..5000");
         if (o.MaxRankerTrainingQueries < 100) errors.Add("ServiceOfficer:MaxRankerTrainingQueries must be at least 100");
         foreach (var (key, value) in new[] { ("DefaultSalutation", o.DefaultSalutation), ("DefaultBranchName", o.DefaultBranchName), ("DefaultHotline", o.DefaultHotline), ("DefaultRiskAssessmentLink", o.DefaultRiskAssessmentLink) })
         {

@@ -8,6 +8,9 @@ namespace CoServe.Features.ServiceOfficer.Evaluation;
 
 public sealed record FaqMetrics(int Items, int Top1Correct, int Answered, int AnsweredCorrect, int Clarified, int HandedOff, IReadOnlyList<string> Misses)
 {
+    /// <summary>Share of questions whose entry is among the re-ranked candidates at all (the ceiling of re-ranking).</summary>
+    public double CandidateRecall { get; init; }
+    public double Top3Accuracy { get; init; }
     public double Top1Accuracy => Items == 0 ? 0 : (double)Top1Correct / Items;
     public double AnswerRate => Items == 0 ? 0 : (double)Answered / Items;
     public double AccuracyOnAnswered => Answered == 0 ? 0 : (double)AnsweredCorrect / Answered;
@@ -49,7 +52,7 @@ public sealed class EvalRunner(ServiceOfficerEngine engine, KnowledgeSnapshot sn
 
     public FaqMetrics Faq(IReadOnlyList<LabelledText> items)
     {
-        int top1 = 0, answered = 0, answeredCorrect = 0, clarified = 0, handedOff = 0;
+        int top1 = 0, top3 = 0, inCandidates = 0, answered = 0, answeredCorrect = 0, clarified = 0, handedOff = 0;
         var misses = new List<string>();
         foreach (var item in items)
         {
@@ -59,6 +62,9 @@ public sealed class EvalRunner(ServiceOfficerEngine engine, KnowledgeSnapshot sn
             var understanding = engine.Understand(snapshot, request, analyzed, explanations);
             var topId = understanding.Match.Top is { } t ? snapshot.Entries[t.Entry].Id : null;
             if (topId == item.Label) top1++;
+            var rank = Array.FindIndex(understanding.Match.Ranked, r => snapshot.Entries[r.Entry].Id == item.Label);
+            if (rank >= 0) inCandidates++;
+            if (rank is >= 0 and < 3) top3++;
             var decision = engine.Respond(snapshot, request);
             switch (decision)
             {
@@ -78,7 +84,11 @@ public sealed class EvalRunner(ServiceOfficerEngine engine, KnowledgeSnapshot sn
                     break;
             }
         }
-        return new FaqMetrics(items.Count, top1, answered, answeredCorrect, clarified, handedOff, misses);
+        return new FaqMetrics(items.Count, top1, answered, answeredCorrect, clarified, handedOff, misses)
+        {
+            CandidateRecall = items.Count == 0 ? 0 : (double)inCandidates / items.Count,
+            Top3Accuracy = items.Count == 0 ? 0 : (double)top3 / items.Count,
+        };
     }
 
     /// <summary>

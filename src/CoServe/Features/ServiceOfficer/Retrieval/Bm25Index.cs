@@ -14,6 +14,8 @@ public struct Candidate
     public float Best { get; set; }
     public float Second { get; set; }
     public int MatchedTexts { get; set; }
+    /// <summary>BM25 of the entry's approved answer (words and bigrams), divided by the query's own weight.</summary>
+    public float AnswerScore { get; set; }
     public float Score { get; set; }
 }
 
@@ -25,6 +27,8 @@ public sealed class IndexQuery
     internal float WordNorm;
     internal float BigramNorm;
     internal string[] Words = [];
+    internal (int Term, float Weight)[] AnswerTerms = [];
+    internal float AnswerNorm;
 
     /// <summary>Query words (with weights) in the order given, including ones the index has never seen.</summary>
     public IReadOnlyList<string> QueryWords => Words;
@@ -45,19 +49,31 @@ public sealed class Bm25Index
     /// <summary>Words carry more meaning than bigrams; bigrams catch what segmentation splits differently.</summary>
     private const float WordShare = 0.6f;
     private const float SecondShare = 0.25f;
+    /// <summary>The answer explains the question in other words ("几天" in the question, "当场受理" in the answer).</summary>
+    private const float AnswerShare = 0.3f;
 
     [ThreadStatic] private static Scratch? _scratch;
 
     private readonly Field _words;
     private readonly Field _bigrams;
+    private readonly Field? _answers;
     private readonly int[] _docEntry;
     private readonly int[][] _entryDocs;
 
-    public Bm25Index(IReadOnlyList<(int Entry, AnalyzedText Text)> docs, int entryCount)
+    /// <param name="docs">Every wording with its entry ordinal.</param>
+    /// <param name="entryCount">Number of entries.</param>
+    /// <param name="answers">Each entry's answer (by ordinal), or null to index wordings only.</param>
+    public Bm25Index(IReadOnlyList<(int Entry, AnalyzedText Text)> docs, int entryCount, IReadOnlyList<AnalyzedText>? answers = null)
     {
         _docEntry = docs.Select(d => d.Entry).ToArray();
         _words = new Field(docs.Select(d => d.Text.Words).ToList());
         _bigrams = new Field(docs.Select(d => d.Text.Bigrams).ToList());
+        if (answers is not null)
+        {
+            if (answers.Count != entryCount) throw new ArgumentException("one answer per entry");
+            _answers = new Field(answers.Select(a => a.Words.Concat(a.Bigrams).ToArray()).ToList());
+        }
+        MaxWordIdf = _words.Idf.Length == 0 ? 1f : Math.Max(1e-3f, _words.Idf.Max());
         var perEntry = new List<int>[entryCount];
         for (var i = 0; i < entryCount; i++) perEntry[i] = [];
         for (var d = 0; d < docs.Count; d++) perEntry[docs[d].Entry].Add(d);
@@ -81,6 +97,11 @@ public sealed class Bm25Index
             BigramTerms = _bigrams.Terms(text.Bigrams, context?.Bigrams, contextWeight),
             Words = context is null ? text.Words : [.. text.Words, .. context.Words.Where(w => !text.Words.Contains(w))],
         };
+        if (_answers is not null)
+        {
+            q.AnswerTerms = _answers.Terms([.. text.Words, .. text.Bigrams], context is null ? null : [.. context.Words, .. context.Bigrams], contextWeight);
+            q.AnswerNorm = q.AnswerTerms.Sum(t => t.Weight * _answers.Idf[t.Term]);
+        }
         q.WordNorm = q.WordTerms.Sum(t => t.Weight * _words.Idf[t.Term]);
         q.BigramNorm = q.BigramTerms.Sum(t => t.Weight * _bigrams.Idf[t.Term]);
         return q;
@@ -131,11 +152,36 @@ public sealed class Bm25Index
                     c.Second = combined;
                 }
             }
+            if (_answers is not null && query.AnswerNorm > 0)
+            {
+                var an = 1f / query.AnswerNorm;
+                foreach (var (term, weight) in query.AnswerTerms)
+                {
+                    var entries = _answers.PostDocs[term];
+                    var tfs = _answers.PostTf[term];
+                    var idf = _answers.Idf[term] * weight * an;
+                    for (var i = 0; i < entries.Length; i++)
+                    {
+                        var e = entries[i];
+                        var norm = K1 * (1 - B + B * _answers.DocLength[e] / _answers.AverageLength);
+                        var add = idf * tfs[i] * (K1 + 1) / (tfs[i] + norm);
+                        ref var c = ref s.EntryBest[e];
+                        if (s.EntryMark[e] != s.Generation)
+                        {
+                            s.EntryMark[e] = s.Generation;
+                            s.TouchedEntries[s.TouchedEntryCount++] = e;
+                            c = new Candidate { Entry = e, BestDoc = FirstDoc(e, excludeDoc) };
+                        }
+                        c.AnswerScore += add;
+                    }
+                }
+            }
             var n = 0;
             for (var i = 0; i < s.TouchedEntryCount; i++)
             {
                 var c = s.EntryBest[s.TouchedEntries[i]];
-                c.Score = c.Best + SecondShare * c.Second;
+                if (c.BestDoc < 0) continue;
+                c.Score = c.Best + SecondShare * c.Second + AnswerShare * Math.Min(c.AnswerScore, 1.5f);
                 // Keep the k best in descending order (k is small: insertion beats a heap).
                 if (n < top.Length)
                 {
@@ -160,6 +206,15 @@ public sealed class Bm25Index
         {
             s.Reset();
         }
+    }
+
+    private int FirstDoc(int entry, int excludeDoc)
+    {
+        foreach (var d in _entryDocs[entry])
+        {
+            if (d != excludeDoc) return d;
+        }
+        return -1;
     }
 
     /// <summary>
@@ -198,6 +253,8 @@ public sealed class Bm25Index
             if (!found) yield return _words.TermText[t];
         }
     }
+
+    public float MaxWordIdf { get; }
 
     public float WordIdf(string word) => _words.TryGetTerm(word, out var t) ? _words.Idf[t] : 0f;
 

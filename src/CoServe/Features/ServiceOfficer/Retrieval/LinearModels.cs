@@ -103,7 +103,8 @@ public static class LinearModels
     /// [class * dimension + feature]. Labels go through ML.NET's own key mapping and are read back from the key
     /// values, so the class order can never silently shift.
     /// </summary>
-    public static (float[] Weights, float[] Biases) TrainMulticlass(IReadOnlyList<(SparseVector X, int Y)> rows, int classes, int dimension, float l2, int seed)
+    /// <remarks>A class without examples gets zero weights and a bias below every trained one (never predicted).</remarks>
+    public static (float[] Weights, float[] Biases) TrainMulticlass(IReadOnlyList<(SparseVector X, int Y)> rows, int classes, int dimension, float l2, int seed, int historySize = 20)
     {
         var ml = new MLContext(seed);
         var schema = SchemaDefinition.Create(typeof(MultiRow));
@@ -117,6 +118,7 @@ public static class LinearModels
                 NumberOfThreads = 1,
                 MaximumNumberOfIterations = 200,
                 OptimizationTolerance = 1e-6f,
+                HistorySize = historySize,
             }));
         var fitted = pipeline.Fit(data);
         var keyValues = default(VBuffer<ReadOnlyMemory<char>>);
@@ -125,11 +127,11 @@ public static class LinearModels
         var model = fitted.LastTransformer.Model;
         VBuffer<float>[] perClass = [];
         model.GetWeights(ref perClass, out var numClasses);
-        if (numClasses != classes || classOf.Length != classes) throw new InvalidOperationException($"intent model has {numClasses} classes, expected {classes} (every label needs examples)");
+        if (numClasses != classOf.Length || numClasses > classes) throw new InvalidOperationException($"model has {numClasses} classes, expected at most {classes}");
         var weights = new float[classes * dimension];
-        var biases = new float[classes];
         var trainedBiases = model.GetBiases().ToArray();
-        for (var k = 0; k < classes; k++)
+        var biases = Enumerable.Repeat(trainedBiases.Min() - 10f, classes).ToArray();
+        for (var k = 0; k < numClasses; k++)
         {
             var c = classOf[k];
             foreach (var (index, value) in perClass[k].Items()) weights[c * dimension + index] = value;
