@@ -266,9 +266,9 @@ public sealed partial class ServiceOfficerEngine : IServiceOfficerResponder, IDi
             var options = u.Match.Ranked.Take(_options.ClarifyOptions).Select(r => snapshot.Entries[r.Entry]).ToList();
             var text = Salute(request) + "您好，您是想问：" + string.Join(" ", options.Select((e, i) => $"{i + 1}. {e.Question}")) + " 请回复序号或换个说法告诉我。";
             explanations.Add(string.Create(CultureInfo.InvariantCulture, $"clarify: confidence {u.Match.Confidence:0.00} between {_options.ClarifyThreshold:0.00} and {_options.AnswerThreshold:0.00}"));
-            // The options are approved questions quoted back ("打新一定赚钱吗？"), not statements of the AI; only the
-            // officer's own words around them are checked.
-            var verdict = snapshot.Guardrails.Check(Salute(request) + "您好，您是想问： 请回复序号或换个说法告诉我。");
+            // The options are approved questions quoted back ("打新一定赚钱吗？"), not statements of the AI, and the
+            // officer's own words around them are fixed text; what varies is the salutation, so that is what is checked.
+            var verdict = snapshot.Guardrails.Check(Salute(request));
             if (verdict.Blocked) return Blocked(snapshot, request, verdict, explanations, signals);
             return new OfficerClarification(EngineName, text, options.Select(e => e.Id).ToList(), explanations);
         }
@@ -291,21 +291,30 @@ public sealed partial class ServiceOfficerEngine : IServiceOfficerResponder, IDi
             return Blocked(snapshot, request, template, explanations, signals);
         }
         var text = AnswerRenderer.Render(entry.Answer, request.Client, Defaults);
+        // The approved template was checked when the snapshot was built; what can still break a rule is what is
+        // filled in or added here (variables from the client context, tool texts).
+        var dynamicParts = new List<string>(4);
+        foreach (var variable in new[] { AnswerRenderer.Salutation, AnswerRenderer.BranchName, AnswerRenderer.BranchHotline, AnswerRenderer.RiskAssessmentLink })
+        {
+            if (entry.Answer.Contains("{" + variable + "}", StringComparison.Ordinal)) dynamicParts.Add(AnswerRenderer.Value(variable, request.Client, Defaults));
+        }
         var actions = new List<OfficerAction>();
         if (OpenBusinessRequest().Match(analyzed.Normalized) is { Success: true } open)
         {
             actions.Add(new OfficerAction("AppointmentTask", $"客户希望开通{open.Groups[4].Value}，请客户经理预约办理（知识条目 {entry.Id}）"));
             text += "已为您通知客户经理，稍后将与您预约办理。";
+            dynamicParts.Add("已为您通知客户经理，稍后将与您预约办理。");
             explanations.Add($"tool: appointment task for opening {open.Groups[4].Value}");
         }
         if (RiskAssessmentTopic().IsMatch(analyzed.Normalized) || entry.Category.Contains("适当性", StringComparison.Ordinal))
         {
             var link = AnswerRenderer.RiskLink(request.Client, Defaults);
             if (!entry.Answer.Contains("{" + AnswerRenderer.RiskAssessmentLink + "}", StringComparison.Ordinal)) text += $"测评入口：{link}";
+            dynamicParts.Add(link);
             actions.Add(new OfficerAction("RiskAssessmentLink", link));
             explanations.Add("tool: risk assessment link");
         }
-        return Guarded(snapshot, request, new OfficerAnswer(EngineName, text, entry.Id, confidence, actions, explanations), signals);
+        return Guarded(snapshot, request, new OfficerAnswer(EngineName, text, entry.Id, confidence, actions, explanations), signals, string.Join("\n", dynamicParts));
     }
 
     /// <summary>Suitability (适当性): why product content of this level may not go to this client, or null.</summary>
@@ -322,9 +331,9 @@ public sealed partial class ServiceOfficerEngine : IServiceOfficerResponder, IDi
     }
 
     /// <summary>The last check before anything leaves: the rendered text against every guardrail.</summary>
-    private OfficerDecision Guarded(KnowledgeSnapshot snapshot, OfficerRequest request, OfficerAnswer answer, List<string> signals)
+    private OfficerDecision Guarded(KnowledgeSnapshot snapshot, OfficerRequest request, OfficerAnswer answer, List<string> signals, string? onlyCheck = null)
     {
-        var verdict = snapshot.Guardrails.Check(answer.Text);
+        var verdict = snapshot.Guardrails.Check(onlyCheck ?? answer.Text);
         if (!verdict.Blocked) return answer;
         var explanations = answer.Explanations.ToList();
         return Blocked(snapshot, request, verdict, explanations, signals);
