@@ -18,6 +18,7 @@ internal static class Program
         root.Subcommands.Add(StaffCommands.CreateBranches());
         root.Subcommands.Add(DemoCommands.Create());
         root.Subcommands.Add(WeComCommands.CreateSimulator());
+        NluCommands.AddTo(root);
         return root.Parse(args).InvokeAsync();
     }
 }

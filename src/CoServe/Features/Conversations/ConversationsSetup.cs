@@ -44,8 +44,6 @@ public static class ConversationsSetup
         services.AddSingleton<IOutboundChannel, WebChatChannel>();
         services.AddScoped<Channels.WebChat.WebChatAccess>();
         services.AddScoped<Channels.WebChat.WebChatView>();
-        services.TryAddSingleton<IServiceOfficerResponder>(sp =>
-            KeywordResponder.FromSeed(Path.Combine(AppContext.BaseDirectory, "Features", "ServiceOfficer", "Seed")));
         return services;
     }
 

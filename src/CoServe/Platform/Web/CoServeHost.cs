@@ -10,6 +10,7 @@ using CoServe.Features.Conversations;
 using CoServe.Features.Demo;
 using CoServe.Features.Organization;
 using CoServe.Features.Security;
+using CoServe.Features.ServiceOfficer;
 using CoServe.Platform.Auth;
 using CoServe.Platform.Storage;
 using Microsoft.AspNetCore.DataProtection;
@@ -32,6 +33,7 @@ public static class CoServeHost
         services.AddClients();
         services.AddAssets(configuration);
         services.AddDemo(configuration);
+        services.AddServiceOfficer(configuration);
         services.AddConversations(configuration);
         services.AddSingleton<Microsoft.AspNetCore.Identity.IPasswordHasher<StaffMember>, Microsoft.AspNetCore.Identity.PasswordHasher<StaffMember>>();
         services.AddDataProtection()

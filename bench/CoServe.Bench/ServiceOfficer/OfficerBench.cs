@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Globalization;
+using CoServe.Features.Conversations;
+using CoServe.Features.ServiceOfficer;
+using CoServe.Features.ServiceOfficer.Evaluation;
+using CoServe.Features.ServiceOfficer.Knowledge;
+using CoServe.Features.ServiceOfficer.Retrieval;
+
+namespace CoServe.Bench.ServiceOfficer;
+
+/// <summary>
+/// The default engine in-process: messages/s and latency percentiles on one thread with a synthetic
+/// 2,000-question knowledge base, a reload under load, and memory with 10,000 questions.
+/// Run: <c>dotnet run -c Release --project bench/CoServe.Bench -- officer [messages]</c>.
+/// </summary>
+internal static class OfficerBench
+{
+    // Topic words put in front of copies of the seed entries so that each copy is a distinct question.
+    private static readonly string[] Topics =
+    [
+        "沪市", "深市", "北交所", "科创板", "创业板", "港股通", "主板", "基金", "债券", "可转债", "期权", "两融", "信用账户", "普通账户",
+        "个人", "机构", "老年客户", "新客户", "手机", "电脑", "柜台", "App", "网上", "周末", "节假日", "月底", "年底", "夜间", "开盘前", "收盘后",
+    ];
+
+    public static int Run(string[] args)
+    {
+        var messages = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 50_000;
+        var seedDir = ServiceOfficerSetup.DefaultSeedDirectory;
+        var seed = new SeedKnowledgeSource(seedDir).Load();
+        var evalItems = Directory.GetFiles(seedDir, "eval-faq-*.jsonl").SelectMany(f => SeedFiles.ReadLabelled(f)).ToList();
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformationText()}, server GC {System.Runtime.GCSettings.IsServerGC}");
+        Console.WriteLine($"seed: {seed.Entries.Count} entries, {evalItems.Count} held-out questions");
+
+        var options = new ServiceOfficerOptions();
+        var today = new DateOnly(2026, 12, 1);
+        var (set2k, queries) = Synthesize(seed, evalItems, 2_000);
+        var watch = Stopwatch.StartNew();
+        var snapshot = KnowledgeSnapshot.Build(set2k, options, today);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"2,000-question KB: {snapshot.Version}; built in {watch.Elapsed.TotalSeconds:0.0} s (ranker {(snapshot.Ranker.IsTrained ? "trained" : "untrained")}, entry classifier {(snapshot.Ranker.HasClassifier ? "on" : "off above " + options.MaxClassifierEntries + " entries")})"));
+        using var engine = new ServiceOfficerEngine(options, TimeProvider.System, snapshot);
+
+        var requests = queries.Select(q => EvalRunner.Request(q.Text, q.Context)).ToArray();
+        // Warm-up: JIT, tiered compilation, per-thread scratch buffers.
+        for (var i = 0; i < Math.Min(20_000, messages); i++) engine.Respond(snapshot, requests[i % requests.Length]);
+
+        // Where the time goes, per stage (same requests, one thread).
+        var texts = requests.Take(5_000).Select(r => r.Text).ToArray();
+        var analyzed = texts.Select(t => snapshot.Analyzer.Analyze(t)).ToArray();
+        Stage("analyze (normalise, segment, synonyms)", texts.Length, i => snapshot.Analyzer.Analyze(texts[i]));
+        Stage("intent rules", texts.Length, i => snapshot.Rules.Match(analyzed[i].Normalized));
+        Stage("BM25 prepare + search", texts.Length, i => snapshot.Index.Search(snapshot.Index.Prepare(analyzed[i]), new Candidate[options.Candidates]));
+        Stage("BM25 + learned ranker", texts.Length, i => snapshot.Ranker.Rank(snapshot.Index, snapshot.Index.Prepare(analyzed[i]), analyzed[i], options.Candidates));
+        Stage("guardrails on an answer", texts.Length, i => snapshot.Guardrails.Check(snapshot.Entries[i % snapshot.Entries.Count].Answer));
+
+        var latencies = new long[messages];
+        var kinds = new int[3];
+        GC.Collect();
+        var gcBefore = GC.CollectionCount(0);
+        watch.Restart();
+        for (var i = 0; i < messages; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            var d = engine.Respond(snapshot, requests[i % requests.Length]);
+            latencies[i] = Stopwatch.GetTimestamp() - start;
+            kinds[d switch { OfficerAnswer => 0, OfficerClarification => 1, _ => 2 }]++;
+        }
+        var elapsed = watch.Elapsed;
+        Array.Sort(latencies);
+        double Us(long ticks) => ticks * 1_000_000.0 / Stopwatch.Frequency;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"one thread, {messages:N0} messages: {messages / elapsed.TotalSeconds:N0} msgs/s; p50 {Us(latencies[messages / 2]):0.0} µs, p99 {Us(latencies[(int)(messages * 0.99)]):0.0} µs, max {Us(latencies[^1]):0.0} µs; gen0 GCs {GC.CollectionCount(0) - gcBefore}"));
+        Console.WriteLine($"decisions: {kinds[0]} answers, {kinds[1]} clarifications, {kinds[2]} handoffs");
+
+        // Reload under load: a second thread swaps in a freshly built snapshot while the first keeps answering.
+        var failures = 0;
+        var served = 0;
+        using var stop = new CancellationTokenSource();
+        var load = Task.Run(() =>
+        {
+            var i = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    engine.RespondAsync(requests[i++ % requests.Length], CancellationToken.None).AsTask().GetAwaiter().GetResult();
+                    served++;
+                }
+                catch (Exception)
+                {
+                    failures++;
+                }
+            }
+        });
+        watch.Restart();
+        engine.Swap(KnowledgeSnapshot.Build(set2k, options, today));
+        Thread.Sleep(200);
+        stop.Cancel();
+        load.Wait();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"reload under load: new snapshot swapped after {watch.Elapsed.TotalSeconds:0.0} s; {served:N0} messages served meanwhile, {failures} failed"));
+
+        // Memory: a 10,000-question knowledge base (entries x wordings), measured as managed heap after a full GC.
+        snapshot = null!;
+        engine.Swap(null!);
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        var baseline = GC.GetTotalMemory(forceFullCollection: true);
+        var (set10k, _) = Synthesize(seed, evalItems, 10_000);
+        watch.Restart();
+        var big = KnowledgeSnapshot.Build(set10k, options, today);
+        var buildTime = watch.Elapsed;
+        set10k = null!;
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        var after = GC.GetTotalMemory(forceFullCollection: true);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"10,000-question KB: {big.Version}; built in {buildTime.TotalSeconds:0.0} s; snapshot holds {(after - baseline) / 1e6:0.0} MB managed (jieba dictionary shared, {baseline / 1e6:0.0} MB before); process working set {Environment.WorkingSet / 1e6:0} MB"));
+        GC.KeepAlive(big);
+        return 0;
+    }
+
+    /// <summary>
+    /// Copies of the seed entries, each copy's wordings prefixed with a topic word so that the copies differ, until
+    /// <paramref name="questions"/> standard questions exist; queries are the held-out questions with the same prefixes.
+    /// </summary>
+    private static (KnowledgeSet Set, List<LabelledText> Queries) Synthesize(KnowledgeSet seed, List<LabelledText> evalItems, int questions)
+    {
+        var entries = new List<KnowledgeEntry>(questions);
+        var queries = new List<LabelledText>();
+        var copy = 0;
+        while (entries.Count < questions)
+        {
+            var prefix = copy == 0 ? "" : Topics[(copy - 1) % Topics.Length] + (copy > Topics.Length ? ((copy - 1) / Topics.Length).ToString(CultureInfo.InvariantCulture) : "");
+            foreach (var e in seed.Entries)
+            {
+                if (entries.Count >= questions) break;
+                var id = copy == 0 ? e.Id : $"{e.Id}-{copy}";
+                entries.Add(e with { Id = id, Question = prefix + e.Question, Paraphrases = e.Paraphrases.Select(p => prefix + p).ToList() });
+            }
+            if (copy < 8) queries.AddRange(evalItems.Select(q => q with { Text = prefix + q.Text, Label = copy == 0 ? q.Label : $"{q.Label}-{copy}" }));
+            copy++;
+        }
+        return (seed with { Entries = entries }, queries);
+    }
+
+    private static void Stage(string name, int n, Action<int> step)
+    {
+        for (var i = 0; i < n; i++) step(i);
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < n; i++) step(i);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  stage {name,-42} {watch.Elapsed.TotalMicroseconds / n,8:0.0} µs"));
+    }
+
+    private static string RuntimeInformationText() => System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription + " " + System.Runtime.InteropServices.RuntimeInformation.OSDescription;
+}

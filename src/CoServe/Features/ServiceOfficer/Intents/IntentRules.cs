@@ -1,0 +1,143 @@
+using System.Text.RegularExpressions;
+using CoServe.Features.Conversations;
+
+namespace CoServe.Features.ServiceOfficer.Intents;
+
+/// <summary>What a client message is about. All but <see cref="Faq"/>, <see cref="SmallTalk"/> and <see cref="OutOfScope"/> go to a human.</summary>
+public enum ClientIntent
+{
+    Faq = 0,
+    Complaint = 1,
+    NegativeEmotion = 2,
+    CommissionRequest = 3,
+    AmlRelated = 4,
+    AdviceRequest = 5,
+    AccountSecurity = 6,
+    HumanRequested = 7,
+    SmallTalk = 8,
+    OutOfScope = 9,
+}
+
+public static class ClientIntents
+{
+    public static HandoffReason? HandoffReasonOf(ClientIntent intent) => intent switch
+    {
+        ClientIntent.Complaint => HandoffReason.Complaint,
+        ClientIntent.NegativeEmotion => HandoffReason.NegativeEmotion,
+        ClientIntent.CommissionRequest => HandoffReason.CommissionRequest,
+        ClientIntent.AmlRelated => HandoffReason.AmlRelated,
+        ClientIntent.AdviceRequest => HandoffReason.AdviceRequest,
+        ClientIntent.AccountSecurity => HandoffReason.AccountSecurity,
+        ClientIntent.HumanRequested => HandoffReason.HumanRequested,
+        ClientIntent.Faq or ClientIntent.SmallTalk or ClientIntent.OutOfScope => null,
+    };
+
+    public static bool TryParse(string label, out ClientIntent intent) => Enum.TryParse(label, ignoreCase: false, out intent) && Enum.IsDefined(intent);
+}
+
+/// <summary>
+/// A high-precision pattern for one intent. <see cref="Keywords"/> are plain substrings of the normalised text
+/// (any one fires the rule) and double as a cheap pre-filter; <see cref="Pattern"/>, when set, must also match;
+/// <see cref="Unless"/> vetoes (e.g. "万一亏了" is not a commission request). Rules are data so that the console
+/// can edit them later; each firing is named in the decision's explanations.
+/// </summary>
+public sealed record IntentRule(string Id, ClientIntent Intent, IReadOnlyList<string> Keywords, string? Pattern = null, string? Unless = null);
+
+/// <summary>A compiled, immutable rule set. Thread-safe.</summary>
+public sealed class IntentRuleSet
+{
+    private readonly (IntentRule Rule, Regex? Pattern, Regex? Unless)[] _rules;
+
+    public IntentRuleSet(IEnumerable<IntentRule> rules)
+    {
+        Rules = rules.ToList();
+        foreach (var r in Rules)
+        {
+            if (string.IsNullOrWhiteSpace(r.Id)) throw new ArgumentException("every intent rule needs an Id");
+            if (r.Keywords.Count == 0 && r.Pattern is null) throw new ArgumentException($"intent rule {r.Id} has neither keywords nor a pattern");
+        }
+        _rules = Rules.Select(r => (r,
+            r.Pattern is null ? null : new Regex(r.Pattern, RegexOptions.Compiled | RegexOptions.CultureInvariant),
+            r.Unless is null ? null : new Regex(r.Unless, RegexOptions.Compiled | RegexOptions.CultureInvariant))).ToArray();
+    }
+
+    public IReadOnlyList<IntentRule> Rules { get; }
+
+    /// <summary>Priority when several intents fire: the duty that must not be missed first.</summary>
+    public static readonly ClientIntent[] Priority =
+    [
+        ClientIntent.Complaint,
+        ClientIntent.AccountSecurity,
+        ClientIntent.AmlRelated,
+        ClientIntent.NegativeEmotion,
+        ClientIntent.AdviceRequest,
+        ClientIntent.CommissionRequest,
+        ClientIntent.HumanRequested,
+        ClientIntent.SmallTalk,
+        ClientIntent.OutOfScope,
+        ClientIntent.Faq,
+    ];
+
+    /// <summary>Rules that fire on a normalised text, in rule order.</summary>
+    public List<(IntentRule Rule, string Evidence)> Match(string normalized)
+    {
+        var fired = new List<(IntentRule, string)>();
+        foreach (var (rule, pattern, unless) in _rules)
+        {
+            string? evidence = null;
+            if (rule.Keywords.Count > 0)
+            {
+                foreach (var k in rule.Keywords)
+                {
+                    if (normalized.Contains(k, StringComparison.Ordinal))
+                    {
+                        evidence = k;
+                        break;
+                    }
+                }
+                if (evidence is null) continue;
+            }
+            if (pattern is not null)
+            {
+                var m = pattern.Match(normalized);
+                if (!m.Success) continue;
+                evidence = m.Value;
+            }
+            if (unless is not null && unless.IsMatch(normalized)) continue;
+            fired.Add((rule, evidence!));
+        }
+        return fired;
+    }
+
+    public static ClientIntent? Strongest(IEnumerable<ClientIntent> intents)
+    {
+        var set = intents.ToHashSet();
+        foreach (var p in Priority)
+        {
+            if (set.Contains(p)) return p;
+        }
+        return null;
+    }
+
+    /// <summary>The shipped rules (compliance reviews them as a diff; the console edits a copy later).</summary>
+    public static IntentRuleSet Default() => new(DefaultRules);
+
+    public static readonly IReadOnlyList<IntentRule> DefaultRules =
+    [
+        new("complaint.keyword", ClientIntent.Complaint, ["投诉", "12386", "举报", "维权", "曝光", "315", "上访", "信访", "律师函", "起诉", "打官司"]),
+        new("complaint.regulator", ClientIntent.Complaint, ["证监会", "证监局", "监管", "金融办", "消保"], Pattern: "(找|向|去|到|给|告|反映|打).{0,4}(证监会|证监局|监管|金融办|消保)|(证监会|证监局|监管部门|监管机构).{0,6}(反映|投诉|举报|告|说理)"),
+        new("complaint.compensation", ClientIntent.Complaint, ["赔偿", "索赔", "赔钱", "退钱", "讨说法", "给个说法", "要个说法"], Unless: "(怎么|如何)(理赔|赔付)"),
+        new("emotion.insult", ClientIntent.NegativeEmotion, ["垃圾", "骗子", "坑人", "坑爹", "恶心", "滚", "妈的", "他妈", "tmd", "nmd", "废物", "傻", "脑残", "去死", "狗屁", "破券商", "破app", "什么破", "烂app", "破软件"]),
+        new("emotion.frustration", ClientIntent.NegativeEmotion, ["气死", "受够", "太差", "失望", "无语", "烦死", "忍无可忍", "太过分", "搞什么", "什么玩意", "怎么回事啊", "没人管", "没人理", "一直没人", "半天没人", "还不解决", "到底能不能", "忽悠", "欺骗", "太坑", "好坑", "真坑", "火大", "愤怒", "崩溃", "糟糕透", "再也不", "销户走人", "不想用了"]),
+        new("emotion.shouting", ClientIntent.NegativeEmotion, [], Pattern: "[!?]{3,}|!{2,}|(为什么|凭什么).{0,12}[!?]"),
+        new("commission.adjust", ClientIntent.CommissionRequest, ["调佣", "降佣", "佣金", "费率", "手续费", "免五", "万一", "万1"], Pattern: "调佣|降佣|免五|(调低|降低|降|调|减|优惠|便宜|砍|打折|少收).{0,4}(佣金|费率)|(佣金|费率|手续费).{0,6}(太高|好高|高了|偏高|有点高|贵|能不能(低|降|少|便宜|优惠)|可以(低|降|少|便宜|优惠)|能(低|降)|降一下|调一下|调低|降低|低一点|少一点|再低|优惠)|(佣金|费率).{0,8}万[一二三1-3](?!以)|(能|可以|给我|做到|开到|调到|降到|要)万[一1二2](?!以)|别家.{0,6}(佣金|费率|手续费)|(佣金|费率).{0,6}(比|没有).{0,4}(别家|其他券商|别的券商)", Unless: "万一(亏|跌|出|有|不|没|是|要|被|忘|密码|丢)|我的佣金是多少|佣金是多少|佣金怎么(算|收)|手续费(怎么|如何)(算|收)|手续费是多少"),
+        new("aml.keyword", ClientIntent.AmlRelated, ["代持", "借用账户", "借用他人账户", "借别人账户", "借别人的账户", "出借账户", "账户借给", "借我的账户", "借我账户", "用别人的账户", "用我的账户帮", "洗钱", "走账", "刷流水", "拆分转账", "分拆转账", "分几笔转", "不想被查", "不被查", "大额现金", "代别人", "帮别人炒", "帮朋友操作", "帮亲戚操作", "地下钱庄", "对敲"]),
+        new("aml.account-lending", ClientIntent.AmlRelated, ["借", "租", "别人", "他人"], Pattern: "(借用|出借|租借|租用|借给|借).{0,6}(账户|账号|户头)|(账户|账号|户头).{0,4}(借给|借我|借用|出借|租给)|(用|拿)(别人|他人|朋友|亲戚|家人|同事)的?(身份证|账户|账号|户头)"),
+        new("aml.pass-through", ClientIntent.AmlRelated, ["过账"], Pattern: "(?<!(销|开|用|有|办|立|换))过账(?!户|号)"),
+        new("aml.large-transfer", ClientIntent.AmlRelated, ["大额转入", "大额转出", "大额资金", "一大笔钱"], Unless: "(限额|上限|额度)是多少"),
+        new("advice.keyword", ClientIntent.AdviceRequest, ["该不该买", "该不该卖", "能不能买", "值不值得买", "值得买", "推荐股票", "推荐一只", "推荐几只", "荐股", "目标价", "买哪只", "买什么股", "选股", "抄底", "割肉", "要不要卖", "要不要买", "该卖吗", "该买吗", "能买吗", "可以买吗", "会涨吗", "能涨吗", "还会涨", "还会跌", "会跌吗", "涨到多少", "跌到多少", "什么时候卖", "什么时候买", "后市", "走势怎么看", "怎么看这只", "牛股", "潜力股", "哪只股票好", "哪个股票好", "买哪个基金", "推荐基金", "推荐个基金", "推荐理财", "哪个基金好", "加仓吗", "补仓吗", "减仓吗", "清仓吗"]),
+        new("advice.security-code", ClientIntent.AdviceRequest, [], Pattern: "(?<![0-9])[0-9]{6}(?![0-9]).{0,12}(买|卖|持有|加仓|减仓|补仓|清仓|涨|跌|怎么样|如何)|(买|卖|持有|加仓|减仓|补仓|清仓).{0,8}(?<![0-9])[0-9]{6}(?![0-9])", Unless: "(委托|撤单|申购|配号|中签|代码|怎么买|如何买|在哪买|怎么卖|如何卖|卖不出|买不了|买不进|无法买|不能买).{0,10}"),
+        new("security.keyword", ClientIntent.AccountSecurity, ["被盗", "盗号", "被骗", "诈骗", "骗了", "密码泄露", "密码泄漏", "泄露了密码", "泄漏了密码", "异常登录", "不是我操作", "不是我本人操作", "不是我下的单", "陌生设备", "别人登录", "别人登了", "被人登录", "钓鱼", "假客服", "冒充", "验证码给了", "账户被冻结", "资金不见", "钱不见", "钱少了", "被转走", "被盗刷", "被人改了密码"]),
+        new("human.request", ClientIntent.HumanRequested, ["转人工", "人工客服", "人工服务", "找人工", "要人工", "接人工", "真人", "活人", "客户经理", "找经理", "我的经理", "人工坐席", "不要机器人", "不想跟机器人", "你是机器人", "找个人", "让人来", "叫人来", "打电话给我", "给我回电话", "回个电话"], Unless: "客户经理(是谁|叫什么|电话)(?!.{0,6}(找|联系|让他))"),
+    ];
+}

@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using CoServe.Features.ServiceOfficer.Guardrails;
+using CoServe.Features.ServiceOfficer.Intents;
+using CoServe.Features.ServiceOfficer.Knowledge;
+using CoServe.Features.ServiceOfficer.Retrieval;
+using CoServe.Features.ServiceOfficer.Text;
+
+namespace CoServe.Features.ServiceOfficer;
+
+/// <summary>
+/// Everything the engine answers from, built once and never changed: approved effective entries, the analyser,
+/// the index, the trained models and the rule sets. A reload builds a new snapshot and swaps the reference, so a
+/// message is always handled by one consistent version.
+/// </summary>
+public sealed partial class KnowledgeSnapshot
+{
+    [GeneratedRegex(@"\{[^{}]{1,20}\}")]
+    private static partial Regex VariablePattern();
+
+    internal KnowledgeSnapshot(IReadOnlyList<KnowledgeEntry> entries, TextAnalyzer analyzer, Bm25Index index, MatchRanker ranker,
+        IntentClassifier? intents, IntentRuleSet rules, GuardrailRuleSet guardrails, string origin, string version, TimeSpan buildTime)
+    {
+        Entries = entries;
+        Analyzer = analyzer;
+        Index = index;
+        Ranker = ranker;
+        Intents = intents;
+        Rules = rules;
+        Guardrails = guardrails;
+        Origin = origin;
+        Version = version;
+        BuildTime = buildTime;
+        EntryOrdinals = entries.Select((e, i) => (e.Id, i)).ToDictionary(x => x.Id, x => x.i, StringComparer.Ordinal);
+        EntryVerdicts = entries.Select(e => TemplateVerdict(e, guardrails)).ToArray();
+        ProductWords = analyzer.ProductWords;
+    }
+
+    public IReadOnlyList<KnowledgeEntry> Entries { get; }
+    public IReadOnlyDictionary<string, int> EntryOrdinals { get; }
+    public TextAnalyzer Analyzer { get; }
+    public Bm25Index Index { get; }
+    public MatchRanker Ranker { get; }
+    public IntentClassifier? Intents { get; }
+    public IntentRuleSet Rules { get; }
+    public GuardrailRuleSet Guardrails { get; }
+    /// <summary>Guardrail verdict of each approved answer template, so a template that fails is never sent.</summary>
+    public IReadOnlyList<GuardrailVerdict> EntryVerdicts { get; }
+    public IReadOnlyCollection<string> ProductWords { get; }
+    public string Origin { get; }
+    public string Version { get; }
+    public TimeSpan BuildTime { get; }
+
+    private static GuardrailVerdict TemplateVerdict(KnowledgeEntry entry, GuardrailRuleSet guardrails)
+    {
+        var verdict = guardrails.Check(entry.Answer);
+        // An entry that describes a product (it has a risk level) needs a risk reminder whatever its wording.
+        if (entry.ProductRiskLevel is not null && !GuardrailRuleSet.HasRiskReminder(entry.Answer))
+        {
+            return new GuardrailVerdict([.. verdict.Violations, new GuardrailViolation("disclosure.product-entry", GuardrailKind.MissingRiskDisclosure, entry.Id)]);
+        }
+        return verdict;
+    }
+
+    /// <summary>Builds a snapshot: analyser, index, ranker and intent model. Deterministic for the same input and seed.</summary>
+    public static KnowledgeSnapshot Build(KnowledgeSet set, ServiceOfficerOptions options, DateOnly today, IntentRuleSet? rules = null, GuardrailRuleSet? guardrails = null)
+    {
+        var watch = Stopwatch.StartNew();
+        var entries = set.Entries.Where(e => e.IsEffectiveOn(today)).ToList();
+        var dictionary = JiebaDictionary.Load(options.JiebaDirectory);
+        var userWords = set.UserWords.Concat(TextAnalyzer.SynonymWords(set.Synonyms)).ToList();
+        var segmenter = new WordSegmenter(dictionary, userWords);
+        var analyzer = new TextAnalyzer(segmenter, set.Synonyms, set.UserWords.Select(w => w.Word));
+
+        var docs = new List<(int, AnalyzedText)>();
+        for (var i = 0; i < entries.Count; i++)
+        {
+            foreach (var t in entries[i].Texts) docs.Add((i, analyzer.Analyze(t)));
+        }
+        var answers = entries.Select(e => analyzer.Analyze(VariablePattern().Replace(e.Answer, " "))).ToList();
+        var index = new Bm25Index(docs, entries.Count, answers);
+        var ranker = MatchRanker.Train(index, docs.Select(d => d.Item2).ToList(), options.Candidates, options.Seed, options.MaxRankerTrainingQueries, options.MaxClassifierEntries);
+
+        IntentClassifier? intents = null;
+        if (set.IntentExamples.Count > 0)
+        {
+            var examples = new List<(AnalyzedText, string)>();
+            foreach (var e in set.IntentExamples)
+            {
+                if (!ClientIntents.TryParse(e.Label, out _)) throw new SeedFormatException($"{set.Origin}: intent label '{e.Label}' is not one of {string.Join(", ", Enum.GetNames<ClientIntent>())}");
+                examples.Add((analyzer.Analyze(e.Text), e.Label));
+            }
+            // The knowledge base's own wordings are the best examples of "an ordinary question"; a deterministic
+            // sample keeps them from swamping the other labels.
+            var faqCap = Math.Max(200, examples.Count);
+            var step = Math.Max(1, docs.Count / faqCap);
+            for (var i = 0; i < docs.Count; i += step) examples.Add((docs[i].Item2, nameof(ClientIntent.Faq)));
+            intents = IntentClassifier.Train(examples, options.Seed);
+        }
+        var version = string.Create(CultureInfo.InvariantCulture, $"{entries.Count} entries, {docs.Count} wordings, built {today:yyyy-MM-dd}");
+        return new KnowledgeSnapshot(entries, analyzer, index, ranker, intents, rules ?? IntentRuleSet.Default(), guardrails ?? GuardrailRuleSet.Default(),
+            set.Origin, version, watch.Elapsed);
+    }
+}

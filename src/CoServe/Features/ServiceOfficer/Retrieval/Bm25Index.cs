@@ -1,0 +1,430 @@
+using CoServe.Features.ServiceOfficer.Text;
+
+namespace CoServe.Features.ServiceOfficer.Retrieval;
+
+/// <summary>A retrieved entry with the evidence the ranker learns from.</summary>
+public struct Candidate
+{
+    public int Entry { get; set; }
+    public int BestDoc { get; set; }
+    /// <summary>BM25 of the best-matching text over words / character bigrams, divided by the query's own weight.</summary>
+    public float WordScore { get; set; }
+    public float BigramScore { get; set; }
+    /// <summary>Combined score of the best text and of the entry's second-best text (other wordings agreeing).</summary>
+    public float Best { get; set; }
+    public float Second { get; set; }
+    public int MatchedTexts { get; set; }
+    /// <summary>BM25 of the entry's approved answer (words and bigrams), divided by the query's own weight.</summary>
+    public float AnswerScore { get; set; }
+    public float Score { get; set; }
+}
+
+/// <summary>Query terms with weights (1 for the message itself, less for context carried from earlier turns).</summary>
+public sealed class IndexQuery
+{
+    internal (int Term, float Weight)[] WordTerms = [];
+    internal (int Term, float Weight)[] BigramTerms = [];
+    internal float WordNorm;
+    internal float BigramNorm;
+    internal string[] Words = [];
+    internal (int Term, float Weight)[] AnswerTerms = [];
+    internal float AnswerNorm;
+
+    /// <summary>Query words (with weights) in the order given, including ones the index has never seen.</summary>
+    public IReadOnlyList<string> QueryWords => Words;
+
+    public bool IsEmpty => WordTerms.Length == 0 && BigramTerms.Length == 0;
+}
+
+/// <summary>
+/// In-memory BM25 over every wording (standard question and paraphrases) of every entry, on two fields: jieba
+/// words and character bigrams. Words carry meaning; bigrams survive segmentation differences and typos. An entry
+/// scores by its best wording plus a share of its second best. Immutable after construction; scoring uses
+/// per-thread scratch buffers, so concurrent queries never share state.
+/// </summary>
+public sealed class Bm25Index
+{
+    private const float K1 = 1.2f;
+    private const float B = 0.75f;
+    /// <summary>Words carry more meaning than bigrams; bigrams catch what segmentation splits differently.</summary>
+    private const float WordShare = 0.6f;
+    private const float SecondShare = 0.25f;
+    /// <summary>The answer explains the question in other words ("几天" in the question, "当场受理" in the answer).</summary>
+    private const float AnswerShare = 0.3f;
+
+    [ThreadStatic] private static Scratch? _scratch;
+
+    private readonly Field _words;
+    private readonly Field _bigrams;
+    private readonly Field? _answers;
+    private readonly int[] _docEntry;
+    private readonly int[][] _entryDocs;
+
+    /// <param name="docs">Every wording with its entry ordinal.</param>
+    /// <param name="entryCount">Number of entries.</param>
+    /// <param name="answers">Each entry's answer (by ordinal), or null to index wordings only.</param>
+    public Bm25Index(IReadOnlyList<(int Entry, AnalyzedText Text)> docs, int entryCount, IReadOnlyList<AnalyzedText>? answers = null)
+    {
+        _docEntry = docs.Select(d => d.Entry).ToArray();
+        _words = new Field(docs.Select(d => d.Text.Words).ToList());
+        _bigrams = new Field(docs.Select(d => d.Text.Bigrams).ToList());
+        if (answers is not null)
+        {
+            if (answers.Count != entryCount) throw new ArgumentException("one answer per entry");
+            _answers = new Field(answers.Select(a => a.Words.Concat(a.Bigrams).ToArray()).ToList());
+        }
+        MaxWordIdf = _words.Idf.Length == 0 ? 1f : Math.Max(1e-3f, _words.Idf.Max());
+        var perEntry = new List<int>[entryCount];
+        for (var i = 0; i < entryCount; i++) perEntry[i] = [];
+        for (var d = 0; d < docs.Count; d++) perEntry[docs[d].Entry].Add(d);
+        _entryDocs = perEntry.Select(l => l.ToArray()).ToArray();
+        EntryCount = entryCount;
+    }
+
+    public int DocCount => _docEntry.Length;
+
+    public int EntryCount { get; }
+
+    public int DocEntry(int doc) => _docEntry[doc];
+
+    public IReadOnlyList<int> EntryDocs(int entry) => _entryDocs[entry];
+
+    public IndexQuery Prepare(AnalyzedText text, AnalyzedText? context = null, float contextWeight = 0.5f)
+    {
+        var q = new IndexQuery
+        {
+            WordTerms = _words.Terms(text.Words, context?.Words, contextWeight),
+            BigramTerms = _bigrams.Terms(text.Bigrams, context?.Bigrams, contextWeight),
+            Words = context is null ? text.Words : [.. text.Words, .. context.Words.Where(w => !text.Words.Contains(w))],
+        };
+        if (_answers is not null)
+        {
+            q.AnswerTerms = _answers.Terms([.. text.Words, .. text.Bigrams], context is null ? null : [.. context.Words, .. context.Bigrams], contextWeight);
+            q.AnswerNorm = q.AnswerTerms.Sum(t => t.Weight * _answers.Idf[t.Term]);
+        }
+        q.WordNorm = q.WordTerms.Sum(t => t.Weight * _words.Idf[t.Term]);
+        q.BigramNorm = q.BigramTerms.Sum(t => t.Weight * _bigrams.Idf[t.Term]);
+        return q;
+    }
+
+    /// <summary>Top entries for a query; <paramref name="excludeDoc"/> leaves one wording out (training on the index itself).</summary>
+    public int Search(IndexQuery query, Span<Candidate> top, int excludeDoc = -1)
+    {
+        if (query.IsEmpty || top.Length == 0) return 0;
+        var s = _scratch ??= new Scratch();
+        s.Ensure(DocCount, EntryCount);
+        try
+        {
+            Accumulate(_words, query.WordTerms, s.WordAcc, s);
+            Accumulate(_bigrams, query.BigramTerms, s.BigramAcc, s);
+            var wn = query.WordNorm > 0 ? 1f / query.WordNorm : 0f;
+            var bn = query.BigramNorm > 0 ? 1f / query.BigramNorm : 0f;
+            // Bigram-only queries (single words the dictionary lacks) still rank by bigrams alone.
+            var ws = query.WordNorm > 0 ? WordShare : 0f;
+            var bs = query.WordNorm > 0 ? 1f - WordShare : 1f;
+            for (var i = 0; i < s.TouchedDocCount; i++)
+            {
+                var d = s.TouchedDocs[i];
+                if (d == excludeDoc) continue;
+                var w = s.WordAcc[d] * wn;
+                var b = s.BigramAcc[d] * bn;
+                var combined = ws * w + bs * b;
+                var e = _docEntry[d];
+                ref var c = ref s.EntryBest[e];
+                if (s.EntryMark[e] != s.Generation)
+                {
+                    s.EntryMark[e] = s.Generation;
+                    s.TouchedEntries[s.TouchedEntryCount++] = e;
+                    c = new Candidate { Entry = e, BestDoc = d, WordScore = w, BigramScore = b, Best = combined, MatchedTexts = 1 };
+                    continue;
+                }
+                c.MatchedTexts++;
+                if (combined > c.Best)
+                {
+                    c.Second = c.Best;
+                    c.Best = combined;
+                    c.BestDoc = d;
+                    c.WordScore = w;
+                    c.BigramScore = b;
+                }
+                else if (combined > c.Second)
+                {
+                    c.Second = combined;
+                }
+            }
+            if (_answers is not null && query.AnswerNorm > 0)
+            {
+                var an = 1f / query.AnswerNorm;
+                foreach (var (term, weight) in query.AnswerTerms)
+                {
+                    var entries = _answers.PostDocs[term];
+                    var tfs = _answers.PostTf[term];
+                    var idf = _answers.Idf[term] * weight * an;
+                    for (var i = 0; i < entries.Length; i++)
+                    {
+                        var e = entries[i];
+                        var norm = K1 * (1 - B + B * _answers.DocLength[e] / _answers.AverageLength);
+                        var add = idf * tfs[i] * (K1 + 1) / (tfs[i] + norm);
+                        ref var c = ref s.EntryBest[e];
+                        if (s.EntryMark[e] != s.Generation)
+                        {
+                            s.EntryMark[e] = s.Generation;
+                            s.TouchedEntries[s.TouchedEntryCount++] = e;
+                            c = new Candidate { Entry = e, BestDoc = FirstDoc(e, excludeDoc) };
+                        }
+                        c.AnswerScore += add;
+                    }
+                }
+            }
+            var n = 0;
+            for (var i = 0; i < s.TouchedEntryCount; i++)
+            {
+                var c = s.EntryBest[s.TouchedEntries[i]];
+                if (c.BestDoc < 0) continue;
+                c.Score = c.Best + SecondShare * c.Second + AnswerShare * Math.Min(c.AnswerScore, 1.5f);
+                // Keep the k best in descending order (k is small: insertion beats a heap).
+                if (n < top.Length)
+                {
+                    top[n++] = c;
+                }
+                else if (c.Score > top[n - 1].Score || (c.Score == top[n - 1].Score && c.Entry < top[n - 1].Entry))
+                {
+                    top[n - 1] = c;
+                }
+                else
+                {
+                    continue;
+                }
+                for (var j = n - 1; j > 0 && (top[j].Score > top[j - 1].Score || (top[j].Score == top[j - 1].Score && top[j].Entry < top[j - 1].Entry)); j--)
+                {
+                    (top[j], top[j - 1]) = (top[j - 1], top[j]);
+                }
+            }
+            return n;
+        }
+        finally
+        {
+            s.Reset();
+        }
+    }
+
+    private int FirstDoc(int entry, int excludeDoc)
+    {
+        foreach (var d in _entryDocs[entry])
+        {
+            if (d != excludeDoc) return d;
+        }
+        return -1;
+    }
+
+    /// <summary>
+    /// Share of the query's word weight found in the doc and share of the doc's word weight found in the query
+    /// (recall and precision of the match), plus the same on bigrams.
+    /// </summary>
+    public (float QueryWords, float DocWords, float QueryBigrams, float DocBigrams) Coverage(IndexQuery query, int doc) =>
+        (_words.QueryCoverage(query.WordTerms, query.WordNorm, doc), _words.DocCoverage(query.WordTerms, doc),
+         _bigrams.QueryCoverage(query.BigramTerms, query.BigramNorm, doc), _bigrams.DocCoverage(query.BigramTerms, doc));
+
+    /// <summary>Whether any wording of the entry (but the excluded one) contains the word.</summary>
+    public bool EntryHasWord(int entry, string word, int excludeDoc = -1)
+    {
+        if (!_words.TryGetTerm(word, out var term)) return false;
+        foreach (var d in _entryDocs[entry])
+        {
+            if (d != excludeDoc && Array.BinarySearch(_words.DocTerms[d], term) >= 0) return true;
+        }
+        return false;
+    }
+
+    /// <summary>Words of a doc the query did not mention (what the candidate is about beyond the question).</summary>
+    public IEnumerable<string> UnmatchedDocWords(IndexQuery query, int doc)
+    {
+        foreach (var t in _words.DocTerms[doc])
+        {
+            var found = false;
+            foreach (var (qt, _) in query.WordTerms)
+            {
+                if (qt == t)
+                {
+                    found = true;
+                    break;
+                }
+            }
+            if (!found) yield return _words.TermText[t];
+        }
+    }
+
+    public float MaxWordIdf { get; }
+
+    public float WordIdf(string word) => _words.TryGetTerm(word, out var t) ? _words.Idf[t] : 0f;
+
+    private static void Accumulate(Field f, (int Term, float Weight)[] terms, float[] acc, Scratch s)
+    {
+        foreach (var (term, weight) in terms)
+        {
+            var docs = f.PostDocs[term];
+            var tfs = f.PostTf[term];
+            var idf = f.Idf[term] * weight;
+            for (var i = 0; i < docs.Length; i++)
+            {
+                var d = docs[i];
+                var tf = tfs[i];
+                var norm = K1 * (1 - B + B * f.DocLength[d] / f.AverageLength);
+                acc[d] += idf * tf * (K1 + 1) / (tf + norm);
+                if (s.DocMark[d] != s.Generation)
+                {
+                    s.DocMark[d] = s.Generation;
+                    s.TouchedDocs[s.TouchedDocCount++] = d;
+                }
+            }
+        }
+    }
+
+    private sealed class Field
+    {
+        public readonly Dictionary<string, int> Vocabulary = new(StringComparer.Ordinal);
+        public readonly int[][] PostDocs;
+        public readonly float[][] PostTf;
+        public readonly float[] Idf;
+        public readonly float[] DocLength;
+        public readonly float AverageLength;
+        /// <summary>Distinct term ids of each doc, sorted.</summary>
+        public readonly int[][] DocTerms;
+        public readonly string[] TermText;
+
+        public Field(List<string[]> docs)
+        {
+            var postings = new List<List<(int Doc, float Tf)>>();
+            DocLength = new float[docs.Count];
+            DocTerms = new int[docs.Count][];
+            for (var d = 0; d < docs.Count; d++)
+            {
+                var counts = new Dictionary<int, int>();
+                foreach (var t in docs[d])
+                {
+                    if (!Vocabulary.TryGetValue(t, out var id))
+                    {
+                        id = Vocabulary.Count;
+                        Vocabulary[t] = id;
+                        postings.Add([]);
+                    }
+                    counts[id] = counts.GetValueOrDefault(id) + 1;
+                }
+                foreach (var (id, c) in counts) postings[id].Add((d, c));
+                DocLength[d] = docs[d].Length;
+                var terms = counts.Keys.ToArray();
+                Array.Sort(terms);
+                DocTerms[d] = terms;
+            }
+            AverageLength = docs.Count == 0 ? 1 : Math.Max(1f, DocLength.Average());
+            PostDocs = postings.Select(p => p.Select(x => x.Doc).ToArray()).ToArray();
+            PostTf = postings.Select(p => p.Select(x => x.Tf).ToArray()).ToArray();
+            // BM25+ style floor keeps very common terms slightly positive instead of negative.
+            Idf = postings.Select(p => (float)Math.Log(1 + (docs.Count - p.Count + 0.5) / (p.Count + 0.5))).ToArray();
+            TermText = new string[Vocabulary.Count];
+            foreach (var (t, id) in Vocabulary) TermText[id] = t;
+            _lookup = Vocabulary.GetAlternateLookup<ReadOnlySpan<char>>();
+        }
+
+        private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+
+        public bool TryGetTerm(string text, out int term) => _lookup.TryGetValue(text, out term);
+
+        public (int, float)[] Terms(string[] main, string[]? context, float contextWeight)
+        {
+            var result = new List<(int, float)>(main.Length + (context?.Length ?? 0));
+            foreach (var t in main)
+            {
+                if (Vocabulary.TryGetValue(t, out var id) && !result.Exists(r => r.Item1 == id)) result.Add((id, 1f));
+            }
+            if (context is not null)
+            {
+                foreach (var t in context)
+                {
+                    if (Vocabulary.TryGetValue(t, out var id) && !result.Exists(r => r.Item1 == id)) result.Add((id, contextWeight));
+                }
+            }
+            return [.. result];
+        }
+
+        public float QueryCoverage((int Term, float Weight)[] terms, float norm, int doc)
+        {
+            if (norm <= 0) return 0;
+            var sum = 0f;
+            foreach (var (t, w) in terms)
+            {
+                if (Array.BinarySearch(DocTerms[doc], t) >= 0) sum += w * Idf[t];
+            }
+            return sum / norm;
+        }
+
+        public float DocCoverage((int Term, float Weight)[] terms, int doc)
+        {
+            var total = 0f;
+            var matched = 0f;
+            foreach (var t in DocTerms[doc])
+            {
+                total += Idf[t];
+                foreach (var (qt, _) in terms)
+                {
+                    if (qt == t)
+                    {
+                        matched += Idf[t];
+                        break;
+                    }
+                }
+            }
+            return total <= 0 ? 0 : matched / total;
+        }
+    }
+
+    private sealed class Scratch
+    {
+        public float[] WordAcc = [];
+        public float[] BigramAcc = [];
+        public int[] DocMark = [];
+        public int[] TouchedDocs = [];
+        public int TouchedDocCount { get; set; }
+        public Candidate[] EntryBest = [];
+        public int[] EntryMark = [];
+        public int[] TouchedEntries = [];
+        public int TouchedEntryCount { get; set; }
+        public int Generation = 1;
+
+        public void Ensure(int docs, int entries)
+        {
+            if (WordAcc.Length < docs)
+            {
+                WordAcc = new float[docs];
+                BigramAcc = new float[docs];
+                DocMark = new int[docs];
+                TouchedDocs = new int[docs];
+            }
+            if (EntryBest.Length < entries)
+            {
+                EntryBest = new Candidate[entries];
+                EntryMark = new int[entries];
+                TouchedEntries = new int[entries];
+            }
+        }
+
+        public void Reset()
+        {
+            for (var i = 0; i < TouchedDocCount; i++)
+            {
+                var d = TouchedDocs[i];
+                WordAcc[d] = 0;
+                BigramAcc[d] = 0;
+            }
+            TouchedDocCount = 0;
+            TouchedEntryCount = 0;
+            Generation++;
+            if (Generation == int.MaxValue)
+            {
+                Array.Clear(DocMark);
+                Array.Clear(EntryMark);
+                Generation = 1;
+            }
+        }
+    }
+}

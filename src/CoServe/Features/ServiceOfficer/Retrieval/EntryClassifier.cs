@@ -1,0 +1,55 @@
+using CoServe.Features.ServiceOfficer.Intents;
+using CoServe.Features.ServiceOfficer.Text;
+
+namespace CoServe.Features.ServiceOfficer.Retrieval;
+
+/// <summary>
+/// A maximum-entropy classifier (ML.NET L-BFGS) with one class per entry over hashed word, word-pair and character
+/// n-grams of all its wordings. Where BM25 compares the query with one wording at a time, this pools every
+/// wording of an entry and learns which n-grams tell entries apart. Its probability, restricted to the retrieved
+/// candidates, is one of the ranker's features. Weights grow with entries x features, so it is only trained up
+/// to <see cref="ServiceOfficerOptions.MaxClassifierEntries"/> entries.
+/// </summary>
+public sealed class EntryClassifier
+{
+    public const int HashBits = 13;
+    private const int Dimension = 1 << HashBits;
+
+    private readonly float[] _weights;
+    private readonly float[] _biases;
+
+    private EntryClassifier(float[] weights, float[] biases)
+    {
+        _weights = weights;
+        _biases = biases;
+    }
+
+    public static SparseVector Features(AnalyzedText text) => IntentClassifier.Features(text, HashBits);
+
+    public static EntryClassifier Train(IReadOnlyList<(AnalyzedText Text, int Entry)> wordings, int entries, int seed)
+    {
+        var rows = wordings.Select(w => (Features(w.Text), w.Entry)).ToList();
+        // A short L-BFGS history keeps training memory near the size of the weights themselves.
+        var (w, b) = LinearModels.TrainMulticlass(rows, entries, Dimension, l2: 0.01f, seed, historySize: 5);
+        return new EntryClassifier(w, b);
+    }
+
+    /// <summary>Softmax over the candidates only: cheap, and all the ranker needs.</summary>
+    public void CandidateProbabilities(SparseVector x, ReadOnlySpan<Candidate> candidates, Span<float> probabilities)
+    {
+        var max = float.MinValue;
+        for (var i = 0; i < candidates.Length; i++)
+        {
+            var e = candidates[i].Entry;
+            probabilities[i] = x.Dot(_weights, e * Dimension) + _biases[e];
+            max = Math.Max(max, probabilities[i]);
+        }
+        var sum = 0f;
+        for (var i = 0; i < candidates.Length; i++)
+        {
+            probabilities[i] = MathF.Exp(probabilities[i] - max);
+            sum += probabilities[i];
+        }
+        for (var i = 0; i < candidates.Length; i++) probabilities[i] /= sum;
+    }
+}

@@ -1,0 +1,212 @@
+using CoServe.Features.ServiceOfficer.Text;
+
+namespace CoServe.Features.ServiceOfficer.Retrieval;
+
+/// <summary>One ranked entry: the learned probability that it answers the query, and the retrieval evidence.</summary>
+public readonly record struct RankedEntry(int Entry, float Probability, Candidate Retrieval);
+
+/// <summary>The ranking of one query and the calibrated confidence that its first entry is the right one.</summary>
+public sealed record MatchResult(RankedEntry[] Ranked, float Confidence)
+{
+    public static readonly MatchResult None = new([], 0f);
+
+    public RankedEntry? Top => Ranked.Length > 0 ? Ranked[0] : null;
+}
+
+/// <summary>
+/// The learned part of FAQ matching. A logistic model scores (query, candidate entry) pairs from BM25 evidence on
+/// words, character bigrams and the answer, from coverage (how much of the query the entry has, and the rarest word
+/// it lacks) and from the entry classifier's probability (hashed word and character n-grams, see
+/// <see cref="EntryClassifier"/>). A second small logistic model turns the top two scores into the
+/// probability that the first is right (calibration). Both are trained on the knowledge base itself: each wording
+/// is left out of the index in turn and used as a query; the calibration uses a held-out fifth of the wordings.
+/// The weights do not grow with the number of entries, so 10,000 questions cost the same model size as 200.
+/// </summary>
+public sealed class MatchRanker
+{
+    public const int Dimension = 16;
+
+    private readonly float[] _weights;
+    private readonly float _bias;
+    private readonly float[] _calibration;
+    private readonly EntryClassifier? _classifier;
+
+    private MatchRanker(float[] weights, float bias, float[] calibration, bool trained, EntryClassifier? classifier)
+    {
+        _weights = weights;
+        _bias = bias;
+        _calibration = calibration;
+        IsTrained = trained;
+        _classifier = classifier;
+    }
+
+    public bool HasClassifier => _classifier is not null;
+
+    public bool IsTrained { get; }
+
+    /// <summary>Without training data the retrieval score itself is the probability (still ranked, less calibrated).</summary>
+    public static MatchRanker Untrained()
+    {
+        var w = new float[Dimension];
+        w[2] = 6f; // best wording's combined BM25
+        w[9] = 4f; // gap to the top candidate
+        return new MatchRanker(w, -3f, [1f, 2f, 0f], trained: false, classifier: null);
+    }
+
+    /// <param name="index">The index the query was prepared for.</param>
+    /// <param name="query">Prepared query terms.</param>
+    /// <param name="text">The analysed text for the entry classifier (for a follow-up, context and message together).</param>
+    /// <param name="candidates">How many entries to retrieve and re-rank.</param>
+    /// <param name="excludeDoc">A wording left out (training only).</param>
+    /// <param name="penalizedEntry">An entry to push down (the one just answered, for a follow-up).</param>
+    public MatchResult Rank(Bm25Index index, IndexQuery query, AnalyzedText text, int candidates, int excludeDoc = -1, int penalizedEntry = -1) =>
+        Rank(index, query, text, candidates, excludeDoc, penalizedEntry, _classifier);
+
+    private MatchResult Rank(Bm25Index index, IndexQuery query, AnalyzedText text, int candidates, int excludeDoc, int penalizedEntry, EntryClassifier? classifier)
+    {
+        Span<Candidate> top = candidates <= 64 ? stackalloc Candidate[candidates] : new Candidate[candidates];
+        var n = index.Search(query, top, excludeDoc);
+        if (n == 0) return MatchResult.None;
+        Span<float> classProbabilities = stackalloc float[n];
+        classProbabilities.Clear();
+        classifier?.CandidateProbabilities(EntryClassifier.Features(text), top[..n], classProbabilities);
+        var ranked = new RankedEntry[n];
+        var features = new List<(int, float)>(64);
+        for (var i = 0; i < n; i++)
+        {
+            features.Clear();
+            AddFeatures(index, query, top[..n], i, excludeDoc, classProbabilities[i], features);
+            var p = LinearModels.Sigmoid(SparseVector.From(features).Dot(_weights) + _bias);
+            // A follow-up asks about something next to what was just answered, not the same thing again.
+            if (top[i].Entry == penalizedEntry) p *= 0.5f;
+            ranked[i] = new RankedEntry(top[i].Entry, p, top[i]);
+        }
+        Array.Sort(ranked, static (a, b) => b.Probability != a.Probability ? b.Probability.CompareTo(a.Probability) : a.Entry.CompareTo(b.Entry));
+        return new MatchResult(ranked, Calibrate(ranked));
+    }
+
+    public float Calibrate(RankedEntry[] ranked)
+    {
+        if (ranked.Length == 0) return 0f;
+        var p1 = ranked[0].Probability;
+        var p2 = ranked.Length > 1 ? ranked[1].Probability : 0f;
+        return LinearModels.Sigmoid(_calibration[0] * LinearModels.Logit(p1) + _calibration[1] * (p1 - p2) + _calibration[2]);
+    }
+
+    internal static void AddFeatures(Bm25Index index, IndexQuery query, ReadOnlySpan<Candidate> top, int i, int excludeDoc, float classProbability, List<(int, float)> f)
+    {
+        var c = top[i];
+        var cov = index.Coverage(query, c.BestDoc);
+        f.Add((0, Math.Min(c.WordScore, 2f)));
+        f.Add((1, Math.Min(c.BigramScore, 2f)));
+        f.Add((2, Math.Min(c.Best, 2f)));
+        f.Add((3, Math.Min(c.Second, 2f)));
+        f.Add((4, Math.Min(c.MatchedTexts, 5) / 5f));
+        f.Add((5, cov.QueryWords));
+        f.Add((6, cov.DocWords));
+        f.Add((7, cov.QueryBigrams));
+        f.Add((8, cov.DocBigrams));
+        f.Add((9, c.Score - top[0].Score));
+        f.Add((10, i == 0 ? 1f : 0f));
+        f.Add((12, Math.Min(c.AnswerScore, 2f)));
+        f.Add((13, classProbability));
+        var matchedIdf = 0f;
+        var totalIdf = 0f;
+        var maxMissing = 0f;
+        var maxMatched = 0f;
+        foreach (var w in query.QueryWords)
+        {
+            var idf = index.WordIdf(w);
+            totalIdf += idf;
+            if (index.EntryHasWord(c.Entry, w, excludeDoc))
+            {
+                matchedIdf += idf;
+                maxMatched = Math.Max(maxMatched, idf);
+            }
+            else
+            {
+                maxMissing = Math.Max(maxMissing, idf);
+            }
+        }
+        f.Add((11, totalIdf > 0 ? matchedIdf / totalIdf : 0f));
+        // The rarest word a candidate lacks decides more than many common words it has ("税" in 卖出的税是多少).
+        f.Add((14, maxMissing / index.MaxWordIdf));
+        f.Add((15, maxMatched / index.MaxWordIdf));
+    }
+
+    /// <summary>Trains on the index's own wordings (see the type remarks). Deterministic for a given seed.</summary>
+    public static MatchRanker Train(Bm25Index index, IReadOnlyList<AnalyzedText> docTexts, int candidates, int seed, int maxQueries = 20_000, int maxClassifierEntries = 600)
+    {
+        var docs = Enumerable.Range(0, index.DocCount).Where(d => index.EntryDocs(index.DocEntry(d)).Count > 1).ToList();
+        if (docs.Count < 20) return Untrained();
+
+        // Entry classifier: cross-fitted, so that a wording used as a training query was never seen by the
+        // classifier that scores it (otherwise the ranker would learn to trust it far too much).
+        const int folds = 3;
+        EntryClassifier? final = null;
+        var foldModels = new EntryClassifier?[folds];
+        var foldOf = new int[index.DocCount];
+        if (index.EntryCount <= maxClassifierEntries)
+        {
+            for (var e = 0; e < index.EntryCount; e++)
+            {
+                var k = 0;
+                foreach (var d in index.EntryDocs(e)) foldOf[d] = k++ % folds;
+            }
+            var all = Enumerable.Range(0, index.DocCount).Select(d => (docTexts[d], index.DocEntry(d))).ToList();
+            final = EntryClassifier.Train(all, index.EntryCount, seed);
+            for (var f = 0; f < folds; f++)
+            {
+                foldModels[f] = EntryClassifier.Train(all.Where((_, d) => foldOf[d] != f).ToList(), index.EntryCount, seed);
+            }
+        }
+
+        var rng = new Random(seed);
+        // Shuffle deterministically, then cap: a huge KB does not need every wording as a training query.
+        for (var i = docs.Count - 1; i > 0; i--)
+        {
+            var j = rng.Next(i + 1);
+            (docs[i], docs[j]) = (docs[j], docs[i]);
+        }
+        if (docs.Count > maxQueries) docs = docs.Take(maxQueries).ToList();
+        var holdout = docs.Where((_, i) => i % 5 == 0).ToList();
+        var training = docs.Where((_, i) => i % 5 != 0).ToList();
+
+        var rows = new List<(SparseVector, bool)>();
+        var top = new Candidate[candidates];
+        var probabilities = new float[candidates];
+        var features = new List<(int, float)>(64);
+        foreach (var d in training)
+        {
+            var q = index.Prepare(docTexts[d]);
+            var n = index.Search(q, top, excludeDoc: d);
+            var entry = index.DocEntry(d);
+            if (n == 0 || !top.AsSpan(0, n).ToArray().Any(c => c.Entry == entry)) continue;
+            Array.Clear(probabilities);
+            foldModels[foldOf[d]]?.CandidateProbabilities(EntryClassifier.Features(docTexts[d]), top.AsSpan(0, n), probabilities);
+            for (var i = 0; i < n; i++)
+            {
+                features.Clear();
+                AddFeatures(index, q, top.AsSpan(0, n), i, d, probabilities[i], features);
+                rows.Add((SparseVector.From(features), top[i].Entry == entry));
+            }
+        }
+        if (rows.Count(r => r.Item2) < 10 || rows.Count(r => !r.Item2) < 10) return Untrained();
+        var (weights, bias) = LinearModels.TrainBinary(rows, Dimension, l2: 0.5f, seed);
+        var ranker = new MatchRanker(weights, bias, [1f, 0f, 0f], trained: true, final);
+
+        // Calibration: on held-out wordings, how often is the first entry right given the top two scores?
+        var calRows = new List<(SparseVector, bool)>();
+        foreach (var d in holdout)
+        {
+            var r = ranker.Rank(index, index.Prepare(docTexts[d]), docTexts[d], candidates, d, -1, foldModels[foldOf[d]]);
+            if (r.Top is not { } t) continue;
+            var p1 = t.Probability;
+            var p2 = r.Ranked.Length > 1 ? r.Ranked[1].Probability : 0f;
+            calRows.Add((new SparseVector([0, 1], [LinearModels.Logit(p1), p1 - p2]), t.Entry == index.DocEntry(d)));
+        }
+        if (calRows.Count(r => r.Item2) < 5 || calRows.Count(r => !r.Item2) < 5) return ranker;
+        var (cw, cb) = LinearModels.TrainBinary(calRows, 2, l2: 0.1f, seed);
+        return new MatchRanker(weights, bias, [cw[0], cw[1], cb], trained: true, final);
+    }
+}

@@ -1,0 +1,93 @@
+using Microsoft.Extensions.Options;
+
+namespace CoServe.Features.ServiceOfficer;
+
+/// <summary>Policy of the service officer's understanding engine (section "ServiceOfficer"); defaults in the XML docs.</summary>
+public sealed class ServiceOfficerOptions
+{
+    public const string Section = "ServiceOfficer";
+
+    /// <summary>Folder with kb-*.json, finance-dict.txt, synonyms.tsv, train-intents.jsonl. Default: ServiceOfficer/Seed beside the app.</summary>
+    public string? SeedDirectory { get; set; }
+
+    /// <summary>Folder with jieba.NET's dict.txt and HMM tables. Default: jieba/ beside the app (the build copies it there).</summary>
+    public string? JiebaDirectory { get; set; }
+
+    /// <summary>Answer from the knowledge base at or above this calibrated confidence. Default 0.5.</summary>
+    public double AnswerThreshold { get; set; } = 0.5;
+
+    /// <summary>Between this and <see cref="AnswerThreshold"/> ask which question was meant; below it hand off. Default 0.15.</summary>
+    public double ClarifyThreshold { get; set; } = 0.15;
+
+    /// <summary>How many entries a clarification offers. Default 3.</summary>
+    public int ClarifyOptions { get; set; } = 3;
+
+    /// <summary>Candidates retrieved by BM25 and re-ranked by the learned model. Default 10.</summary>
+    public int Candidates { get; set; } = 10;
+
+    /// <summary>The intent model alone hands off (without a keyword rule) at or above this probability. Default 0.6.</summary>
+    public double IntentThreshold { get; set; } = 0.6;
+
+    /// <summary>
+    /// When the FAQ match is itself confident, the intent model needs this much to override it. Default 0.85.
+    /// </summary>
+    public double IntentOverrideThreshold { get; set; } = 0.85;
+
+    /// <summary>Messages up to this many characters (after normalisation) are read as possible follow-ups. Default 10.</summary>
+    public int FollowUpMaxLength { get; set; } = 10;
+
+    /// <summary>Weight of the carried-over context words against the message's own words. Default 0.5.</summary>
+    public double FollowUpContextWeight { get; set; } = 0.5;
+
+    /// <summary>After this many officer turns in a row without an answer, hand off (RepeatedFailure) instead of asking again. Default 2.</summary>
+    public int RepeatedFailureTurns { get; set; } = 2;
+
+    /// <summary>Minutes promised in the holding message ("预计等待N分钟"). Default 5.</summary>
+    public int HandoffWaitMinutes { get; set; } = 5;
+
+    /// <summary>Product content needs a valid assessment; without one (never assessed) it goes to a human. Default true.</summary>
+    public bool RequireAssessmentForProducts { get; set; } = true;
+
+    /// <summary>Fallbacks when the client context lacks a value.</summary>
+    public string DefaultSalutation { get; set; } = "尊敬的客户";
+    public string DefaultBranchName { get; set; } = "您的开户营业部";
+    public string DefaultHotline { get; set; } = "95xxx";
+    public string DefaultRiskAssessmentLink { get; set; } = "App 首页 > 业务办理 > 风险测评";
+
+    /// <summary>Seed of every random choice in training (splits, shuffles), so a rebuild gives the same models. Default 20261201.</summary>
+    public int Seed { get; set; } = 20261201;
+
+    /// <summary>Cap on wordings used as training queries for the ranker (large knowledge bases). Default 20000.</summary>
+    public int MaxRankerTrainingQueries { get; set; } = 20_000;
+
+    /// <summary>
+    /// The per-entry classifier (one class per entry) is trained up to this many entries; its weights and training
+    /// memory grow with entries x 8192, so larger knowledge bases rank with BM25 and the pairwise model alone. Default 600.
+    /// </summary>
+    public int MaxClassifierEntries { get; set; } = 600;
+}
+
+internal sealed class ServiceOfficerOptionsValidator : IValidateOptions<ServiceOfficerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ServiceOfficerOptions o)
+    {
+        var errors = new List<string>();
+        if (o.AnswerThreshold is <= 0 or > 1) errors.Add("ServiceOfficer:AnswerThreshold must be in (0, 1]");
+        if (o.ClarifyThreshold < 0 || o.ClarifyThreshold > o.AnswerThreshold) errors.Add("ServiceOfficer:ClarifyThreshold must be in [0, AnswerThreshold]");
+        if (o.ClarifyOptions is < 2 or > 5) errors.Add("ServiceOfficer:ClarifyOptions must be 2..5");
+        if (o.Candidates < o.ClarifyOptions || o.Candidates > 50) errors.Add("ServiceOfficer:Candidates must be ClarifyOptions..50");
+        if (o.IntentThreshold is <= 0 or > 1) errors.Add("ServiceOfficer:IntentThreshold must be in (0, 1]");
+        if (o.IntentOverrideThreshold < o.IntentThreshold || o.IntentOverrideThreshold > 1) errors.Add("ServiceOfficer:IntentOverrideThreshold must be in [IntentThreshold, 1]");
+        if (o.FollowUpMaxLength is < 0 or > 50) errors.Add("ServiceOfficer:FollowUpMaxLength must be 0..50");
+        if (o.FollowUpContextWeight is <= 0 or > 1) errors.Add("ServiceOfficer:FollowUpContextWeight must be in (0, 1]");
+        if (o.RepeatedFailureTurns is < 1 or > 10) errors.Add("ServiceOfficer:RepeatedFailureTurns must be 1..10");
+        if (o.HandoffWaitMinutes is < 1 or > 24 * 60) errors.Add("ServiceOfficer:HandoffWaitMinutes must be 1..1440");
+        if (o.MaxClassifierEntries is < 0 or > 5000) errors.Add("ServiceOfficer:MaxClassifierEntries must be 0..5000");
+        if (o.MaxRankerTrainingQueries < 100) errors.Add("ServiceOfficer:MaxRankerTrainingQueries must be at least 100");
+        foreach (var (key, value) in new[] { ("DefaultSalutation", o.DefaultSalutation), ("DefaultBranchName", o.DefaultBranchName), ("DefaultHotline", o.DefaultHotline), ("DefaultRiskAssessmentLink", o.DefaultRiskAssessmentLink) })
+        {
+            if (string.IsNullOrWhiteSpace(value)) errors.Add($"ServiceOfficer:{key} must not be empty");
+        }
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

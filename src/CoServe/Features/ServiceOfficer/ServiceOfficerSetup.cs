@@ -1,0 +1,29 @@
+using CoServe.Features.Conversations;
+using CoServe.Features.ServiceOfficer.Knowledge;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace CoServe.Features.ServiceOfficer;
+
+public static class ServiceOfficerSetup
+{
+    /// <summary>Default seed folder: the build copies Features/ServiceOfficer/Seed there.</summary>
+    public static string DefaultSeedDirectory => Path.Combine(AppContext.BaseDirectory, "ServiceOfficer", "Seed");
+
+    /// <summary>
+    /// Options, the knowledge source (seed files until the database-backed source exists) and the engine as the
+    /// singleton <see cref="IServiceOfficerResponder"/>. The first snapshot is built on first use or by
+    /// <see cref="ServiceOfficerEngine.EnsureLoadedAsync"/> at start-up.
+    /// </summary>
+    public static IServiceCollection AddServiceOfficer(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ServiceOfficerOptions>().Bind(configuration.GetSection(ServiceOfficerOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ServiceOfficerOptions>, ServiceOfficerOptionsValidator>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<IKnowledgeSource>(sp =>
+            new SeedKnowledgeSource(sp.GetRequiredService<IOptions<ServiceOfficerOptions>>().Value.SeedDirectory ?? DefaultSeedDirectory));
+        services.AddSingleton<ServiceOfficerEngine>();
+        services.AddSingleton<IServiceOfficerResponder>(sp => sp.GetRequiredService<ServiceOfficerEngine>());
+        return services;
+    }
+}
