@@ -32,19 +32,20 @@ public sealed class CoreHarness : IAsyncDisposable
     /// <summary>Default test clock: 2026-11-25 10:00 in Shanghai.</summary>
     public static DateTimeOffset DefaultNow { get; } = new(2026, 11, 25, 2, 0, 0, TimeSpan.Zero);
 
-    public static async Task<CoreHarness> StartAsync(StoreKind kind, Action<Dictionary<string, string?>>? configure = null, DateTimeOffset? now = null)
+    public static async Task<CoreHarness> StartAsync(StoreKind kind, Action<Dictionary<string, string?>>? configure = null, DateTimeOffset? now = null, Action<IServiceCollection>? services = null)
     {
         var store = await TestStore.CreateAsync(kind);
         var settings = store.Configuration();
         configure?.Invoke(settings);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var clock = new FakeTimeProvider(now ?? DefaultNow);
-        var services = new ServiceCollection();
-        services.AddSingleton<IConfiguration>(configuration);
-        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
-        services.AddCoServeCore(configuration);
-        services.Replace(ServiceDescriptor.Singleton<TimeProvider>(clock));
-        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
+        var collection = new ServiceCollection();
+        collection.AddSingleton<IConfiguration>(configuration);
+        collection.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
+        collection.AddCoServeCore(configuration);
+        collection.Replace(ServiceDescriptor.Singleton<TimeProvider>(clock));
+        services?.Invoke(collection);
+        var provider = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
         await provider.GetRequiredService<StoreMigrations>().MigrateAsync(CancellationToken.None);
         return new CoreHarness(store, provider, clock);
     }

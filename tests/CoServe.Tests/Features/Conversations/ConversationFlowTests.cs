@@ -1,0 +1,227 @@
+using CoServe.Features.Channels;
+using CoServe.Features.Conversations;
+using CoServe.Features.Handoffs;
+using CoServe.Features.Notifications;
+using CoServe.Features.Timeline;
+using CoServe.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using static CoServe.Tests.Infrastructure.TestOrg;
+
+namespace CoServe.Tests.Features.Conversations;
+
+/// <summary>One controller per conversation, handoffs that are never silent, and the AI that stays quiet while a human holds the client.</summary>
+public class ConversationFlowTests
+{
+    [SkippableTheory]
+    [InlineData(StoreKind.Sqlite)]
+    [InlineData(StoreKind.Postgres)]
+    public async Task SameMessageDeliveredThreeTimesConcurrently_IsStoredOnce(StoreKind kind)
+    {
+        await using var s = await CoServiceScenario.StartAsync(kind);
+        var results = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => s.SayAsync("P400", ScriptedOfficer.Question, key: "wx-msg-1")));
+
+        Assert.Single(results, r => r.Outcome == InboundOutcome.Stored);
+        Assert.Equal(2, results.Count(r => r.Outcome == InboundOutcome.Duplicate));
+        Assert.Single(results.Select(r => r.EventId).Distinct());
+        await using var db = s.NewDb();
+        Assert.Equal(1, await db.TimelineEvents.CountAsync(e => e.Kind == TimelineKind.ClientMessage));
+        Assert.Equal(1, await db.OfficerWorkItems.CountAsync());
+        Assert.Equal(1, await db.Conversations.CountAsync());
+    }
+
+    [Fact]
+    public async Task BadMessages_AreRejectedWithReasons_NothingStored()
+    {
+        await using var s = await CoServiceScenario.StartAsync(configure: c => c["Conversations:MaxMessageLength"] = "20");
+        Assert.Equal(InboundOutcome.UnknownClient, (await s.SayAsync("NOPE", "你好")).Outcome);
+        var empty = await s.SayAsync("P400", "   ");
+        Assert.Equal(InboundOutcome.Rejected, empty.Outcome);
+        Assert.Equal("message is empty", empty.Problem);
+        var tooLong = await s.SayAsync("P400", new string('长', 21));
+        Assert.Contains("longer than 20", tooLong.Problem, StringComparison.Ordinal);
+        await using var db = s.NewDb();
+        Assert.Equal(0, await db.TimelineEvents.CountAsync());
+    }
+
+    [SkippableTheory]
+    [InlineData(StoreKind.Sqlite)]
+    [InlineData(StoreKind.Postgres)]
+    public async Task Complaint_GoesToTheManagerKeepingTheDuty_WithPackageSlaAndHoldingMessage(StoreKind kind)
+    {
+        await using var s = await CoServiceScenario.StartAsync(kind);
+        await s.SayAsync("P400", "我要投诉你们的服务");
+        Assert.Equal(1, await s.DrainAsync());
+
+        var conversation = await s.ConversationAsync("P400");
+        Assert.Equal(ConversationState.WaitingForHuman, conversation.State);
+        Assert.Equal(s.Org.Cm1.Id, conversation.ControllerStaffId);
+        await using var db = s.NewDb();
+        var ticket = await db.Tickets.SingleAsync();
+        Assert.Equal(HandoffReason.Complaint, ticket.Reason);
+        Assert.Equal(TicketQueue.DutyOwner, ticket.Queue);
+        Assert.Equal(s.Org.Cm1.Id, ticket.AssigneeStaffId);
+        Assert.Equal(ticket.CreatedAt.AddMinutes(15), ticket.FirstResponseDueAt);
+        var notification = await db.StaffNotifications.SingleAsync();
+        Assert.Equal((s.Org.Cm1.Id, NotificationKind.HandoffAssigned), (notification.StaffId, notification.Kind));
+
+        var timeline = await s.TimelineAsync(s.Org.Cm1, "P400");
+        Assert.Equal([TimelineKind.ClientMessage, TimelineKind.Handoff, TimelineKind.OfficerMessage], timeline.Select(e => e.Kind));
+        Assert.Equal("客户：我要投诉你们的服务", timeline[1].Text);
+        Assert.Equal("Complaint", timeline[1].Details["reason"]);
+        Assert.Equal("已为您转接人工，预计等待15分钟，请稍候。", timeline[2].Text);
+        Assert.Equal(1, await s.DispatchAsync());
+    }
+
+    [Fact]
+    public async Task WhileWaitingOrHumanActive_TheAiSaysNothing_AndTheHumanIsNotified()
+    {
+        await using var s = await CoServiceScenario.StartAsync();
+        await s.SayAsync("P400", "我要投诉");
+        await s.DrainAsync();
+        await s.SayAsync("P400", ScriptedOfficer.Question);
+        Assert.Equal(0, await s.DrainAsync());
+
+        var conversation = await s.ConversationAsync("P400");
+        var taken = await s.ControlAsync(c => c.TakeOverAsync(As(s.Org.Cm1), conversation.Id, null, false, CancellationToken.None));
+        Assert.True(taken.Ok);
+        await s.SayAsync("P400", ScriptedOfficer.Question);
+        Assert.Equal(0, await s.DrainAsync());
+        Assert.Equal(1, s.Officer.Calls);
+
+        await using var db = s.NewDb();
+        Assert.Equal(1, await db.TimelineEvents.CountAsync(e => e.Kind == TimelineKind.OfficerMessage));
+        Assert.Equal(2, await db.StaffNotifications.CountAsync(n => n.Kind == NotificationKind.ClientMessage && n.StaffId == s.Org.Cm1.Id));
+    }
+
+    [SkippableTheory]
+    [InlineData(StoreKind.Sqlite)]
+    [InlineData(StoreKind.Postgres)]
+    public async Task TwoPeopleTakeOverAtOnce_ExactlyOneWins_TheOtherIsToldWhoHasIt(StoreKind kind)
+    {
+        await using var s = await CoServiceScenario.StartAsync(kind);
+        await s.SayAsync("P400", "我要转人工");
+        await s.DrainAsync();
+        var conversation = await s.ConversationAsync("P400");
+
+        var results = await Task.WhenAll(
+            s.ControlAsync(c => c.TakeOverAsync(As(s.Org.Cm1), conversation.Id, conversation.Version, false, CancellationToken.None)),
+            s.ControlAsync(c => c.TakeOverAsync(As(s.Org.Ops), conversation.Id, conversation.Version, false, CancellationToken.None)));
+
+        Assert.Single(results, r => r.Ok);
+        var loser = Assert.Single(results, r => r.Status == ControlStatus.Conflict);
+        var winner = (await s.ConversationAsync("P400")).ControllerStaffId;
+        var winnerName = winner == s.Org.Cm1.Id ? s.Org.Cm1.DisplayName : s.Org.Ops.DisplayName;
+        Assert.Contains(winnerName, loser.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HumanTakesOverWhileTheAiIsThinking_TheAiAnswerIsDiscarded()
+    {
+        await using var s = await CoServiceScenario.StartAsync();
+        await s.SayAsync("P400", ScriptedOfficer.Question);
+        var waiting = s.Officer.HoldNextAsync();
+        var drain = s.DrainAsync();
+        await waiting;
+        var conversation = await s.ConversationAsync("P400");
+        Assert.True((await s.ControlAsync(c => c.TakeOverAsync(As(s.Org.Ops), conversation.Id, null, false, CancellationToken.None))).Ok);
+        s.Officer.Release();
+        await drain;
+
+        await using var db = s.NewDb();
+        Assert.Equal(0, await db.TimelineEvents.CountAsync(e => e.Kind == TimelineKind.OfficerMessage));
+        Assert.Equal("silent", (await db.OfficerWorkItems.SingleAsync()).Outcome);
+    }
+
+    [Fact]
+    public async Task HandBack_ThenTheNextQuestionIsAnsweredByTheAi()
+    {
+        await using var s = await CoServiceScenario.StartAsync();
+        await s.SayAsync("P400", "我要投诉");
+        await s.DrainAsync();
+        var conversation = await s.ConversationAsync("P400");
+        Assert.True((await s.ControlAsync(c => c.ReplyAsync(As(s.Org.Cm1), conversation.Id, "您好，我是您的客户经理，马上为您处理。", false, CancellationToken.None))).Ok);
+        Assert.True((await s.ControlAsync(c => c.HandBackAsync(As(s.Org.Cm1), conversation.Id, CancellationToken.None))).Ok);
+
+        await s.SayAsync("P400", ScriptedOfficer.Question);
+        Assert.Equal(1, await s.DrainAsync());
+        var timeline = await s.TimelineAsync(s.Org.Cm1, "P400");
+        Assert.Equal(ScriptedOfficer.Answer, timeline.Last(e => e.Kind == TimelineKind.OfficerMessage).Text);
+        await using var db = s.NewDb();
+        var ticket = await db.Tickets.SingleAsync();
+        Assert.Equal(TicketStatus.Resolved, ticket.Status);
+        Assert.NotNull(ticket.FirstRespondedAt);
+        Assert.Contains(timeline, e => e.Kind == TimelineKind.ControlChange && e.Visibility == EventVisibility.ClientVisible && e.Text == "服务官继续为您服务。");
+    }
+
+    [Fact]
+    public async Task ReplyingToAnotherPersonsConversation_IsRefused()
+    {
+        await using var s = await CoServiceScenario.StartAsync();
+        await s.SayAsync("P400", "转人工");
+        await s.DrainAsync();
+        var id = (await s.ConversationAsync("P400")).Id;
+        await s.ControlAsync(c => c.TakeOverAsync(As(s.Org.Ops), id, null, false, CancellationToken.None));
+        var reply = await s.ControlAsync(c => c.ReplyAsync(As(s.Org.Cm1), id, "我来", false, CancellationToken.None));
+        Assert.Equal(ControlStatus.Conflict, reply.Status);
+        var forced = await s.ControlAsync(c => c.TakeOverAsync(As(s.Org.Cm1), id, null, force: true, CancellationToken.None));
+        Assert.True(forced.Ok);
+        await using var db = s.NewDb();
+        Assert.Single(await db.StaffNotifications.Where(n => n.StaffId == s.Org.Ops.Id && n.Kind == NotificationKind.ConversationTransferred).ToListAsync());
+    }
+
+    [Fact]
+    public async Task Transfer_OnlyToAColleagueWhoServesTheClient()
+    {
+        await using var s = await CoServiceScenario.StartAsync();
+        await s.SayAsync("P400", "转人工");
+        await s.DrainAsync();
+        var id = (await s.ConversationAsync("P400")).Id;
+        await s.ControlAsync(c => c.TakeOverAsync(As(s.Org.Ops), id, null, false, CancellationToken.None));
+
+        var refused = await s.ControlAsync(c => c.TransferAsync(As(s.Org.Ops), id, s.Org.Cm3.Id, null, CancellationToken.None));
+        Assert.Equal(ControlStatus.Invalid, refused.Status);
+        Assert.Contains("does not serve this client", refused.Message, StringComparison.Ordinal);
+
+        Assert.True((await s.ControlAsync(c => c.TransferAsync(As(s.Org.Ops), id, s.Org.Cm1.Id, "请跟进", CancellationToken.None))).Ok);
+        var conversation = await s.ConversationAsync("P400");
+        Assert.Equal((ConversationState.HumanActive, s.Org.Cm1.Id), (conversation.State, conversation.ControllerStaffId));
+    }
+
+    [Fact]
+    public async Task Close_KeepWithMe_RoutesTheNextMessageToThatPersonUntilItExpires()
+    {
+        await using var s = await CoServiceScenario.StartAsync();
+        await s.SayAsync("P400", "转人工");
+        await s.DrainAsync();
+        var id = (await s.ConversationAsync("P400")).Id;
+        await s.ControlAsync(c => c.TakeOverAsync(As(s.Org.Ops), id, null, false, CancellationToken.None));
+        Assert.Equal(ControlStatus.Invalid, (await s.ControlAsync(c => c.CloseAsync(As(s.Org.Ops), id, "", 0, CancellationToken.None))).Status);
+        Assert.True((await s.ControlAsync(c => c.CloseAsync(As(s.Org.Ops), id, "已解答", 2, CancellationToken.None))).Ok);
+
+        await s.SayAsync("P400", ScriptedOfficer.Question);
+        Assert.Equal(0, await s.DrainAsync());
+        var kept = await s.ConversationAsync("P400");
+        Assert.NotEqual(id, kept.Id);
+        Assert.Equal((ConversationState.HumanActive, s.Org.Ops.Id), (kept.State, kept.ControllerStaffId));
+        Assert.True((await s.ControlAsync(c => c.CloseAsync(As(s.Org.Ops), kept.Id, "已解答", 0, CancellationToken.None))).Ok);
+
+        s.H.Clock.Advance(TimeSpan.FromHours(3));
+        await s.SayAsync("P400", ScriptedOfficer.Question);
+        Assert.Equal(1, await s.DrainAsync());
+        Assert.Equal(ConversationState.AiActive, (await s.ConversationAsync("P400")).State);
+    }
+
+    [Fact]
+    public async Task StaffWithoutScope_CannotReadOrPost()
+    {
+        await using var s = await CoServiceScenario.StartAsync();
+        await s.SayAsync("S300", "转人工");
+        await s.DrainAsync();
+        var id = (await s.ConversationAsync("S300")).Id;
+        Assert.Equal(ControlStatus.NotFound, (await s.ControlAsync(c => c.ReplyAsync(As(s.Org.Cm1), id, "hi", false, CancellationToken.None))).Status);
+        Assert.Equal(ControlStatus.NotFound, (await s.ControlAsync(c => c.TakeOverAsync(As(s.Org.Cm1), id, null, true, CancellationToken.None))).Status);
+        Assert.Equal(ControlStatus.NotFound, (await s.ControlAsync(c => c.AddNoteAsync(As(s.Org.Cm1), "S300", null, "note", CancellationToken.None))).Status);
+        Assert.Empty(await s.TimelineAsync(s.Org.Cm1, "S300"));
+        Assert.Equal(ControlStatus.Forbidden, (await s.ControlAsync(c => c.AddNoteAsync(As(s.Org.Compliance), "S300", null, "note", CancellationToken.None))).Status);
+    }
+}
