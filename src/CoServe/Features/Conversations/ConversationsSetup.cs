@@ -31,6 +31,7 @@ public static class ConversationsSetup
 
         services.AddScoped<TimelineWriter>();
         services.AddScoped<TimelineQueries>();
+        services.AddSingleton<TimelineSegmenter>();
         services.AddScoped<Notifier>();
         services.AddScoped<HandoffRouter>();
         services.AddScoped<OpenHandoff>();

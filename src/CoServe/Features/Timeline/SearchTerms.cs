@@ -4,13 +4,20 @@ using System.Text;
 namespace CoServe.Features.Timeline;
 
 /// <summary>
-/// Search terms for Chinese and mixed text without a dictionary: Latin/digit words as they are, runs of CJK
-/// characters as overlapping bigrams (the classic CJK indexing scheme). A message matches when it contains
-/// every term, so "逆回购手续费" finds "逆回购的手续费是多少" but not "逆回购怎么买".
+/// Search terms for Chinese and mixed text: words from a segmenter when one is given (逆回购, 手续费), otherwise
+/// Latin/digit words as they are and runs of CJK characters as overlapping bigrams (the classic dictionary-free
+/// CJK scheme). A message matches when it contains every term, so "逆回购手续费" finds "逆回购的手续费是多少"
+/// but not "逆回购怎么买".
 /// </summary>
 public static class SearchTerms
 {
     public static string Normalise(string text) => text.Normalize(NormalizationForm.FormKC).ToLowerInvariant();
+
+    public static IReadOnlyList<string> Of(string query, Func<string, IReadOnlyList<string>> segment)
+    {
+        var words = segment(query).Select(Normalise).Where(w => w.Length > 0 && (w.Length > 1 || !IsCjk(w[0]) || query.Trim().Length == 1)).ToList();
+        return words.Count > 0 ? words.Distinct(StringComparer.Ordinal).ToList() : Of(query);
+    }
 
     public static IReadOnlyList<string> Of(string query)
     {

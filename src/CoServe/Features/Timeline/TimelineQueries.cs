@@ -40,7 +40,7 @@ public sealed record TimelinePage(string ClientNo, IReadOnlyList<TimelineItem> I
 /// history (what the AI said included); internal events follow role scope; confidential (AML) events only the
 /// AML duty owner and Compliance.
 /// </summary>
-public sealed class TimelineQueries(CoServeDb db, FieldProtector protector, StaffDirectory directory, TimeProvider clock)
+public sealed class TimelineQueries(CoServeDb db, FieldProtector protector, StaffDirectory directory, TimelineSegmenter segmenter, TimeProvider clock)
 {
     public const int MaxPageSize = 200;
 
@@ -58,10 +58,10 @@ public sealed class TimelineQueries(CoServeDb db, FieldProtector protector, Staf
         return new TimelinePage(access.Value.ClientNo, items, rows.Count > take ? items[^1].Id : null);
     }
 
-    /// <summary>Full-text search within one client's timeline (Chinese by character bigrams), newest first.</summary>
+    /// <summary>Full-text search within one client's timeline (Chinese segmented into words), newest first.</summary>
     public async Task<IReadOnlyList<TimelineItem>?> SearchAsync(CurrentStaff staff, string clientNo, string query, int size, CancellationToken ct)
     {
-        var terms = SearchTerms.Of(query);
+        var terms = SearchTerms.Of(query, segmenter.Words);
         if (terms.Count == 0) throw new ArgumentException("search needs at least one word", nameof(query));
         var access = await AccessAsync(staff, clientNo, ct);
         if (access is null) return null;

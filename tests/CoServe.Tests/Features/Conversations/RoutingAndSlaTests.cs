@@ -1,0 +1,173 @@
+using CoServe.Features.Conversations;
+using CoServe.Features.Handoffs;
+using CoServe.Features.Notifications;
+using CoServe.Features.Organization;
+using CoServe.Features.Timeline;
+using CoServe.Platform.Time;
+using CoServe.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace CoServe.Tests.Features.Conversations;
+
+public class RoutingAndSlaTests
+{
+    private static async Task<Ticket> HandOffAsync(CoServiceScenario s, string clientNo, string text)
+    {
+        await s.SayAsync(clientNo, text);
+        await s.DrainAsync();
+        await using var db = s.NewDb();
+        return await db.Tickets.OrderByDescending(t => t.Id).FirstAsync();
+    }
+
+    [Fact]
+    public async Task AdviceRequest_GoesToAnOnlineAdvisor_OthersToTheLeastLoadedDigitalOps()
+    {
+        await using var s = await CoServiceScenario.StartAsync();
+        await using (var db = s.NewDb())
+        {
+            db.Staff.Add(new StaffMember("ops2", "员工ops2", StaffRole.DigitalOps, null));
+            await db.SaveChangesAsync();
+        }
+        var ops2 = await s.NewDb().Staff.SingleAsync(x => x.Login == "ops2");
+        s.Online(s.Org.Advisor, s.Org.Ops, ops2);
+
+        var advice = await HandOffAsync(s, "P400", "茅台该不该买");
+        Assert.Equal((TicketQueue.Advisors, s.Org.Advisor.Id), (advice.Queue, advice.AssigneeStaffId));
+
+        var first = await HandOffAsync(s, "C100", "我要人工");
+        var second = await HandOffAsync(s, "S300", "我要人工");
+        Assert.Equal(TicketQueue.DigitalOps, first.Queue);
+        Assert.NotEqual(first.AssigneeStaffId, second.AssigneeStaffId);
+    }
+
+    [Fact]
+    public async Task NobodyOnline_TicketWaitsInTheTeamQueue_AndIsAssignedWhenSomeoneComesOnline()
+    {
+        await using var s = await CoServiceScenario.StartAsync();
+        var ticket = await HandOffAsync(s, "P400", "我要人工");
+        Assert.Null(ticket.AssigneeStaffId);
+        await using (var db = s.NewDb())
+        {
+            Assert.Single(await db.StaffNotifications.Where(n => n.StaffId == s.Org.Ops.Id && n.Kind == NotificationKind.HandoffInQueue).ToListAsync());
+        }
+        var team = await s.H.RunAsync<ConversationQueries, IReadOnlyList<InboxItem>>(q => q.InboxAsync(TestOrg.As(s.Org.Ops), InboxView.Team, null, null, CancellationToken.None));
+        Assert.Single(team);
+
+        s.Online(s.Org.Ops);
+        var run = await s.H.RunAsync<HandoffSla, SlaRunReport>(x => x.RunAsync(CancellationToken.None));
+        Assert.Equal(1, run.Assigned);
+        var mine = await s.H.RunAsync<ConversationQueries, IReadOnlyList<InboxItem>>(q => q.InboxAsync(TestOrg.As(s.Org.Ops), InboxView.Mine, null, null, CancellationToken.None));
+        Assert.Equal(ticket.Id, Assert.Single(mine).TicketId);
+        Assert.Equal(s.Org.Ops.Id, (await s.ConversationAsync("P400")).ControllerStaffId);
+    }
+
+    [Fact]
+    public async Task DutyReasonWithoutDutyHolder_GoesToTheBranchManagers()
+    {
+        await using var s = await CoServiceScenario.StartAsync();
+        s.Online(s.Org.Cm2);
+        // S300's primary (cm3) holds the duties; a client with nobody holding commission goes to the branch.
+        await using (var db = s.NewDb())
+        {
+            var c = await db.Clients.Include(x => x.Servicers).SingleAsync(x => x.ClientNo == "P400");
+            c.SetCoServicer(s.Org.Cm1.Id, CoServe.Features.Clients.DutyScope.Aml, s.H.Clock.GetUtcNow());
+            await db.SaveChangesAsync();
+        }
+        var ticket = await HandOffAsync(s, "P400", "佣金能不能低一点");
+        Assert.Equal((TicketQueue.BranchDuty, s.Org.Cm2.Id), (ticket.Queue, ticket.AssigneeStaffId));
+    }
+
+    [Fact]
+    public async Task Sla_RemindsBeforeBreach_EscalatesToBranchHeadThenAdmin_OnAFakeClock()
+    {
+        // 10:00 Shanghai on a working day; complaint SLA 15 working minutes, reminder at 80%, escalation every 30.
+        await using var s = await CoServiceScenario.StartAsync();
+        var ticket = await HandOffAsync(s, "P400", "我要投诉");
+        async Task<SlaRunReport> RunAsync() => await s.H.RunAsync<HandoffSla, SlaRunReport>(x => x.RunAsync(CancellationToken.None));
+
+        s.H.Clock.Advance(TimeSpan.FromMinutes(11));
+        Assert.Equal(new SlaRunReport(0, 0, 0, 0), await RunAsync());
+        s.H.Clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(1, (await RunAsync()).Reminded);
+        Assert.Equal(0, (await RunAsync()).Reminded);
+
+        s.H.Clock.Advance(TimeSpan.FromMinutes(3));
+        Assert.Equal(1, (await RunAsync()).Escalated);
+        Assert.Equal(0, (await RunAsync()).Escalated);
+        s.H.Clock.Advance(TimeSpan.FromMinutes(30));
+        Assert.Equal(1, (await RunAsync()).Escalated);
+
+        await using var db = s.NewDb();
+        var notes = await db.StaffNotifications.Where(n => n.TicketId == ticket.Id).ToListAsync();
+        Assert.Contains(notes, n => n.StaffId == s.Org.Cm1.Id && n.Kind == NotificationKind.SlaReminder);
+        Assert.Contains(notes, n => n.StaffId == s.Org.Head.Id && n.Kind == NotificationKind.SlaEscalation);
+        Assert.Contains(notes, n => n.StaffId == s.Org.Admin.Id && n.Kind == NotificationKind.SlaEscalation);
+        Assert.Equal(2, (await db.Tickets.SingleAsync()).EscalationLevel);
+        var inbox = await s.H.RunAsync<ConversationQueries, IReadOnlyList<InboxItem>>(q => q.InboxAsync(TestOrg.As(s.Org.Cm1), InboxView.Mine, null, SlaState.Breached, CancellationToken.None));
+        Assert.Single(inbox);
+        Assert.Contains(await s.TimelineAsync(s.Org.Cm1, "P400"), e => e.Kind == TimelineKind.TicketEvent && e.Details.GetValueOrDefault("sla") == "breached");
+    }
+
+    [Fact]
+    public async Task Sla_DeadlinesCountOnlyServiceHours()
+    {
+        // Handed off at 21:25 Shanghai: 5 minutes left today, the rest from 08:30 tomorrow.
+        var evening = new DateTimeOffset(2026, 11, 25, 13, 25, 0, TimeSpan.Zero);
+        await using var s = await CoServiceScenario.StartAsync(now: evening);
+        var ticket = await HandOffAsync(s, "P400", "我要投诉");
+        Assert.Equal(BusinessTime.ToInstant(new DateOnly(2026, 11, 26), new TimeOnly(8, 40)), ticket.FirstResponseDueAt);
+    }
+
+    [Fact]
+    public async Task AssigneeGoesOffline_WaitingTicketMovesToSomeoneOnline()
+    {
+        await using var s = await CoServiceScenario.StartAsync(configure: c => c["Handoffs:OfflineGraceSeconds"] = "60");
+        await using (var db = s.NewDb())
+        {
+            db.Staff.Add(new StaffMember("ops2", "员工ops2", StaffRole.DigitalOps, null));
+            await db.SaveChangesAsync();
+        }
+        var ops2 = await s.NewDb().Staff.SingleAsync(x => x.Login == "ops2");
+        var presence = s.Get<StaffPresence>();
+        s.Online(s.Org.Ops);
+        var ticket = await HandOffAsync(s, "P400", "我要人工");
+        Assert.Equal(s.Org.Ops.Id, ticket.AssigneeStaffId);
+
+        presence.Disconnected(s.Org.Ops.Id);
+        s.Online(ops2);
+        s.H.Clock.Advance(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, (await s.H.RunAsync<HandoffSla, SlaRunReport>(x => x.RunAsync(CancellationToken.None))).Rerouted);
+        s.H.Clock.Advance(TimeSpan.FromSeconds(31));
+        Assert.Equal(1, (await s.H.RunAsync<HandoffSla, SlaRunReport>(x => x.RunAsync(CancellationToken.None))).Rerouted);
+        await using var check = s.NewDb();
+        Assert.Equal(ops2.Id, (await check.Tickets.SingleAsync()).AssigneeStaffId);
+        Assert.Equal(ops2.Id, (await s.ConversationAsync("P400")).ControllerStaffId);
+    }
+}
+
+public class WorkingHoursTests
+{
+    private static readonly WorkingHours OfficeHours = new(new TimeOnly(9, 0), new TimeOnly(17, 30),
+        [DayOfWeek.Monday, DayOfWeek.Tuesday, DayOfWeek.Wednesday, DayOfWeek.Thursday, DayOfWeek.Friday],
+        holidays: [new DateOnly(2026, 10, 1), new DateOnly(2026, 10, 2)],
+        extraWorkdays: [new DateOnly(2026, 9, 27)]);
+
+    private static DateTimeOffset At(int month, int day, int hour, int minute) => BusinessTime.ToInstant(new DateOnly(2026, month, day), new TimeOnly(hour, minute));
+
+    [Fact]
+    public void Add_SkipsNightsWeekendsAndHolidays_CountsMakeUpWorkdays()
+    {
+        Assert.Equal(At(11, 27, 9, 30), OfficeHours.Add(At(11, 26, 17, 0), TimeSpan.FromHours(1)));   // Thu 17:00 + 1h -> Fri 09:30
+        Assert.Equal(At(11, 30, 9, 30), OfficeHours.Add(At(11, 27, 17, 0), TimeSpan.FromHours(1)));   // Fri -> Mon
+        Assert.Equal(At(10, 5, 10, 0), OfficeHours.Add(At(9, 30, 17, 30), TimeSpan.FromHours(1)));    // Wed evening, Oct 1-2 holidays, weekend -> Mon
+        Assert.Equal(At(9, 27, 10, 0), OfficeHours.Add(At(9, 26, 12, 0), TimeSpan.FromHours(1)));     // Saturday 09-26 off, Sunday 09-27 make-up day
+        Assert.Equal(At(11, 26, 9, 0), OfficeHours.Add(At(11, 26, 3, 0), TimeSpan.Zero));
+    }
+
+    [Fact]
+    public void Between_CountsOnlyWorkingTime()
+    {
+        Assert.Equal(TimeSpan.FromHours(1), OfficeHours.Between(At(11, 26, 17, 0), At(11, 27, 9, 30)));
+        Assert.Equal(TimeSpan.Zero, OfficeHours.Between(At(11, 28, 10, 0), At(11, 28, 12, 0)));
+    }
+}
