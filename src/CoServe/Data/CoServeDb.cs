@@ -36,6 +36,7 @@ public abstract class CoServeDb(DbContextOptions options) : DbContext(options)
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
     public DbSet<StaffNotification> StaffNotifications => Set<StaffNotification>();
     public DbSet<ReadMarker> ReadMarkers => Set<ReadMarker>();
+    public DbSet<CannedReply> CannedReplies => Set<CannedReply>();
     public DbSet<Features.Channels.WebChat.ChatLoginCode> ChatLoginCodes => Set<Features.Channels.WebChat.ChatLoginCode>();
 
     public abstract bool IsSqlite { get; }

@@ -41,6 +41,7 @@ public static class ConversationsSetup
         services.AddScoped<RespondAsOfficer>();
         services.AddScoped<ConversationControl>();
         services.AddScoped<ConversationQueries>();
+        services.AddScoped<CannedReplies>();
         services.TryAddScoped<IOutboundGate, ConsentGate>();
         services.AddSingleton<IOutboundChannel, WebChatChannel>();
         services.AddScoped<Channels.WebChat.WebChatAccess>();

@@ -145,6 +145,14 @@ public sealed partial class DemoSeeder(
             db.ChangeTracker.Clear();
         }
 
+        var ops = staff.First(s => s.Role == StaffRole.DigitalOps);
+        db.CannedReplies.AddRange(
+            new Conversations.CannedReply("问候", "{客户称呼}您好，我是{我的名字}，很高兴为您服务。", ops.Id, now),
+            new Conversations.CannedReply("投诉受理", "{客户称呼}您好，非常抱歉给您带来不便。您的问题我已记录并将在1个工作日内给您答复，如需帮助也可致电{营业部电话}。", ops.Id, now),
+            new Conversations.CannedReply("稍后回复", "{客户称呼}，我正在为您核实，请稍候，核实后第一时间回复您。", ops.Id, now),
+            new Conversations.CannedReply("结束语", "感谢您的耐心，如还有其他问题，随时在这里留言，服务官会继续为您服务。", ops.Id, now));
+        await db.SaveChangesAsync(ct);
+
         var firstMonth = CalendarMonth.Of(today).AddMonths(-o.Months);
         var assetRows = await WriteAssetsAsync(db, clients, random, firstMonth, today.AddDays(-1), now, ct);
 

@@ -33,7 +33,7 @@ public sealed record TimelineItem(
     long? ConversationId,
     long? TicketId);
 
-public sealed record TimelinePage(string ClientNo, IReadOnlyList<TimelineItem> Items, long? NextBefore);
+public sealed record TimelinePage(long ClientId, string ClientNo, IReadOnlyList<TimelineItem> Items, long? NextBefore);
 
 /// <summary>
 /// Reads of a client's timeline for staff: every current servicer in scope sees the whole client-visible
@@ -55,7 +55,7 @@ public sealed class TimelineQueries(CoServeDb db, FieldProtector protector, Staf
         var rows = await q.OrderByDescending(e => e.Id).Take(take + 1).ToListAsync(ct);
         var names = await directory.GetAsync(ct);
         var items = rows.Take(take).Select(e => ToItem(e, names)).ToList();
-        return new TimelinePage(access.Value.ClientNo, items, rows.Count > take ? items[^1].Id : null);
+        return new TimelinePage(access.Value.ClientId, access.Value.ClientNo, items, rows.Count > take ? items[^1].Id : null);
     }
 
     /// <summary>Full-text search within one client's timeline (Chinese segmented into words), newest first.</summary>

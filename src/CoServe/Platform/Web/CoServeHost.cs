@@ -51,6 +51,7 @@ public static class CoServeHost
         services.AddCoServeAuth();
         services.AddLocalization();
         services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, PresenceCircuitHandler>();
         services.AddAntiforgery();
         services.AddProblemDetails();
         services.AddExceptionHandler<ApiExceptionHandler>();
