@@ -47,6 +47,7 @@ public static class CoServeHost
         var services = builder.Services;
         services.AddCoServeCore(builder.Configuration);
         services.AddConversationWorkers();
+        services.AddHostedService<ServiceOfficerWarmup>();
         services.AddWeCom(builder.Configuration);
         services.AddCoServeAuth();
         services.AddLocalization();
