@@ -15,13 +15,13 @@ namespace CoServe.Tests.Browser;
 public class CoServiceBrowserTests
 {
     // The first officer decision waits for the knowledge snapshot to be built.
-    private static readonly LocatorAssertionsToBeVisibleOptions Slow = new() { Timeout = 90_000 };
+    private static readonly LocatorAssertionsToBeVisibleOptions Slow = new() { Timeout = 180_000 };
 
     [SkippableFact]
     public async Task Complaint_ReachesTheManager_WhoTakesOverRepliesAndHandsBack_ThenTheAiAnswersAgain()
     {
         await using var browser = await BrowserSession.StartAsync();
-        await using var s = await ApiScenario.StartAsync(kestrel: true, withPasswords: true);
+        await using var s = await ApiScenario.StartAsync(kestrel: true, withPasswords: true, configure: c => c["ServiceOfficer:WarmUpOnStart"] = "true");
         string code;
         await using (var scope = s.App.Services.CreateAsyncScope())
         {

@@ -23,9 +23,9 @@ public sealed class ApiScenario : IAsyncDisposable
     public CoServeApp App { get; }
     public TestOrg Org { get; }
 
-    public static async Task<ApiScenario> StartAsync(StoreKind kind = StoreKind.Sqlite, bool kestrel = false, bool withPasswords = false)
+    public static async Task<ApiScenario> StartAsync(StoreKind kind = StoreKind.Sqlite, bool kestrel = false, bool withPasswords = false, Action<Dictionary<string, string?>>? configure = null)
     {
-        var app = await CoServeApp.StartAsync(kind, kestrel);
+        var app = await CoServeApp.StartAsync(kind, kestrel, configure);
         await using var db = app.NewDb();
         var org = await TestOrg.CreateAsync(db, withPasswords);
         var protector = app.Get<FieldProtector>();

@@ -79,6 +79,8 @@ public sealed class TestStore : IAsyncDisposable
         ["Security:FieldProtection:EncryptionKey"] = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray()),
         ["Security:FieldProtection:BlindIndexKey"] = Convert.ToBase64String(Enumerable.Range(101, 32).Select(i => (byte)i).ToArray()),
         ["Demo:SeedWhenEmpty"] = "false",
+        // Only tests that talk to the real service officer pay for its knowledge snapshot.
+        ["ServiceOfficer:WarmUpOnStart"] = "false",
     };
 
     public async ValueTask DisposeAsync()
