@@ -43,6 +43,7 @@ public static class ConversationsSetup
         services.AddScoped<ConversationQueries>();
         services.AddScoped<CannedReplies>();
         services.TryAddScoped<IOutboundGate, ConsentGate>();
+        services.TryAddScoped<IOpenComplaints, OpenComplaintTickets>();
         services.AddSingleton<IOutboundChannel, WebChatChannel>();
         services.AddScoped<Channels.WebChat.WebChatAccess>();
         services.AddScoped<Channels.WebChat.WebChatView>();

@@ -1,0 +1,22 @@
+using CoServe.Data;
+using CoServe.Features.Conversations;
+using CoServe.Features.Handoffs;
+using Microsoft.EntityFrameworkCore;
+
+namespace CoServe.Features.Outreach;
+
+/// <summary>Whether a client has an open complaint: marketing is suppressed and transfers are exempt while one is open.</summary>
+public interface IOpenComplaints
+{
+    Task<bool> HasOpenComplaintAsync(long clientId, CancellationToken ct);
+}
+
+/// <summary>
+/// Open complaints as the co-service core knows them: unresolved handoff tickets with reason Complaint. The
+/// complaints workflow (issue #8) registers its own implementation covering complaints from every source.
+/// </summary>
+public sealed class OpenComplaintTickets(CoServeDb db) : IOpenComplaints
+{
+    public Task<bool> HasOpenComplaintAsync(long clientId, CancellationToken ct) =>
+        db.Tickets.AnyAsync(t => t.ClientId == clientId && t.Reason == HandoffReason.Complaint && t.Status != TicketStatus.Resolved, ct);
+}
