@@ -37,6 +37,12 @@ public abstract class CoServeDb(DbContextOptions options) : DbContext(options)
     public DbSet<StaffNotification> StaffNotifications => Set<StaffNotification>();
     public DbSet<ReadMarker> ReadMarkers => Set<ReadMarker>();
     public DbSet<CannedReply> CannedReplies => Set<CannedReply>();
+    public DbSet<Features.Transfers.TransferPlan> TransferPlans => Set<Features.Transfers.TransferPlan>();
+    public DbSet<Features.Transfers.TransferItem> TransferItems => Set<Features.Transfers.TransferItem>();
+    public DbSet<Features.Transfers.TransferPin> TransferPins => Set<Features.Transfers.TransferPin>();
+    public DbSet<Features.Transfers.TransferDecision> TransferDecisions => Set<Features.Transfers.TransferDecision>();
+    public DbSet<Features.Transfers.TransferClaim> TransferClaims => Set<Features.Transfers.TransferClaim>();
+    public DbSet<Features.Transfers.WeComTransferRecord> WeComTransferRecords => Set<Features.Transfers.WeComTransferRecord>();
     public DbSet<Features.Channels.WebChat.ChatLoginCode> ChatLoginCodes => Set<Features.Channels.WebChat.ChatLoginCode>();
 
     public abstract bool IsSqlite { get; }

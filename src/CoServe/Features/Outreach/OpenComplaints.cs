@@ -9,6 +9,9 @@ namespace CoServe.Features.Outreach;
 public interface IOpenComplaints
 {
     Task<bool> HasOpenComplaintAsync(long clientId, CancellationToken ct);
+
+    /// <summary>Every client with an open complaint (month-end planning asks once for all clients).</summary>
+    Task<IReadOnlySet<long>> ClientsWithOpenComplaintsAsync(CancellationToken ct);
 }
 
 /// <summary>
@@ -19,4 +22,7 @@ public sealed class OpenComplaintTickets(CoServeDb db) : IOpenComplaints
 {
     public Task<bool> HasOpenComplaintAsync(long clientId, CancellationToken ct) =>
         db.Tickets.AnyAsync(t => t.ClientId == clientId && t.Reason == HandoffReason.Complaint && t.Status != TicketStatus.Resolved, ct);
+
+    public async Task<IReadOnlySet<long>> ClientsWithOpenComplaintsAsync(CancellationToken ct) =>
+        (await db.Tickets.Where(t => t.Reason == HandoffReason.Complaint && t.Status != TicketStatus.Resolved).Select(t => t.ClientId).Distinct().ToListAsync(ct)).ToHashSet();
 }

@@ -11,6 +11,7 @@ using CoServe.Features.Demo;
 using CoServe.Features.Organization;
 using CoServe.Features.Security;
 using CoServe.Features.ServiceOfficer;
+using CoServe.Features.Transfers;
 using CoServe.Platform.Auth;
 using CoServe.Platform.Storage;
 using Microsoft.AspNetCore.DataProtection;
@@ -35,6 +36,8 @@ public static class CoServeHost
         services.AddDemo(configuration);
         services.AddServiceOfficer(configuration);
         services.AddConversations(configuration);
+        services.AddTransfers(configuration);
+        services.AddWeCom(configuration);
         services.AddSingleton<Microsoft.AspNetCore.Identity.IPasswordHasher<StaffMember>, Microsoft.AspNetCore.Identity.PasswordHasher<StaffMember>>();
         services.AddDataProtection()
             .SetApplicationName("CoServe")
@@ -48,7 +51,7 @@ public static class CoServeHost
         services.AddCoServeCore(builder.Configuration);
         services.AddConversationWorkers();
         services.AddHostedService<ServiceOfficerWarmup>();
-        services.AddWeCom(builder.Configuration);
+        services.AddHostedService<TransferWeComWorker>();
         services.AddCoServeAuth();
         services.AddLocalization();
         services.AddRazorComponents().AddInteractiveServerComponents();
@@ -96,6 +99,7 @@ public static class CoServeHost
         app.MapConversations();
         app.MapWebChat();
         app.MapWeCom();
+        app.MapTransfers();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
