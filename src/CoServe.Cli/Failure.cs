@@ -16,6 +16,7 @@ internal static class Failure
         FileNotFoundException n => "error: " + n.Message,
         DirectoryNotFoundException d => "error: " + d.Message,
         UnauthorizedAccessException u => "error: " + u.Message,
+        CoServe.Platform.Web.RuleViolationException r => "not possible: " + r.Message,
         Microsoft.Data.Sqlite.SqliteException s => "database error: " + s.Message,
         Npgsql.NpgsqlException n => "database error: " + n.Message,
         OperationCanceledException => "cancelled; nothing was committed",

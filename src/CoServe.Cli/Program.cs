@@ -19,6 +19,7 @@ internal static class Program
         root.Subcommands.Add(DemoCommands.Create());
         root.Subcommands.Add(WeComCommands.CreateSimulator());
         NluCommands.AddTo(root);
+        root.Subcommands.Add(TransfersCommands.Create());
         return root.Parse(args).InvokeAsync();
     }
 }
