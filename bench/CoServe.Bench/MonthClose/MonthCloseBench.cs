@@ -92,15 +92,15 @@ internal static class MonthCloseBench
         Console.WriteLine();
         var rows = File.ReadLines(feed).LongCount() - 1;
         Console.WriteLine($"{clients:N0} clients, {rows:N0} rows, {feedInfo.Length / 1e9:0.00} GB");
-        Console.WriteLine($"| Run | CoServe import | CoServe segment | CoServe total | {string.Join(" | ", formulations.Select(f => $"DuckDB {f}"))} | Ratio (vs fastest DuckDB) | CoServe peak RSS | DuckDB peak RSS |");
-        Console.WriteLine($"|---|---|---|---|{string.Concat(formulations.Select(_ => "---|"))}---|---|---|");
+        Console.WriteLine($"| Run | CoServe import | CoServe segment | CoServe total | {string.Join(" | ", formulations.Select(f => $"DuckDB {f}"))} | Ratio (vs fastest DuckDB) | CPU-s CoServe / DuckDB ({string.Join(", ", formulations)}) | CoServe peak RSS | DuckDB peak RSS |");
+        Console.WriteLine($"|---|---|---|---|{string.Concat(formulations.Select(_ => "---|"))}---|---|---|---|");
         var n = 0;
         foreach (var (import, segment, ducks) in results)
         {
             var total = import.Wall + segment.Wall;
             var best = ducks.MinBy(d => d.Wall)!;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {++n} | {import.Wall.TotalSeconds:0.0} s | {segment.Wall.TotalSeconds:0.0} s | {total.TotalSeconds:0.0} s | {string.Join(" | ", ducks.Select(d => d.Wall.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s"))} | {total / best.Wall:0.00} | {Math.Max(import.PeakRssBytes, segment.PeakRssBytes) / 1048576.0:N0} MiB | {string.Join(" / ", ducks.Select(d => d.PeakMiB))} MiB |"));
+                $"| {++n} | {import.Wall.TotalSeconds:0.0} s | {segment.Wall.TotalSeconds:0.0} s | {total.TotalSeconds:0.0} s | {string.Join(" | ", ducks.Select(d => d.Wall.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s"))} | {total / best.Wall:0.00} | {import.CpuSeconds + segment.CpuSeconds:0} / {string.Join(", ", ducks.Select(d => d.CpuSeconds.ToString("0", CultureInfo.InvariantCulture)))} | {Math.Max(import.PeakRssBytes, segment.PeakRssBytes) / 1048576.0:N0} MiB | {string.Join(" / ", ducks.Select(d => d.PeakMiB))} MiB |"));
         }
         Console.WriteLine($"load after: {Load()}");
         return 0;
