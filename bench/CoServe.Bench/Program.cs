@@ -2,13 +2,30 @@ using CoServe.Bench.WeCom;
 
 namespace CoServe.Bench;
 
+/// <summary>
+/// Timed benchmark commands: <c>dotnet run -c Release --project bench/CoServe.Bench -- COMMAND [options]</c>.
+/// Each command is one line in <see cref="Commands"/>; figures go to docs/benchmarks.md.
+/// </summary>
 internal static class Program
 {
+    private static readonly Dictionary<string, (string Help, Func<string[], Task<int>> Run)> Commands = new(StringComparer.Ordinal)
+    {
+        ["monthclose"] = ("month close from a raw feed, CoServe CLI vs DuckDB (--clients N --month yyyy-MM --work DIR)", MonthClose.MonthCloseBench.RunAsync),
+        ["feed"] = ("write a synthetic daily asset feed (--clients N --month yyyy-MM --out FILE)", MonthClose.FeedGenerator.RunAsync),
+        ["duckdb-monthclose"] = ("(child process of monthclose) the DuckDB side of the month close", MonthClose.DuckDbMonthClose.RunAsync),
+        ["wecom"] = ("WeCom callback throughput and latency (see docs/benchmarks.md)", WeComBench.RunAsync),
+        ["officer"] = ("service officer decisions per second and snapshot build (see docs/quality.md)", a => Task.FromResult(ServiceOfficer.OfficerBench.Run(a))),
+        ["search"] = ("client list search over N clients, p50/p99 (--clients N --work DIR)", Search.SearchBench.RunAsync),
+    };
+
     private static async Task<int> Main(string[] args)
     {
-        if (args is ["wecom", .. var rest]) return await WeComBench.RunAsync(rest);
-        if (args is ["officer", .. var officerArgs]) return ServiceOfficer.OfficerBench.Run(officerArgs);
-        Console.WriteLine("benchmarks: see docs/benchmarks.md");
-        return args.Length;
+        if (args.Length == 0 || !Commands.TryGetValue(args[0], out var command))
+        {
+            Console.WriteLine("usage: CoServe.Bench COMMAND [options]");
+            foreach (var (name, (help, _)) in Commands) Console.WriteLine($"  {name,-20} {help}");
+            return args.Length == 0 ? 0 : 2;
+        }
+        return await command.Run(args[1..]);
     }
 }

@@ -135,6 +135,31 @@ public sealed class DailyAssetSeries
         return bytes;
     }
 
+    /// <summary>
+    /// The encoding of a totals-only series without building one: <paramref name="totals"/> is indexed by day-1 and
+    /// only days in <paramref name="dayMask"/> are read. Same bytes as <see cref="Encode"/>.
+    /// </summary>
+    public static byte[] EncodeTotals(int dayMask, ReadOnlySpan<long> totals)
+    {
+        var bytes = new byte[1 + (BitOperations.PopCount((uint)dayMask) * 8)];
+        EncodeTotals(dayMask, totals, bytes);
+        return bytes;
+    }
+
+    /// <summary>Writes the totals-only encoding into <paramref name="destination"/>; returns its length.</summary>
+    public static int EncodeTotals(int dayMask, ReadOnlySpan<long> totals, Span<byte> destination)
+    {
+        destination[0] = TotalsOnly;
+        var pos = 1;
+        for (var i = 0; i < 31; i++)
+        {
+            if ((dayMask & (1 << i)) == 0) continue;
+            BinaryPrimitives.WriteInt64LittleEndian(destination[pos..], totals[i]);
+            pos += 8;
+        }
+        return pos;
+    }
+
     public static DailyAssetSeries Decode(int dayMask, ReadOnlySpan<byte> bytes)
     {
         var series = new DailyAssetSeries { DayMask = dayMask };

@@ -62,6 +62,7 @@ public sealed class ClientQueries(CoServeDb db, FieldProtector protector, StaffD
     {
         var pageSize = Math.Clamp(request.PageSize, 1, MaxPageSize);
         var q = db.Clients.AsNoTracking().VisibleTo(staff);
+        if (await IsBroadAsync(request.Query, ct)) q = NarrowToServiced(q, staff);
         q = ApplyQuery(q, request.Query);
         if (request.BranchId is { } branch) q = q.Where(c => c.BranchId == branch);
         if (!string.IsNullOrWhiteSpace(request.Servicer))
@@ -91,6 +92,8 @@ public sealed class ClientQueries(CoServeDb db, FieldProtector protector, StaffD
         var counted = await q.Take(CountCap + 1).CountAsync(ct);
         if (!string.IsNullOrEmpty(request.After)) q = q.Where(c => string.Compare(c.ClientNo, request.After) > 0);
 
+        // Scalar subqueries, one index lookup per listed client: projecting the primary servicer or the segment as
+        // an object makes EF number every servicer and segment row in the book (ROW_NUMBER) on each search.
         var rows = await q.OrderBy(c => c.ClientNo)
             .Take(pageSize + 1)
             .Select(c => new
@@ -99,8 +102,10 @@ public sealed class ClientQueries(CoServeDb db, FieldProtector protector, StaffD
                 c.NameCipher,
                 c.BranchId,
                 c.IsIncomplete,
-                Primary = c.Servicers.Where(s => s.IsPrimary).Select(s => new { s.StaffId }).FirstOrDefault(),
-                Segment = db.MonthlySegments.Where(s => s.ClientId == c.Id && s.Month == month).Select(s => new { s.Tier, s.Mada }).FirstOrDefault(),
+                HasPrimary = c.Servicers.Any(s => s.IsPrimary),
+                PrimaryStaffId = c.Servicers.Where(s => s.IsPrimary).Select(s => s.StaffId).FirstOrDefault(),
+                Tier = db.MonthlySegments.Where(s => s.ClientId == c.Id && s.Month == month).Select(s => (AssetTier?)s.Tier).FirstOrDefault(),
+                Mada = db.MonthlySegments.Where(s => s.ClientId == c.Id && s.Month == month).Select(s => (decimal?)s.Mada).FirstOrDefault(),
             })
             .ToListAsync(ct);
 
@@ -109,14 +114,46 @@ public sealed class ClientQueries(CoServeDb db, FieldProtector protector, StaffD
             r.ClientNo,
             PersonalDataFormat.MaskName(protector.DecryptOrNull(ProtectedField.Name, r.NameCipher)),
             r.BranchId is { } b ? staffNames.BranchName(b) : null,
-            r.Segment?.Tier,
-            r.Segment?.Mada,
-            r.Primary is null ? "" : staffNames.ServicerName(r.Primary.StaffId),
+            r.Tier,
+            r.Mada,
+            r.HasPrimary ? staffNames.ServicerName(r.PrimaryStaffId) : "",
             r.IsIncomplete)).ToList();
         var next = rows.Count > pageSize ? items[^1].ClientNo : null;
         var monthInfo = month is { } m ? new CalendarMonthInfo(m, Platform.Time.CalendarMonth.FromKey(m).ToString()) : null;
         return new ClientPage(items, next, monthInfo, Math.Min(counted, CountCap), counted > CountCap);
     }
+
+    /// <summary>
+    /// Whether the search text matches many clients before scopes apply: no text, or a client_no prefix with more
+    /// than <see cref="BroadRange"/> clients (counted on the client_no index, capped). Exact mobiles and names match
+    /// a handful and are best found through their own indexes.
+    /// </summary>
+    private async Task<bool> IsBroadAsync(string? query, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(query)) return true;
+        var text = query.Trim();
+        if (PersonalDataFormat.IsValidMobile(text) || !ClientNumber.IsValid(text, out _)) return false;
+        var prefix = text.ToUpperInvariant();
+        var upper = prefix + "\u007f";
+        var inRange = await db.Clients.Where(c => string.Compare(c.ClientNo, prefix) >= 0 && string.Compare(c.ClientNo, upper) < 0)
+            .Select(c => c.Id).Take(BroadRange + 1).CountAsync(ct);
+        return inRange > BroadRange;
+    }
+
+    private const int BroadRange = 2_000;
+
+    /// <summary>
+    /// The same clients <see cref="ClientScope.VisibleTo"/> allows a manager, advisor or the service officer's team,
+    /// stated as "id in (their servicer rows)": for a broad search the store can then start from the servicer
+    /// index (a few thousand rows) instead of testing the scope on every client in client_no order.
+    /// </summary>
+    private IQueryable<Client> NarrowToServiced(IQueryable<Client> q, CurrentStaff staff) => staff.Role switch
+    {
+        StaffRole.ClientManager or StaffRole.Advisor =>
+            q.Where(c => db.ClientServicers.Where(s => s.StaffId == staff.Id).Select(s => s.ClientId).Contains(c.Id)),
+        StaffRole.DigitalOps => q.Where(c => db.ClientServicers.Where(s => s.StaffId == null).Select(s => s.ClientId).Contains(c.Id)),
+        _ => q,
+    };
 
     /// <summary>
     /// One search box: 11 digits starting with 1 = exact mobile or client_no prefix; client-number characters =

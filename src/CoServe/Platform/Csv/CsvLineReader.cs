@@ -28,6 +28,7 @@ public sealed class CsvLineReader : IDisposable
     private (int Start, int Length, bool Unquoted)[] _fields = new (int, int, bool)[32];
     private int _lineBytesStart;
     private int _lineBytesLength;
+    private readonly bool _ownsBuffer = true;
 
     public CsvLineReader(Stream stream, Encoding encoding, int maxLineBytes = 1 << 20, char delimiter = ',')
     {
@@ -37,6 +38,49 @@ public sealed class CsvLineReader : IDisposable
         _maxLineBytes = maxLineBytes;
         _delimiter = delimiter;
         _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(DefaultBufferSize, maxLineBytes + 2));
+    }
+
+    /// <summary>
+    /// Reads the lines of one chunk of a file that is already in memory, numbering them from
+    /// <paramref name="linesBefore"/> + 1, so that a large file can be cut at line ends and read by several
+    /// threads with the same rules and messages as a single reader. The chunk must end at a line end (or at
+    /// the end of the file); <paramref name="atFileStart"/> applies the first-line checks (byte-order marks).
+    /// </summary>
+    public CsvLineReader(byte[] chunk, int length, long linesBefore, bool atFileStart, Encoding encoding, int maxLineBytes = 1 << 20, char delimiter = ',')
+    {
+        _stream = Stream.Null;
+        _encoding = StrictEncodings.Strict(encoding);
+        _isUtf8 = encoding.CodePage == Encoding.UTF8.CodePage;
+        _maxLineBytes = maxLineBytes;
+        _delimiter = delimiter;
+        _buffer = chunk;
+        _end = length;
+        _eof = true;
+        _first = atFileStart;
+        _ownsBuffer = false;
+        LineNumber = linesBefore;
+    }
+
+    /// <summary>In chunk mode: the offset in the chunk of the first byte not read yet.</summary>
+    public int ChunkOffset => _start;
+
+    /// <summary>
+    /// Points a chunk-mode reader at other whole lines (<paramref name="offset"/>..+<paramref name="length"/> of
+    /// <paramref name="chunk"/>), numbered from <paramref name="linesBefore"/> + 1; reuses the reader's buffers.
+    /// </summary>
+    public void Reset(byte[] chunk, int offset, int length, long linesBefore)
+    {
+        if (_ownsBuffer) throw new InvalidOperationException("only a chunk reader can be reset");
+        _buffer = chunk;
+        _start = offset;
+        _end = offset + length;
+        _first = false;
+        LineNumber = linesBefore;
+        FileError = null;
+        Error = null;
+        FieldCount = 0;
+        _charCount = 0;
+        _lineBytesLength = 0;
     }
 
     /// <summary>Physical 1-based line number of the current line.</summary>
@@ -327,7 +371,7 @@ public sealed class CsvLineReader : IDisposable
 
     public void Dispose()
     {
-        ArrayPool<byte>.Shared.Return(_buffer);
+        if (_ownsBuffer && _buffer.Length > 0) ArrayPool<byte>.Shared.Return(_buffer);
         _buffer = [];
     }
 }
