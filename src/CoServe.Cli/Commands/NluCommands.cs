@@ -232,16 +232,28 @@ internal static class NluCommands
     {
         var folds = new Option<int>("--folds") { Description = "Number of folds (default 5)", DefaultValueFactory = _ => 5 };
         var misses = new Option<int>("--show-misses") { Description = "Print up to N misses per section", DefaultValueFactory = _ => 0 };
+        var first = new Option<int>("--hold-out-first") { Description = "Hold out only among each entry's first N wordings (the standard question and its oldest paraphrases; 0 = any)", DefaultValueFactory = _ => 6 };
+        var set = new Option<string[]>("--set") { Description = "Override an option for this run, e.g. --set AnswerThreshold=0.6 (repeatable)", AllowMultipleArgumentsPerToken = false };
         var cmd = new Command("cv", "Cross-validation on training data only: each fold holds out one wording per knowledge entry and a share of train-intents.jsonl, builds the engine on the rest and scores the held-out part (for tuning; the eval sets are never read)");
         cmd.Options.Add(folds);
         cmd.Options.Add(misses);
+        cmd.Options.Add(first);
+        cmd.Options.Add(set);
         cmd.SetAction((parse, ct) => Run(() =>
         {
             var k = parse.GetValue(folds);
+            var holdOutFirst = parse.GetValue(first);
             if (k is < 2 or > 20) throw new ArgumentException("--folds must be 2..20");
             var show = parse.GetValue(misses);
             var seed = Seed(parse);
             var options = new ServiceOfficerOptions();
+            foreach (var assignment in parse.GetValue(set) ?? [])
+            {
+                var eq = assignment.IndexOf('=', StringComparison.Ordinal);
+                var property = eq > 0 ? typeof(ServiceOfficerOptions).GetProperty(assignment[..eq]) : null;
+                if (property is null) throw new ArgumentException($"--set {assignment}: expected Name=Value with an option name");
+                property.SetValue(options, Convert.ChangeType(assignment[(eq + 1)..], property.PropertyType, CultureInfo.InvariantCulture));
+            }
             var today = Today();
             var faqRows = new List<(double Confidence, bool Correct, bool InTop3, string Decision)>();
             var intentMetrics = new List<IntentMetrics>();
@@ -256,8 +268,9 @@ internal static class NluCommands
                     var e = seed.Entries[ei];
                     var texts = e.Texts.ToList();
                     // Hold out one wording per entry, different in each fold; keep at least two for training.
-                    var at = (f + ei) % texts.Count;
-                    if (texts.Count < 3 || f >= texts.Count)
+                    var pool = holdOutFirst > 0 ? Math.Min(holdOutFirst, texts.Count) : texts.Count;
+                    var at = (f + ei) % pool;
+                    if (texts.Count < 3 || f >= pool)
                     {
                         entries.Add(e);
                         continue;
@@ -290,7 +303,7 @@ internal static class NluCommands
                         faqMisses.Add(string.Create(CultureInfo.InvariantCulture, $"{item.Label} ranked {rank} ({u.Match.Confidence:0.00}): {item.Text}  -> {got?.Id} {got?.Question}"));
                     }
                 }
-                intentMetrics.Add(new EvalRunner(engine, snapshot).Intents(intentTest, []));
+                intentMetrics.Add(new EvalRunner(engine, snapshot).Intents(intentTest, heldOut));
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fold {f + 1}/{k}: {heldOut.Count} wordings, {intentTest.Count} intent lines, {watch.Elapsed.TotalSeconds:0} s"));
             }
             var n = faqRows.Count;
@@ -306,7 +319,7 @@ internal static class NluCommands
             }
             foreach (var m in faqMisses.Take(show)) Console.WriteLine("    " + m);
             Console.WriteLine();
-            Console.WriteLine($"Intents ({intentMetrics.Sum(m => m.Items)} held-out lines of train-intents.jsonl over {k} folds)");
+            Console.WriteLine($"Intents ({intentMetrics.Sum(m => m.Items)} held-out lines: train-intents.jsonl and the held-out wordings as label Faq, over {k} folds)");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  intent accuracy {intentMetrics.Sum(m => m.IntentCorrect) / (double)intentMetrics.Sum(m => m.Items):P1}"));
             foreach (var g in intentMetrics.SelectMany(m => m.Reasons).GroupBy(r => r.Reason).OrderBy(g => g.Key, StringComparer.Ordinal))
             {
