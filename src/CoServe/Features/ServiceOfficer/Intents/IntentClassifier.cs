@@ -122,7 +122,14 @@ public sealed class IntentClassifier
         if (labels.Count < 2) throw new InvalidOperationException("the intent classifier needs examples of at least two labels");
         var index = labels.Select((l, i) => (l, i)).ToDictionary(x => x.l, x => x.i, StringComparer.Ordinal);
         var rows = examples.Select(e => (Features(e.Text, hashBits), index[e.Label])).ToList();
-        var (w, b) = LinearModels.TrainMulticlass(rows, labels.Count, 1 << hashBits, l2, seed);
+        var dimension = 1 << hashBits;
+        var (featureMajor, b) = LinearModels.TrainSoftmax(rows, labels.Count, dimension, l2, seed, epochs: 30, learningRate: 0.3f);
+        // Inference reads one class at a time: store class-major.
+        var w = new float[featureMajor.Length];
+        for (var j = 0; j < dimension; j++)
+        {
+            for (var c = 0; c < labels.Count; c++) w[c * dimension + j] = featureMajor[j * labels.Count + c];
+        }
         return new IntentClassifier(labels, hashBits, w, b);
     }
 
