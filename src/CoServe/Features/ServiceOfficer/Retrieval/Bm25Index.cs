@@ -29,6 +29,7 @@ public sealed class IndexQuery
     internal string[] Words = [];
     internal (int Term, float Weight)[] AnswerTerms = [];
     internal float AnswerNorm;
+    internal int Cues;
 
     /// <summary>Query words (with weights) in the order given, including ones the index has never seen.</summary>
     public IReadOnlyList<string> QueryWords => Words;
@@ -59,6 +60,9 @@ public sealed class Bm25Index
     private readonly Field? _answers;
     private readonly int[] _docEntry;
     private readonly int[][] _entryDocs;
+    private readonly int[] _docCues;
+    /// <summary>Per entry: each word term with the number of the entry's wordings that contain it.</summary>
+    private readonly (int Term, int Docs)[][] _entryTerms;
 
     /// <param name="docs">Every wording with its entry ordinal.</param>
     /// <param name="entryCount">Number of entries.</param>
@@ -79,6 +83,61 @@ public sealed class Bm25Index
         for (var d = 0; d < docs.Count; d++) perEntry[docs[d].Entry].Add(d);
         _entryDocs = perEntry.Select(l => l.ToArray()).ToArray();
         EntryCount = entryCount;
+        _docCues = docs.Select(d => QuestionCues.Of(d.Text.Normalized)).ToArray();
+        _entryTerms = _entryDocs.Select(ds => ds.SelectMany(d => _words.DocTerms[d]).GroupBy(t => t).Select(g => (g.Key, g.Count())).OrderBy(x => x.Key).ToArray()).ToArray();
+    }
+
+    /// <summary>
+    /// How well the query's question type (怎么/多久/多少钱/为什么 ...) agrees with the candidate: with its best
+    /// wording, and with the share of the entry's wordings that ask the same way.
+    /// </summary>
+    public (float BestDoc, float Entry) CueAgreement(IndexQuery query, int entry, int bestDoc, int excludeDoc)
+    {
+        var q = query.Cues;
+        if (q == 0) return (0f, 0f);
+        var qCount = System.Numerics.BitOperations.PopCount((uint)q);
+        var best = System.Numerics.BitOperations.PopCount((uint)(q & _docCues[bestDoc])) / (float)qCount;
+        var share = 0f;
+        var n = 0;
+        foreach (var d in _entryDocs[entry])
+        {
+            if (d == excludeDoc) continue;
+            n++;
+            share += System.Numerics.BitOperations.PopCount((uint)(q & _docCues[d])) / (float)qCount;
+        }
+        return (best, n == 0 ? 0f : share / n);
+    }
+
+    /// <summary>
+    /// The entry's signature words (in at least half of its wordings, e.g. 手续费 for "逆回购手续费"): the IDF share of
+    /// them the query mentions, and the rarest one it does not (a query about 逆回购怎么买 lacks 手续费).
+    /// </summary>
+    public (float Covered, float MaxMissing) SignatureCoverage(IndexQuery query, int entry, int excludeDoc)
+    {
+        var docs = _entryDocs[entry];
+        var n = docs.Length - (excludeDoc >= 0 && _docEntry[excludeDoc] == entry ? 1 : 0);
+        if (n <= 0) return (0f, 0f);
+        var excluded = excludeDoc >= 0 && _docEntry[excludeDoc] == entry ? _words.DocTerms[excludeDoc] : [];
+        float total = 0f, covered = 0f, maxMissing = 0f;
+        foreach (var (term, count) in _entryTerms[entry])
+        {
+            var c = count - (excluded.Length > 0 && Array.BinarySearch(excluded, term) >= 0 ? 1 : 0);
+            if (c * 2 < n) continue;
+            var idf = _words.Idf[term];
+            total += idf;
+            var found = false;
+            foreach (var (qt, _) in query.WordTerms)
+            {
+                if (qt == term)
+                {
+                    found = true;
+                    break;
+                }
+            }
+            if (found) covered += idf;
+            else maxMissing = Math.Max(maxMissing, idf);
+        }
+        return (total <= 0 ? 0f : covered / total, maxMissing / MaxWordIdf);
     }
 
     public int DocCount => _docEntry.Length;
@@ -103,6 +162,7 @@ public sealed class Bm25Index
             q.AnswerNorm = q.AnswerTerms.Sum(t => t.Weight * _answers.Idf[t.Term]);
         }
         q.WordNorm = q.WordTerms.Sum(t => t.Weight * _words.Idf[t.Term]);
+        q.Cues = QuestionCues.Of(text.Normalized);
         q.BigramNorm = q.BigramTerms.Sum(t => t.Weight * _bigrams.Idf[t.Term]);
         return q;
     }
@@ -426,5 +486,42 @@ public sealed class Bm25Index
                 Generation = 1;
             }
         }
+    }
+}
+
+/// <summary>What kind of question a text asks, as bits: duration, clock time, cost, how, what, why, where, can/may, conditions, amount, risk, failure.</summary>
+public static class QuestionCues
+{
+    private static readonly string[][] Cues =
+    [
+        ["多久", "多长时间", "几天", "多少天", "什么时候", "啥时候", "何时", "哪天", "几号", "到账"],
+        ["几点", "时间段", "交易时间", "开盘", "收盘", "截止"],
+        ["多少钱", "收费", "费用", "手续费", "费率", "佣金", "要钱", "免费", "收钱", "扣钱", "成本"],
+        ["怎么", "如何", "怎样", "咋", "流程", "步骤", "操作", "办理", "在哪办"],
+        ["什么是", "是什么", "什么意思", "啥意思", "是啥", "介绍", "什么叫", "区别"],
+        ["为什么", "为啥", "怎么回事", "原因", "怎么会"],
+        ["哪里", "在哪", "哪儿", "入口", "哪个页面"],
+        ["能不能", "可以吗", "能吗", "可不可以", "行吗", "是否", "会不会", "行不行", "可以不"],
+        ["条件", "要求", "门槛", "资格", "需要什么", "要什么"],
+        ["多少", "几个", "最多", "最少", "上限", "限额", "最低", "额度"],
+        ["风险", "安全", "亏", "保本", "靠谱"],
+        ["失败", "不了", "不成功", "不上", "没收到", "收不到", "错误", "报错", "不能", "没到", "不通过", "被拒", "驳回"],
+    ];
+
+    public static int Of(string normalized)
+    {
+        var mask = 0;
+        for (var i = 0; i < Cues.Length; i++)
+        {
+            foreach (var cue in Cues[i])
+            {
+                if (normalized.Contains(cue, StringComparison.Ordinal))
+                {
+                    mask |= 1 << i;
+                    break;
+                }
+            }
+        }
+        return mask;
     }
 }

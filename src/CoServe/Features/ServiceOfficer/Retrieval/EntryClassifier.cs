@@ -32,7 +32,7 @@ public sealed class EntryClassifier
     public static EntryClassifier Train(IReadOnlyList<(AnalyzedText Text, int Entry)> wordings, int entries, int seed)
     {
         var rows = wordings.Select(w => (Features(w.Text), w.Entry)).ToList();
-        var (w, b) = LinearModels.TrainSoftmax(rows, entries, Dimension, l2: 1e-4f, seed);
+        var (w, b) = LinearModels.TrainSoftmax(rows, entries, Dimension, l2: 1e-5f, seed, epochs: 20);
         return new EntryClassifier(w, b, entries);
     }
 

@@ -24,7 +24,7 @@ public sealed record MatchResult(RankedEntry[] Ranked, float Confidence)
 /// </summary>
 public sealed class MatchRanker
 {
-    public const int Dimension = 16;
+    public const int Dimension = 20;
 
     private readonly float[] _weights;
     private readonly float _bias;
@@ -132,6 +132,12 @@ public sealed class MatchRanker
         // The rarest word a candidate lacks decides more than many common words it has ("税" in 卖出的税是多少).
         f.Add((14, maxMissing / index.MaxWordIdf));
         f.Add((15, maxMatched / index.MaxWordIdf));
+        var (cueBest, cueEntry) = index.CueAgreement(query, c.Entry, c.BestDoc, excludeDoc);
+        f.Add((16, cueBest));
+        f.Add((17, cueEntry));
+        var (signature, signatureMissing) = index.SignatureCoverage(query, c.Entry, excludeDoc);
+        f.Add((18, signature));
+        f.Add((19, signatureMissing));
     }
 
     /// <summary>Trains on the index's own wordings (see the type remarks). Deterministic for a given seed.</summary>
