@@ -73,7 +73,7 @@ public sealed class IntentClassifier
         for (var i = 0; i < tokens.Length; i++)
         {
             f.Add((FeatureHash.Of('w', tokens[i], bits), 1f));
-            if (i + 1 < tokens.Length) f.Add((FeatureHash.Of('p', tokens[i] + "\u0001" + tokens[i + 1], bits), 1f));
+            if (i + 1 < tokens.Length) f.Add((FeatureHash.Of('p', tokens[i], tokens[i + 1], bits), 1f));
         }
         foreach (var b in text.Bigrams) f.Add((FeatureHash.Of('c', b, bits), 1f));
         var s = text.Canonical;
@@ -83,7 +83,7 @@ public sealed class IntentClassifier
         }
         // Shape cues: exclamation and question marks, a six-digit security code, a very short message.
         var n = text.Normalized;
-        var bangs = n.Count(c => c == '!');
+        var bangs = n.AsSpan().Count('!');
         if (bangs > 0) f.Add((FeatureHash.Of('s', bangs > 1 ? "!!" : "!", bits), 1f));
         if (n.Contains('?', StringComparison.Ordinal)) f.Add((FeatureHash.Of('s', "?", bits), 1f));
         if (HasSecurityCode(n)) f.Add((FeatureHash.Of('s', "code6", bits), 1f));

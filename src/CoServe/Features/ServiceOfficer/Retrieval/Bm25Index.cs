@@ -27,9 +27,14 @@ public sealed class IndexQuery
     internal float WordNorm;
     internal float BigramNorm;
     internal string[] Words = [];
+    /// <summary>Term id in the word field of each of <see cref="Words"/> (-1 if the index has never seen it), and its IDF.</summary>
+    internal int[] WordIds = [];
+    internal float[] WordIdfs = [];
     internal (int Term, float Weight)[] AnswerTerms = [];
     internal float AnswerNorm;
     internal int Cues;
+    /// <summary>Query terms of both fields, rarest first (computed on first search).</summary>
+    internal (int Field, int Term, float Weight)[]? Order;
 
     /// <summary>Query words (with weights) in the order given, including ones the index has never seen.</summary>
     public IReadOnlyList<string> QueryWords => Words;
@@ -162,6 +167,13 @@ public sealed class Bm25Index
             q.AnswerNorm = q.AnswerTerms.Sum(t => t.Weight * _answers.Idf[t.Term]);
         }
         q.WordNorm = q.WordTerms.Sum(t => t.Weight * _words.Idf[t.Term]);
+        q.WordIds = new int[q.Words.Length];
+        q.WordIdfs = new float[q.Words.Length];
+        for (var i = 0; i < q.Words.Length; i++)
+        {
+            q.WordIds[i] = _words.TryGetTerm(q.Words[i], out var id) ? id : -1;
+            q.WordIdfs[i] = id >= 0 && q.WordIds[i] >= 0 ? _words.Idf[id] : 0f;
+        }
         q.Cues = QuestionCues.Of(text.Normalized);
         q.BigramNorm = q.BigramTerms.Sum(t => t.Weight * _bigrams.Idf[t.Term]);
         return q;
@@ -175,8 +187,7 @@ public sealed class Bm25Index
         s.Ensure(DocCount, EntryCount);
         try
         {
-            Accumulate(_words, query.WordTerms, s.WordAcc, s);
-            Accumulate(_bigrams, query.BigramTerms, s.BigramAcc, s);
+            AccumulateRarestFirst(query, s);
             var wn = query.WordNorm > 0 ? 1f / query.WordNorm : 0f;
             var bn = query.BigramNorm > 0 ? 1f / query.BigramNorm : 0f;
             // Bigram-only queries (single words the dictionary lacks) still rank by bigrams alone.
@@ -218,13 +229,12 @@ public sealed class Bm25Index
                 foreach (var (term, weight) in query.AnswerTerms)
                 {
                     var entries = _answers.PostDocs[term];
-                    var tfs = _answers.PostTf[term];
-                    var idf = _answers.Idf[term] * weight * an;
+                    var impacts = _answers.PostImpact[term];
+                    var scale = weight * an;
                     for (var i = 0; i < entries.Length; i++)
                     {
                         var e = entries[i];
-                        var norm = K1 * (1 - B + B * _answers.DocLength[e] / _answers.AverageLength);
-                        var add = idf * tfs[i] * (K1 + 1) / (tfs[i] + norm);
+                        var add = scale * impacts[i];
                         ref var c = ref s.EntryBest[e];
                         if (s.EntryMark[e] != s.Generation)
                         {
@@ -285,6 +295,28 @@ public sealed class Bm25Index
         (_words.QueryCoverage(query.WordTerms, query.WordNorm, doc), _words.DocCoverage(query.WordTerms, doc),
          _bigrams.QueryCoverage(query.BigramTerms, query.BigramNorm, doc), _bigrams.DocCoverage(query.BigramTerms, doc));
 
+    /// <summary>Whether any wording of the entry (but the excluded one) contains the word term.</summary>
+    public bool EntryHasTerm(int entry, int term, int excludeDoc = -1)
+    {
+        if (term < 0) return false;
+        var terms = _entryTerms[entry];
+        int lo = 0, hi = terms.Length - 1;
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) >> 1;
+            var t = terms[mid].Term;
+            if (t == term)
+            {
+                var count = terms[mid].Docs;
+                if (excludeDoc >= 0 && _docEntry[excludeDoc] == entry && Array.BinarySearch(_words.DocTerms[excludeDoc], term) >= 0) count--;
+                return count > 0;
+            }
+            if (t < term) lo = mid + 1;
+            else hi = mid - 1;
+        }
+        return false;
+    }
+
     /// <summary>Whether any wording of the entry (but the excluded one) contains the word.</summary>
     public bool EntryHasWord(int entry, string word, int excludeDoc = -1)
     {
@@ -318,26 +350,60 @@ public sealed class Bm25Index
 
     public float WordIdf(string word) => _words.TryGetTerm(word, out var t) ? _words.Idf[t] : 0f;
 
-    private static void Accumulate(Field f, (int Term, float Weight)[] terms, float[] acc, Scratch s)
+    /// <summary>
+    /// Term-at-a-time over both fields, rarest term first. Rare terms may bring in new wordings until
+    /// <see cref="CandidateBudget"/> wordings are in play; after that, common terms ("怎么", "账户") only add to the
+    /// wordings already in play. A wording that shares nothing but common terms with the query cannot win, and
+    /// skipping it keeps a 2,000-question knowledge base from touching most of its wordings on every message.
+    /// </summary>
+    private void AccumulateRarestFirst(IndexQuery query, Scratch s)
     {
-        foreach (var (term, weight) in terms)
+        var terms = query.Order ??= RarestFirst(query);
+        var mark = s.DocMark;
+        var generation = s.Generation;
+        var touched = s.TouchedDocs;
+        var n = s.TouchedDocCount;
+        foreach (var (field, term, weight) in terms)
         {
+            var f = field == 0 ? _words : _bigrams;
+            var acc = field == 0 ? s.WordAcc : s.BigramAcc;
             var docs = f.PostDocs[term];
-            var tfs = f.PostTf[term];
-            var idf = f.Idf[term] * weight;
-            for (var i = 0; i < docs.Length; i++)
+            var impacts = f.PostImpact[term];
+            if (n < CandidateBudget)
             {
-                var d = docs[i];
-                var tf = tfs[i];
-                var norm = K1 * (1 - B + B * f.DocLength[d] / f.AverageLength);
-                acc[d] += idf * tf * (K1 + 1) / (tf + norm);
-                if (s.DocMark[d] != s.Generation)
+                for (var i = 0; i < docs.Length; i++)
                 {
-                    s.DocMark[d] = s.Generation;
-                    s.TouchedDocs[s.TouchedDocCount++] = d;
+                    var d = docs[i];
+                    acc[d] += weight * impacts[i];
+                    if (mark[d] != generation)
+                    {
+                        mark[d] = generation;
+                        touched[n++] = d;
+                    }
+                }
+            }
+            else
+            {
+                for (var i = 0; i < docs.Length; i++)
+                {
+                    var d = docs[i];
+                    if (mark[d] == generation) acc[d] += weight * impacts[i];
                 }
             }
         }
+        s.TouchedDocCount = n;
+    }
+
+    /// <summary>Wordings that may enter the candidate set per query (see <see cref="AccumulateRarestFirst"/>).</summary>
+    public const int CandidateBudget = 1500;
+
+    private (int Field, int Term, float Weight)[] RarestFirst(IndexQuery query)
+    {
+        var list = new List<(int Field, int Term, float Weight, int Length)>(query.WordTerms.Length + query.BigramTerms.Length);
+        foreach (var (t, w) in query.WordTerms) list.Add((0, t, w, _words.PostDocs[t].Length));
+        foreach (var (t, w) in query.BigramTerms) list.Add((1, t, w, _bigrams.PostDocs[t].Length));
+        list.Sort(static (a, b) => a.Length != b.Length ? a.Length.CompareTo(b.Length) : a.Field != b.Field ? a.Field.CompareTo(b.Field) : a.Term.CompareTo(b.Term));
+        return [.. list.Select(x => (x.Field, x.Term, x.Weight))];
     }
 
     private sealed class Field
@@ -345,6 +411,7 @@ public sealed class Bm25Index
         public readonly Dictionary<string, int> Vocabulary = new(StringComparer.Ordinal);
         public readonly int[][] PostDocs;
         public readonly float[][] PostTf;
+        public readonly float[][] PostImpact;
         public readonly float[] Idf;
         public readonly float[] DocLength;
         public readonly float AverageLength;
@@ -381,6 +448,18 @@ public sealed class Bm25Index
             PostTf = postings.Select(p => p.Select(x => x.Tf).ToArray()).ToArray();
             // BM25+ style floor keeps very common terms slightly positive instead of negative.
             Idf = postings.Select(p => (float)Math.Log(1 + (docs.Count - p.Count + 0.5) / (p.Count + 0.5))).ToArray();
+            PostImpact = new float[PostDocs.Length][];
+            for (var t = 0; t < PostDocs.Length; t++)
+            {
+                var impact = new float[PostDocs[t].Length];
+                for (var i = 0; i < impact.Length; i++)
+                {
+                    var tf = PostTf[t][i];
+                    var norm = K1 * (1 - B + B * DocLength[PostDocs[t][i]] / AverageLength);
+                    impact[i] = Idf[t] * tf * (K1 + 1) / (tf + norm);
+                }
+                PostImpact[t] = impact;
+            }
             TermText = new string[Vocabulary.Count];
             foreach (var (t, id) in Vocabulary) TermText[id] = t;
             _lookup = Vocabulary.GetAlternateLookup<ReadOnlySpan<char>>();

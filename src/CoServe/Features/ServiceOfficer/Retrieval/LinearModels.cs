@@ -40,11 +40,21 @@ public readonly record struct SparseVector(int[] Indices, float[] Values)
 /// <summary>Deterministic string hashing for n-gram features (string.GetHashCode changes per process).</summary>
 public static class FeatureHash
 {
-    public static int Of(char kind, ReadOnlySpan<char> text, int bits)
+    public static int Of(char kind, ReadOnlySpan<char> text, int bits) => Of(kind, text, [], bits, pair: false);
+
+    /// <summary>The hash of <c>first + "\u0001" + second</c>, without building that string.</summary>
+    public static int Of(char kind, ReadOnlySpan<char> first, ReadOnlySpan<char> second, int bits) => Of(kind, first, second, bits, pair: true);
+
+    private static int Of(char kind, ReadOnlySpan<char> first, ReadOnlySpan<char> second, int bits, bool pair)
     {
         var h = 2166136261u;
         h = (h ^ kind) * 16777619u;
-        foreach (var c in text) h = (h ^ c) * 16777619u;
+        foreach (var c in first) h = (h ^ c) * 16777619u;
+        if (pair)
+        {
+            h = (h ^ '\u0001') * 16777619u;
+            foreach (var c in second) h = (h ^ c) * 16777619u;
+        }
         h ^= h >> 15;
         h *= 0x2c1b3c6du;
         h ^= h >> 12;
