@@ -35,6 +35,7 @@ public sealed class IndexQuery
     internal int Cues;
     /// <summary>Query terms of both fields, rarest first (computed on first search).</summary>
     internal (int Field, int Term, float Weight)[]? Order;
+    internal (int Term, float Weight)[]? AnswerOrder;
 
     /// <summary>Query words (with weights) in the order given, including ones the index has never seen.</summary>
     public IReadOnlyList<string> QueryWords => Words;
@@ -226,11 +227,14 @@ public sealed class Bm25Index
             if (_answers is not null && query.AnswerNorm > 0)
             {
                 var an = 1f / query.AnswerNorm;
-                foreach (var (term, weight) in query.AnswerTerms)
+                // Rarest answer terms first; once enough entries are in play, common ones only add to those.
+                query.AnswerOrder ??= [.. query.AnswerTerms.OrderBy(t => _answers.PostDocs[t.Term].Length).ThenBy(t => t.Term)];
+                foreach (var (term, weight) in query.AnswerOrder)
                 {
                     var entries = _answers.PostDocs[term];
                     var impacts = _answers.PostImpact[term];
                     var scale = weight * an;
+                    var mayAdd = s.TouchedEntryCount < EntryBudget;
                     for (var i = 0; i < entries.Length; i++)
                     {
                         var e = entries[i];
@@ -238,6 +242,7 @@ public sealed class Bm25Index
                         ref var c = ref s.EntryBest[e];
                         if (s.EntryMark[e] != s.Generation)
                         {
+                            if (!mayAdd) continue;
                             s.EntryMark[e] = s.Generation;
                             s.TouchedEntries[s.TouchedEntryCount++] = e;
                             c = new Candidate { Entry = e, BestDoc = FirstDoc(e, excludeDoc) };
@@ -369,30 +374,30 @@ public sealed class Bm25Index
             var acc = field == 0 ? s.WordAcc : s.BigramAcc;
             var docs = f.PostDocs[term];
             var impacts = f.PostImpact[term];
-            if (n < CandidateBudget)
+            var i = 0;
+            // Postings are sorted by impact, so when the budget runs out inside a list the wordings already
+            // brought in are the ones this term matters most for.
+            for (; i < docs.Length && n < CandidateBudget; i++)
             {
-                for (var i = 0; i < docs.Length; i++)
+                var d = docs[i];
+                acc[d] += weight * impacts[i];
+                if (mark[d] != generation)
                 {
-                    var d = docs[i];
-                    acc[d] += weight * impacts[i];
-                    if (mark[d] != generation)
-                    {
-                        mark[d] = generation;
-                        touched[n++] = d;
-                    }
+                    mark[d] = generation;
+                    touched[n++] = d;
                 }
             }
-            else
+            for (; i < docs.Length; i++)
             {
-                for (var i = 0; i < docs.Length; i++)
-                {
-                    var d = docs[i];
-                    if (mark[d] == generation) acc[d] += weight * impacts[i];
-                }
+                var d = docs[i];
+                if (mark[d] == generation) acc[d] += weight * impacts[i];
             }
         }
         s.TouchedDocCount = n;
     }
+
+    /// <summary>Entries that the answer field may bring into play per query (see <see cref="AccumulateRarestFirst"/>).</summary>
+    public const int EntryBudget = 300;
 
     /// <summary>Wordings that may enter the candidate set per query (see <see cref="AccumulateRarestFirst"/>).</summary>
     public const int CandidateBudget = 1500;
@@ -458,7 +463,11 @@ public sealed class Bm25Index
                     var norm = K1 * (1 - B + B * DocLength[PostDocs[t][i]] / AverageLength);
                     impact[i] = Idf[t] * tf * (K1 + 1) / (tf + norm);
                 }
-                PostImpact[t] = impact;
+                // Highest impact first (ties by wording), see AccumulateRarestFirst.
+                var order = Enumerable.Range(0, impact.Length).OrderByDescending(i => impact[i]).ThenBy(i => PostDocs[t][i]).ToArray();
+                PostDocs[t] = order.Select(i => PostDocs[t][i]).ToArray();
+                PostTf[t] = order.Select(i => PostTf[t][i]).ToArray();
+                PostImpact[t] = order.Select(i => impact[i]).ToArray();
             }
             TermText = new string[Vocabulary.Count];
             foreach (var (t, id) in Vocabulary) TermText[id] = t;
