@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
@@ -76,12 +75,6 @@ public static class LinearModels
         public VBuffer<float> Features { get; set; }
     }
 
-    private sealed class MultiRow
-    {
-        public string LabelText { get; set; } = "";
-        public VBuffer<float> Features { get; set; }
-    }
-
     /// <summary>Logistic regression; returns weights and bias of P(label) = sigmoid(w·x + b).</summary>
     public static (float[] Weights, float Bias) TrainBinary(IReadOnlyList<(SparseVector X, bool Y)> rows, int dimension, float l2, int seed)
     {
@@ -106,48 +99,6 @@ public static class LinearModels
         var i = 0;
         foreach (var w in linear.Weights) weights[i++] = w * scale;
         return (weights, linear.Bias * scale - (float)calibrator.Offset);
-    }
-
-    /// <summary>
-    /// Multinomial logistic regression (maximum entropy) over labels 0..classes-1; weights are row-major
-    /// [class * dimension + feature]. Labels go through ML.NET's own key mapping and are read back from the key
-    /// values, so the class order can never silently shift.
-    /// </summary>
-    /// <remarks>A class without examples gets zero weights and a bias below every trained one (never predicted).</remarks>
-    public static (float[] Weights, float[] Biases) TrainMulticlass(IReadOnlyList<(SparseVector X, int Y)> rows, int classes, int dimension, float l2, int seed, int historySize = 20)
-    {
-        var ml = new MLContext(seed);
-        var schema = SchemaDefinition.Create(typeof(MultiRow));
-        schema[nameof(MultiRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, dimension);
-        var data = ml.Data.LoadFromEnumerable(rows.Select(r => new MultiRow { LabelText = r.Y.ToString(CultureInfo.InvariantCulture), Features = new VBuffer<float>(dimension, r.X.Indices.Length, r.X.Values, r.X.Indices) }), schema);
-        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label", nameof(MultiRow.LabelText))
-            .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new LbfgsMaximumEntropyMulticlassTrainer.Options
-            {
-                L2Regularization = l2,
-                L1Regularization = 0,
-                NumberOfThreads = 1,
-                MaximumNumberOfIterations = 200,
-                OptimizationTolerance = 1e-6f,
-                HistorySize = historySize,
-            }));
-        var fitted = pipeline.Fit(data);
-        var keyValues = default(VBuffer<ReadOnlyMemory<char>>);
-        fitted.First().GetOutputSchema(data.Schema)["Label"].GetKeyValues(ref keyValues);
-        var classOf = keyValues.DenseValues().Select(v => int.Parse(v.Span, NumberStyles.None, CultureInfo.InvariantCulture)).ToArray();
-        var model = fitted.LastTransformer.Model;
-        VBuffer<float>[] perClass = [];
-        model.GetWeights(ref perClass, out var numClasses);
-        if (numClasses != classOf.Length || numClasses > classes) throw new InvalidOperationException($"model has {numClasses} classes, expected at most {classes}");
-        var weights = new float[classes * dimension];
-        var trainedBiases = model.GetBiases().ToArray();
-        var biases = Enumerable.Repeat(trainedBiases.Min() - 10f, classes).ToArray();
-        for (var k = 0; k < numClasses; k++)
-        {
-            var c = classOf[k];
-            foreach (var (index, value) in perClass[k].Items()) weights[c * dimension + index] = value;
-            biases[c] = trainedBiases[k];
-        }
-        return (weights, biases);
     }
 
     /// <summary>
