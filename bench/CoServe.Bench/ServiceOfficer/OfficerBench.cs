@@ -24,7 +24,7 @@ internal static class OfficerBench
 
     public static int Run(string[] args)
     {
-        var messages = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 50_000;
+        var messages = args.Length > 0 && char.IsAsciiDigit(args[0][0]) ? int.Parse(args[0], CultureInfo.InvariantCulture) : 50_000;
         var seedDir = ServiceOfficerSetup.DefaultSeedDirectory;
         var seed = new SeedKnowledgeSource(seedDir).Load();
         var evalItems = Directory.GetFiles(seedDir, "eval-faq-*.jsonl").SelectMany(f => SeedFiles.ReadLabelled(f)).ToList();
@@ -48,12 +48,17 @@ internal static class OfficerBench
         var analyzed = texts.Select(t => snapshot.Analyzer.Analyze(t)).ToArray();
         Stage("analyze (normalise, segment, synonyms)", texts.Length, i => snapshot.Analyzer.Analyze(texts[i]));
         Stage("intent rules", texts.Length, i => snapshot.Rules.Match(analyzed[i].Normalized));
+        var prepared = analyzed.Select(a => snapshot.Index.Prepare(a)).ToArray();
+        Stage("BM25 prepare", texts.Length, i => snapshot.Index.Prepare(analyzed[i]));
+        Stage("BM25 search (prepared)", texts.Length, i => snapshot.Index.Search(prepared[i], new Candidate[options.Candidates]));
+        Stage("intent model", texts.Length, i => snapshot.Intents?.Top(analyzed[i]));
         Stage("BM25 prepare + search", texts.Length, i => snapshot.Index.Search(snapshot.Index.Prepare(analyzed[i]), new Candidate[options.Candidates]));
         Stage("BM25 + learned ranker", texts.Length, i => snapshot.Ranker.Rank(snapshot.Index, snapshot.Index.Prepare(analyzed[i]), analyzed[i], options.Candidates));
         Stage("guardrails on an answer", texts.Length, i => snapshot.Guardrails.Check(snapshot.Entries[i % snapshot.Entries.Count].Answer));
 
         var latencies = new long[messages];
         var kinds = new int[3];
+        var byKind = new[] { new List<long>(), new List<long>(), new List<long>() };
         GC.Collect();
         var gcBefore = GC.CollectionCount(0);
         watch.Restart();
@@ -62,7 +67,9 @@ internal static class OfficerBench
             var start = Stopwatch.GetTimestamp();
             var d = engine.Respond(snapshot, requests[i % requests.Length]);
             latencies[i] = Stopwatch.GetTimestamp() - start;
-            kinds[d switch { OfficerAnswer => 0, OfficerClarification => 1, _ => 2 }]++;
+            var kind = d switch { OfficerAnswer => 0, OfficerClarification => 1, _ => 2 };
+            kinds[kind]++;
+            byKind[kind].Add(latencies[i]);
         }
         var elapsed = watch.Elapsed;
         Array.Sort(latencies);
@@ -70,6 +77,13 @@ internal static class OfficerBench
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"one thread, {messages:N0} messages: {messages / elapsed.TotalSeconds:N0} msgs/s; p50 {Us(latencies[messages / 2]):0.0} µs, p99 {Us(latencies[(int)(messages * 0.99)]):0.0} µs, max {Us(latencies[^1]):0.0} µs; gen0 GCs {GC.CollectionCount(0) - gcBefore}"));
         Console.WriteLine($"decisions: {kinds[0]} answers, {kinds[1]} clarifications, {kinds[2]} handoffs");
+        foreach (var (name, list) in new[] { ("answers", byKind[0]), ("clarifications", byKind[1]), ("handoffs", byKind[2]) })
+        {
+            if (list.Count == 0) continue;
+            list.Sort();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name}: p50 {Us(list[list.Count / 2]):0.0} µs, p99 {Us(list[(int)(list.Count * 0.99)]):0.0} µs"));
+        }
+        if (args.Contains("--throughput-only")) return 0;
 
         // Reload under load: a second thread swaps in a freshly built snapshot while the first keeps answering.
         var failures = 0;

@@ -12,12 +12,15 @@ internal static class EvalCommand
     public static Command Create()
     {
         var misses = new Option<int>("--show-misses") { Description = "Print up to N misses per section (for tuning)", DefaultValueFactory = _ => 0 };
+        var sections = new Option<string>("--only") { Description = "Run only these sections, comma-separated: faq, intents, guardrails (default: all)" };
         var cmd = new Command("eval", "Quality of the service officer on the held-out sets (FAQ, intents/handoffs, guardrails) and of a plain BM25 baseline");
         cmd.Options.Add(NluCommands.SeedDir);
         cmd.Options.Add(misses);
+        cmd.Options.Add(sections);
         cmd.SetAction((parse, ct) => NluCommands.Run(() =>
         {
             var show = parse.GetValue(misses);
+            var only = (parse.GetValue(sections) ?? "faq,intents,guardrails").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.OrdinalIgnoreCase);
             var dir = NluCommands.SeedDirectory(parse);
             var watch = Stopwatch.StartNew();
             var (engine, snapshot) = NluCommands.BuildEngine(parse);
@@ -26,7 +29,7 @@ internal static class EvalCommand
 
             var faqFiles = Directory.GetFiles(dir, "eval-faq-*.jsonl").Order(StringComparer.Ordinal).ToList();
             var faqItems = faqFiles.SelectMany(f => SeedFiles.ReadLabelled(f)).ToList();
-            if (faqItems.Count > 0)
+            if (faqItems.Count > 0 && only.Contains("faq"))
             {
                 var faq = runner.Faq(faqItems);
                 Console.WriteLine();
@@ -43,13 +46,13 @@ internal static class EvalCommand
                 Console.WriteLine(Line($"  baseline accuracy when answering its top {faq.AnswerRate:P0}", atRate));
                 foreach (var m in faq.Misses.Take(show)) Console.WriteLine("    " + m);
             }
-            else
+            else if (faqItems.Count == 0)
             {
                 Console.WriteLine($"no eval-faq-*.jsonl in {dir}");
             }
 
             var intentsFile = Path.Combine(dir, "eval-intents.jsonl");
-            if (File.Exists(intentsFile))
+            if (File.Exists(intentsFile) && only.Contains("intents"))
             {
                 var intents = runner.Intents(SeedFiles.ReadLabelled(intentsFile), faqItems);
                 Console.WriteLine();
@@ -61,11 +64,12 @@ internal static class EvalCommand
                 }
                 foreach (var m in intents.Misses.Take(show)) Console.WriteLine("    " + m);
             }
-            else
+            else if (!File.Exists(intentsFile))
             {
                 Console.WriteLine($"no eval-intents.jsonl in {dir}");
             }
 
+            if (!only.Contains("guardrails")) return 0;
             var violationsFile = Path.Combine(dir, "guardrail-violations.jsonl");
             var allowedFile = Path.Combine(dir, "guardrail-allowed.jsonl");
             var violations = File.Exists(violationsFile) ? SeedFiles.ReadLabelled(violationsFile, "rule") : [];

@@ -39,6 +39,7 @@ internal static class NluCommands
         nlu.Subcommands.Add(Pairs());
         nlu.Subcommands.Add(Intents());
         nlu.Subcommands.Add(Classify());
+        nlu.Subcommands.Add(CrossValidate());
         return nlu;
     }
 
@@ -220,6 +221,112 @@ internal static class NluCommands
                     reasons = decision.Explanations,
                 }, json));
             }
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static readonly double[] Thresholds = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+
+    private static Command CrossValidate()
+    {
+        var folds = new Option<int>("--folds") { Description = "Number of folds (default 5)", DefaultValueFactory = _ => 5 };
+        var misses = new Option<int>("--show-misses") { Description = "Print up to N misses per section", DefaultValueFactory = _ => 0 };
+        var first = new Option<int>("--hold-out-first") { Description = "Hold out only among each entry's first N wordings (the standard question and its oldest paraphrases; 0 = any)", DefaultValueFactory = _ => 6 };
+        var set = new Option<string[]>("--set") { Description = "Override an option for this run, e.g. --set AnswerThreshold=0.6 (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var cmd = new Command("cv", "Cross-validation on training data only: each fold holds out one wording per knowledge entry and a share of train-intents.jsonl, builds the engine on the rest and scores the held-out part (for tuning; the eval sets are never read)");
+        cmd.Options.Add(folds);
+        cmd.Options.Add(misses);
+        cmd.Options.Add(first);
+        cmd.Options.Add(set);
+        cmd.SetAction((parse, ct) => Run(() =>
+        {
+            var k = parse.GetValue(folds);
+            var holdOutFirst = parse.GetValue(first);
+            if (k is < 2 or > 20) throw new ArgumentException("--folds must be 2..20");
+            var show = parse.GetValue(misses);
+            var seed = Seed(parse);
+            var options = new ServiceOfficerOptions();
+            foreach (var assignment in parse.GetValue(set) ?? [])
+            {
+                var eq = assignment.IndexOf('=', StringComparison.Ordinal);
+                var property = eq > 0 ? typeof(ServiceOfficerOptions).GetProperty(assignment[..eq]) : null;
+                if (property is null) throw new ArgumentException($"--set {assignment}: expected Name=Value with an option name");
+                property.SetValue(options, Convert.ChangeType(assignment[(eq + 1)..], property.PropertyType, CultureInfo.InvariantCulture));
+            }
+            var today = Today();
+            var faqRows = new List<(double Confidence, bool Correct, bool InTop3, string Decision)>();
+            var intentMetrics = new List<IntentMetrics>();
+            var faqMisses = new List<string>();
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            for (var f = 0; f < k; f++)
+            {
+                var heldOut = new List<LabelledText>();
+                var entries = new List<KnowledgeEntry>();
+                for (var ei = 0; ei < seed.Entries.Count; ei++)
+                {
+                    var e = seed.Entries[ei];
+                    var texts = e.Texts.ToList();
+                    // Hold out one wording per entry, different in each fold; keep at least two for training.
+                    var pool = holdOutFirst > 0 ? Math.Min(holdOutFirst, texts.Count) : texts.Count;
+                    var at = (f + ei) % pool;
+                    if (texts.Count < 3 || f >= pool)
+                    {
+                        entries.Add(e);
+                        continue;
+                    }
+                    heldOut.Add(new LabelledText(texts[at], e.Id, []));
+                    texts.RemoveAt(at);
+                    entries.Add(e with { Question = texts[0], Paraphrases = texts.Skip(1).ToList() });
+                }
+                var intentTrain = seed.IntentExamples.Where((_, i) => i % k != f).ToList();
+                var intentTest = seed.IntentExamples.Where((_, i) => i % k == f).ToList();
+                var snapshot = KnowledgeSnapshot.Build(seed with { Entries = entries, IntentExamples = intentTrain }, options, today);
+                using var engine = new ServiceOfficerEngine(options, TimeProvider.System, snapshot);
+                foreach (var item in heldOut)
+                {
+                    var request = EvalRunner.Request(item.Text, []);
+                    var u = engine.Understand(snapshot, request, snapshot.Analyzer.Analyze(item.Text), []);
+                    var rank = Array.FindIndex(u.Match.Ranked, r => snapshot.Entries[r.Entry].Id == item.Label);
+                    var decision = engine.Respond(snapshot, request);
+                    var kind = decision switch
+                    {
+                        OfficerAnswer => "answer",
+                        OfficerClarification => "clarify",
+                        OfficerHandoff h => "handoff:" + h.Reason,
+                        _ => "other",
+                    };
+                    faqRows.Add((u.Match.Confidence, rank == 0, rank is >= 0 and < 3, kind));
+                    if (rank != 0)
+                    {
+                        var got = u.Match.Top is { } t ? snapshot.Entries[t.Entry] : null;
+                        faqMisses.Add(string.Create(CultureInfo.InvariantCulture, $"{item.Label} ranked {rank} ({u.Match.Confidence:0.00}): {item.Text}  -> {got?.Id} {got?.Question}"));
+                    }
+                }
+                intentMetrics.Add(new EvalRunner(engine, snapshot).Intents(intentTest, heldOut));
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fold {f + 1}/{k}: {heldOut.Count} wordings, {intentTest.Count} intent lines, {watch.Elapsed.TotalSeconds:0} s"));
+            }
+            var n = faqRows.Count;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"FAQ ({n} held-out wordings over {k} folds)"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  top-1 {faqRows.Count(r => r.Correct) / (double)n:P1}  top-3 {faqRows.Count(r => r.InTop3) / (double)n:P1}"));
+            var answered = faqRows.Where(r => r.Decision == "answer").ToList();
+            var decisions = string.Join(", ", faqRows.GroupBy(r => r.Decision).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  answer rate {answered.Count / (double)n:P1}, accuracy on answered {(answered.Count == 0 ? 0 : answered.Count(r => r.Correct) / (double)answered.Count):P1}; {decisions}"));
+            foreach (var threshold in Thresholds)
+            {
+                var above = faqRows.Where(r => r.Confidence >= threshold).ToList();
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    confidence >= {threshold:0.0}: {above.Count / (double)n,6:P1} of questions, {(above.Count == 0 ? 0 : above.Count(r => r.Correct) / (double)above.Count),6:P1} right"));
+            }
+            foreach (var m in faqMisses.Take(show)) Console.WriteLine("    " + m);
+            Console.WriteLine();
+            Console.WriteLine($"Intents ({intentMetrics.Sum(m => m.Items)} held-out lines: train-intents.jsonl and the held-out wordings as label Faq, over {k} folds)");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  intent accuracy {intentMetrics.Sum(m => m.IntentCorrect) / (double)intentMetrics.Sum(m => m.Items):P1}"));
+            foreach (var g in intentMetrics.SelectMany(m => m.Reasons).GroupBy(r => r.Reason).OrderBy(g => g.Key, StringComparer.Ordinal))
+            {
+                var r = new ReasonMetrics(g.Key, g.Sum(x => x.TruePositives), g.Sum(x => x.Predicted), g.Sum(x => x.Actual));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {r.Reason,-18} precision {r.Precision,7:P1}  recall {r.Recall,7:P1}  ({r.TruePositives} of {r.Predicted} predicted, {r.Actual} actual)"));
+            }
+            foreach (var m in intentMetrics.SelectMany(m => m.Misses).Take(show)) Console.WriteLine("    " + m);
             return 0;
         }));
         return cmd;

@@ -82,6 +82,7 @@ public sealed partial class KnowledgeSnapshot
         var index = new Bm25Index(docs, entries.Count, answers);
         var ranker = MatchRanker.Train(index, docs.Select(d => d.Item2).ToList(), options.Candidates, options.Seed, options.MaxRankerTrainingQueries, options.MaxClassifierEntries);
 
+        var ruleSet = rules ?? IntentRuleSet.Default();
         IntentClassifier? intents = null;
         if (set.IntentExamples.Count > 0)
         {
@@ -92,14 +93,20 @@ public sealed partial class KnowledgeSnapshot
                 examples.Add((analyzer.Analyze(e.Text), e.Label));
             }
             // The knowledge base's own wordings are the best examples of "an ordinary question"; a deterministic
-            // sample keeps them from swamping the other labels.
-            var faqCap = Math.Max(200, examples.Count);
+            // sample keeps them from swamping the other labels. A wording that a handoff rule fires on ("佣金能优惠吗"
+            // under the entry that says the manager handles commissions) would teach the model the opposite of
+            // the rule, so it is left out.
+            var faqCap = Math.Max(200, (int)(examples.Count * options.IntentFaqShare));
             var step = Math.Max(1, docs.Count / faqCap);
-            for (var i = 0; i < docs.Count; i += step) examples.Add((docs[i].Item2, nameof(ClientIntent.Faq)));
-            intents = IntentClassifier.Train(examples, options.Seed);
+            for (var i = 0; i < docs.Count; i += step)
+            {
+                if (ruleSet.Match(docs[i].Item2.Normalized).Any(f => ClientIntents.HandoffReasonOf(f.Rule.Intent) is not null)) continue;
+                examples.Add((docs[i].Item2, nameof(ClientIntent.Faq)));
+            }
+            intents = IntentClassifier.Train(examples, options.Seed, l2: (float)options.IntentL2);
         }
         var version = string.Create(CultureInfo.InvariantCulture, $"{entries.Count} entries, {docs.Count} wordings, built {today:yyyy-MM-dd}");
-        return new KnowledgeSnapshot(entries, analyzer, index, ranker, intents, rules ?? IntentRuleSet.Default(), guardrails ?? GuardrailRuleSet.Default(),
+        return new KnowledgeSnapshot(entries, analyzer, index, ranker, intents, ruleSet, guardrails ?? GuardrailRuleSet.Default(),
             set.Origin, version, watch.Elapsed);
     }
 }

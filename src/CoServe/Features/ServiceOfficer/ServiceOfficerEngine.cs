@@ -224,9 +224,10 @@ public sealed partial class ServiceOfficerEngine : IServiceOfficerResponder, IDi
         {
             var byRule = u.FiredRules.Count > 0;
             var faqConfident = u.Match.Confidence >= _options.AnswerThreshold;
-            if (byRule || (u.IntentConfidence >= _options.IntentThreshold && (!faqConfident || u.IntentConfidence >= _options.IntentOverrideThreshold)))
+            var threshold = u.Intent == ClientIntent.NegativeEmotion ? Math.Max(_options.IntentThreshold, _options.NegativeEmotionThreshold) : _options.IntentThreshold;
+            if (byRule || (u.IntentConfidence >= threshold && (!faqConfident || u.IntentConfidence >= Math.Max(threshold, _options.IntentOverrideThreshold))))
             {
-                explanations.Add(byRule ? $"handoff: {reason} by rule" : string.Create(CultureInfo.InvariantCulture, $"handoff: {reason} by intent model ({u.IntentConfidence:0.00} >= {_options.IntentThreshold:0.00})"));
+                explanations.Add(byRule ? $"handoff: {reason} by rule" : string.Create(CultureInfo.InvariantCulture, $"handoff: {reason} by intent model ({u.IntentConfidence:0.00} >= {threshold:0.00})"));
                 return Handoff(snapshot, request, reason, u.Intent.ToString(), signals, explanations);
             }
             explanations.Add(string.Create(CultureInfo.InvariantCulture, $"intent {u.Intent} ({u.IntentConfidence:0.00}) below threshold or outweighed by a confident FAQ match"));

@@ -73,7 +73,7 @@ public sealed class IntentClassifier
         for (var i = 0; i < tokens.Length; i++)
         {
             f.Add((FeatureHash.Of('w', tokens[i], bits), 1f));
-            if (i + 1 < tokens.Length) f.Add((FeatureHash.Of('p', tokens[i] + "\u0001" + tokens[i + 1], bits), 1f));
+            if (i + 1 < tokens.Length) f.Add((FeatureHash.Of('p', tokens[i], tokens[i + 1], bits), 1f));
         }
         foreach (var b in text.Bigrams) f.Add((FeatureHash.Of('c', b, bits), 1f));
         var s = text.Canonical;
@@ -83,7 +83,7 @@ public sealed class IntentClassifier
         }
         // Shape cues: exclamation and question marks, a six-digit security code, a very short message.
         var n = text.Normalized;
-        var bangs = n.Count(c => c == '!');
+        var bangs = n.AsSpan().Count('!');
         if (bangs > 0) f.Add((FeatureHash.Of('s', bangs > 1 ? "!!" : "!", bits), 1f));
         if (n.Contains('?', StringComparison.Ordinal)) f.Add((FeatureHash.Of('s', "?", bits), 1f));
         if (HasSecurityCode(n)) f.Add((FeatureHash.Of('s', "code6", bits), 1f));
@@ -122,7 +122,14 @@ public sealed class IntentClassifier
         if (labels.Count < 2) throw new InvalidOperationException("the intent classifier needs examples of at least two labels");
         var index = labels.Select((l, i) => (l, i)).ToDictionary(x => x.l, x => x.i, StringComparer.Ordinal);
         var rows = examples.Select(e => (Features(e.Text, hashBits), index[e.Label])).ToList();
-        var (w, b) = LinearModels.TrainMulticlass(rows, labels.Count, 1 << hashBits, l2, seed);
+        var dimension = 1 << hashBits;
+        var (featureMajor, b) = LinearModels.TrainSoftmax(rows, labels.Count, dimension, l2, seed, epochs: 30, learningRate: 0.3f);
+        // Inference reads one class at a time: store class-major.
+        var w = new float[featureMajor.Length];
+        for (var j = 0; j < dimension; j++)
+        {
+            for (var c = 0; c < labels.Count; c++) w[c * dimension + j] = featureMajor[j * labels.Count + c];
+        }
         return new IntentClassifier(labels, hashBits, w, b);
     }
 

@@ -27,8 +27,15 @@ public sealed class IndexQuery
     internal float WordNorm;
     internal float BigramNorm;
     internal string[] Words = [];
+    /// <summary>Term id in the word field of each of <see cref="Words"/> (-1 if the index has never seen it), and its IDF.</summary>
+    internal int[] WordIds = [];
+    internal float[] WordIdfs = [];
     internal (int Term, float Weight)[] AnswerTerms = [];
     internal float AnswerNorm;
+    internal int Cues;
+    /// <summary>Query terms of both fields, rarest first (computed on first search).</summary>
+    internal (int Field, int Term, float Weight)[]? Order;
+    internal (int Term, float Weight)[]? AnswerOrder;
 
     /// <summary>Query words (with weights) in the order given, including ones the index has never seen.</summary>
     public IReadOnlyList<string> QueryWords => Words;
@@ -59,6 +66,9 @@ public sealed class Bm25Index
     private readonly Field? _answers;
     private readonly int[] _docEntry;
     private readonly int[][] _entryDocs;
+    private readonly int[] _docCues;
+    /// <summary>Per entry: each word term with the number of the entry's wordings that contain it.</summary>
+    private readonly (int Term, int Docs)[][] _entryTerms;
 
     /// <param name="docs">Every wording with its entry ordinal.</param>
     /// <param name="entryCount">Number of entries.</param>
@@ -79,6 +89,61 @@ public sealed class Bm25Index
         for (var d = 0; d < docs.Count; d++) perEntry[docs[d].Entry].Add(d);
         _entryDocs = perEntry.Select(l => l.ToArray()).ToArray();
         EntryCount = entryCount;
+        _docCues = docs.Select(d => QuestionCues.Of(d.Text.Normalized)).ToArray();
+        _entryTerms = _entryDocs.Select(ds => ds.SelectMany(d => _words.DocTerms[d]).GroupBy(t => t).Select(g => (g.Key, g.Count())).OrderBy(x => x.Key).ToArray()).ToArray();
+    }
+
+    /// <summary>
+    /// How well the query's question type (怎么/多久/多少钱/为什么 ...) agrees with the candidate: with its best
+    /// wording, and with the share of the entry's wordings that ask the same way.
+    /// </summary>
+    public (float BestDoc, float Entry) CueAgreement(IndexQuery query, int entry, int bestDoc, int excludeDoc)
+    {
+        var q = query.Cues;
+        if (q == 0) return (0f, 0f);
+        var qCount = System.Numerics.BitOperations.PopCount((uint)q);
+        var best = System.Numerics.BitOperations.PopCount((uint)(q & _docCues[bestDoc])) / (float)qCount;
+        var share = 0f;
+        var n = 0;
+        foreach (var d in _entryDocs[entry])
+        {
+            if (d == excludeDoc) continue;
+            n++;
+            share += System.Numerics.BitOperations.PopCount((uint)(q & _docCues[d])) / (float)qCount;
+        }
+        return (best, n == 0 ? 0f : share / n);
+    }
+
+    /// <summary>
+    /// The entry's signature words (in at least half of its wordings, e.g. 手续费 for "逆回购手续费"): the IDF share of
+    /// them the query mentions, and the rarest one it does not (a query about 逆回购怎么买 lacks 手续费).
+    /// </summary>
+    public (float Covered, float MaxMissing) SignatureCoverage(IndexQuery query, int entry, int excludeDoc)
+    {
+        var docs = _entryDocs[entry];
+        var n = docs.Length - (excludeDoc >= 0 && _docEntry[excludeDoc] == entry ? 1 : 0);
+        if (n <= 0) return (0f, 0f);
+        var excluded = excludeDoc >= 0 && _docEntry[excludeDoc] == entry ? _words.DocTerms[excludeDoc] : [];
+        float total = 0f, covered = 0f, maxMissing = 0f;
+        foreach (var (term, count) in _entryTerms[entry])
+        {
+            var c = count - (excluded.Length > 0 && Array.BinarySearch(excluded, term) >= 0 ? 1 : 0);
+            if (c * 2 < n) continue;
+            var idf = _words.Idf[term];
+            total += idf;
+            var found = false;
+            foreach (var (qt, _) in query.WordTerms)
+            {
+                if (qt == term)
+                {
+                    found = true;
+                    break;
+                }
+            }
+            if (found) covered += idf;
+            else maxMissing = Math.Max(maxMissing, idf);
+        }
+        return (total <= 0 ? 0f : covered / total, maxMissing / MaxWordIdf);
     }
 
     public int DocCount => _docEntry.Length;
@@ -103,6 +168,14 @@ public sealed class Bm25Index
             q.AnswerNorm = q.AnswerTerms.Sum(t => t.Weight * _answers.Idf[t.Term]);
         }
         q.WordNorm = q.WordTerms.Sum(t => t.Weight * _words.Idf[t.Term]);
+        q.WordIds = new int[q.Words.Length];
+        q.WordIdfs = new float[q.Words.Length];
+        for (var i = 0; i < q.Words.Length; i++)
+        {
+            q.WordIds[i] = _words.TryGetTerm(q.Words[i], out var id) ? id : -1;
+            q.WordIdfs[i] = id >= 0 && q.WordIds[i] >= 0 ? _words.Idf[id] : 0f;
+        }
+        q.Cues = QuestionCues.Of(text.Normalized);
         q.BigramNorm = q.BigramTerms.Sum(t => t.Weight * _bigrams.Idf[t.Term]);
         return q;
     }
@@ -115,8 +188,7 @@ public sealed class Bm25Index
         s.Ensure(DocCount, EntryCount);
         try
         {
-            Accumulate(_words, query.WordTerms, s.WordAcc, s);
-            Accumulate(_bigrams, query.BigramTerms, s.BigramAcc, s);
+            AccumulateRarestFirst(query, s);
             var wn = query.WordNorm > 0 ? 1f / query.WordNorm : 0f;
             var bn = query.BigramNorm > 0 ? 1f / query.BigramNorm : 0f;
             // Bigram-only queries (single words the dictionary lacks) still rank by bigrams alone.
@@ -155,19 +227,22 @@ public sealed class Bm25Index
             if (_answers is not null && query.AnswerNorm > 0)
             {
                 var an = 1f / query.AnswerNorm;
-                foreach (var (term, weight) in query.AnswerTerms)
+                // Rarest answer terms first; once enough entries are in play, common ones only add to those.
+                query.AnswerOrder ??= [.. query.AnswerTerms.OrderBy(t => _answers.PostDocs[t.Term].Length).ThenBy(t => t.Term)];
+                foreach (var (term, weight) in query.AnswerOrder)
                 {
                     var entries = _answers.PostDocs[term];
-                    var tfs = _answers.PostTf[term];
-                    var idf = _answers.Idf[term] * weight * an;
+                    var impacts = _answers.PostImpact[term];
+                    var scale = weight * an;
+                    var mayAdd = s.TouchedEntryCount < EntryBudget;
                     for (var i = 0; i < entries.Length; i++)
                     {
                         var e = entries[i];
-                        var norm = K1 * (1 - B + B * _answers.DocLength[e] / _answers.AverageLength);
-                        var add = idf * tfs[i] * (K1 + 1) / (tfs[i] + norm);
+                        var add = scale * impacts[i];
                         ref var c = ref s.EntryBest[e];
                         if (s.EntryMark[e] != s.Generation)
                         {
+                            if (!mayAdd) continue;
                             s.EntryMark[e] = s.Generation;
                             s.TouchedEntries[s.TouchedEntryCount++] = e;
                             c = new Candidate { Entry = e, BestDoc = FirstDoc(e, excludeDoc) };
@@ -225,6 +300,28 @@ public sealed class Bm25Index
         (_words.QueryCoverage(query.WordTerms, query.WordNorm, doc), _words.DocCoverage(query.WordTerms, doc),
          _bigrams.QueryCoverage(query.BigramTerms, query.BigramNorm, doc), _bigrams.DocCoverage(query.BigramTerms, doc));
 
+    /// <summary>Whether any wording of the entry (but the excluded one) contains the word term.</summary>
+    public bool EntryHasTerm(int entry, int term, int excludeDoc = -1)
+    {
+        if (term < 0) return false;
+        var terms = _entryTerms[entry];
+        int lo = 0, hi = terms.Length - 1;
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) >> 1;
+            var t = terms[mid].Term;
+            if (t == term)
+            {
+                var count = terms[mid].Docs;
+                if (excludeDoc >= 0 && _docEntry[excludeDoc] == entry && Array.BinarySearch(_words.DocTerms[excludeDoc], term) >= 0) count--;
+                return count > 0;
+            }
+            if (t < term) lo = mid + 1;
+            else hi = mid - 1;
+        }
+        return false;
+    }
+
     /// <summary>Whether any wording of the entry (but the excluded one) contains the word.</summary>
     public bool EntryHasWord(int entry, string word, int excludeDoc = -1)
     {
@@ -258,26 +355,60 @@ public sealed class Bm25Index
 
     public float WordIdf(string word) => _words.TryGetTerm(word, out var t) ? _words.Idf[t] : 0f;
 
-    private static void Accumulate(Field f, (int Term, float Weight)[] terms, float[] acc, Scratch s)
+    /// <summary>
+    /// Term-at-a-time over both fields, rarest term first. Rare terms may bring in new wordings until
+    /// <see cref="CandidateBudget"/> wordings are in play; after that, common terms ("怎么", "账户") only add to the
+    /// wordings already in play. A wording that shares nothing but common terms with the query cannot win, and
+    /// skipping it keeps a 2,000-question knowledge base from touching most of its wordings on every message.
+    /// </summary>
+    private void AccumulateRarestFirst(IndexQuery query, Scratch s)
     {
-        foreach (var (term, weight) in terms)
+        var terms = query.Order ??= RarestFirst(query);
+        var mark = s.DocMark;
+        var generation = s.Generation;
+        var touched = s.TouchedDocs;
+        var n = s.TouchedDocCount;
+        foreach (var (field, term, weight) in terms)
         {
+            var f = field == 0 ? _words : _bigrams;
+            var acc = field == 0 ? s.WordAcc : s.BigramAcc;
             var docs = f.PostDocs[term];
-            var tfs = f.PostTf[term];
-            var idf = f.Idf[term] * weight;
-            for (var i = 0; i < docs.Length; i++)
+            var impacts = f.PostImpact[term];
+            var i = 0;
+            // Postings are sorted by impact, so when the budget runs out inside a list the wordings already
+            // brought in are the ones this term matters most for.
+            for (; i < docs.Length && n < CandidateBudget; i++)
             {
                 var d = docs[i];
-                var tf = tfs[i];
-                var norm = K1 * (1 - B + B * f.DocLength[d] / f.AverageLength);
-                acc[d] += idf * tf * (K1 + 1) / (tf + norm);
-                if (s.DocMark[d] != s.Generation)
+                acc[d] += weight * impacts[i];
+                if (mark[d] != generation)
                 {
-                    s.DocMark[d] = s.Generation;
-                    s.TouchedDocs[s.TouchedDocCount++] = d;
+                    mark[d] = generation;
+                    touched[n++] = d;
                 }
             }
+            for (; i < docs.Length; i++)
+            {
+                var d = docs[i];
+                if (mark[d] == generation) acc[d] += weight * impacts[i];
+            }
         }
+        s.TouchedDocCount = n;
+    }
+
+    /// <summary>Entries that the answer field may bring into play per query (see <see cref="AccumulateRarestFirst"/>).</summary>
+    public const int EntryBudget = 300;
+
+    /// <summary>Wordings that may enter the candidate set per query (see <see cref="AccumulateRarestFirst"/>).</summary>
+    public const int CandidateBudget = 1500;
+
+    private (int Field, int Term, float Weight)[] RarestFirst(IndexQuery query)
+    {
+        var list = new List<(int Field, int Term, float Weight, int Length)>(query.WordTerms.Length + query.BigramTerms.Length);
+        foreach (var (t, w) in query.WordTerms) list.Add((0, t, w, _words.PostDocs[t].Length));
+        foreach (var (t, w) in query.BigramTerms) list.Add((1, t, w, _bigrams.PostDocs[t].Length));
+        list.Sort(static (a, b) => a.Length != b.Length ? a.Length.CompareTo(b.Length) : a.Field != b.Field ? a.Field.CompareTo(b.Field) : a.Term.CompareTo(b.Term));
+        return [.. list.Select(x => (x.Field, x.Term, x.Weight))];
     }
 
     private sealed class Field
@@ -285,6 +416,7 @@ public sealed class Bm25Index
         public readonly Dictionary<string, int> Vocabulary = new(StringComparer.Ordinal);
         public readonly int[][] PostDocs;
         public readonly float[][] PostTf;
+        public readonly float[][] PostImpact;
         public readonly float[] Idf;
         public readonly float[] DocLength;
         public readonly float AverageLength;
@@ -321,6 +453,22 @@ public sealed class Bm25Index
             PostTf = postings.Select(p => p.Select(x => x.Tf).ToArray()).ToArray();
             // BM25+ style floor keeps very common terms slightly positive instead of negative.
             Idf = postings.Select(p => (float)Math.Log(1 + (docs.Count - p.Count + 0.5) / (p.Count + 0.5))).ToArray();
+            PostImpact = new float[PostDocs.Length][];
+            for (var t = 0; t < PostDocs.Length; t++)
+            {
+                var impact = new float[PostDocs[t].Length];
+                for (var i = 0; i < impact.Length; i++)
+                {
+                    var tf = PostTf[t][i];
+                    var norm = K1 * (1 - B + B * DocLength[PostDocs[t][i]] / AverageLength);
+                    impact[i] = Idf[t] * tf * (K1 + 1) / (tf + norm);
+                }
+                // Highest impact first (ties by wording), see AccumulateRarestFirst.
+                var order = Enumerable.Range(0, impact.Length).OrderByDescending(i => impact[i]).ThenBy(i => PostDocs[t][i]).ToArray();
+                PostDocs[t] = order.Select(i => PostDocs[t][i]).ToArray();
+                PostTf[t] = order.Select(i => PostTf[t][i]).ToArray();
+                PostImpact[t] = order.Select(i => impact[i]).ToArray();
+            }
             TermText = new string[Vocabulary.Count];
             foreach (var (t, id) in Vocabulary) TermText[id] = t;
             _lookup = Vocabulary.GetAlternateLookup<ReadOnlySpan<char>>();
@@ -426,5 +574,42 @@ public sealed class Bm25Index
                 Generation = 1;
             }
         }
+    }
+}
+
+/// <summary>What kind of question a text asks, as bits: duration, clock time, cost, how, what, why, where, can/may, conditions, amount, risk, failure.</summary>
+public static class QuestionCues
+{
+    private static readonly string[][] Cues =
+    [
+        ["多久", "多长时间", "几天", "多少天", "什么时候", "啥时候", "何时", "哪天", "几号", "到账"],
+        ["几点", "时间段", "交易时间", "开盘", "收盘", "截止"],
+        ["多少钱", "收费", "费用", "手续费", "费率", "佣金", "要钱", "免费", "收钱", "扣钱", "成本"],
+        ["怎么", "如何", "怎样", "咋", "流程", "步骤", "操作", "办理", "在哪办"],
+        ["什么是", "是什么", "什么意思", "啥意思", "是啥", "介绍", "什么叫", "区别"],
+        ["为什么", "为啥", "怎么回事", "原因", "怎么会"],
+        ["哪里", "在哪", "哪儿", "入口", "哪个页面"],
+        ["能不能", "可以吗", "能吗", "可不可以", "行吗", "是否", "会不会", "行不行", "可以不"],
+        ["条件", "要求", "门槛", "资格", "需要什么", "要什么"],
+        ["多少", "几个", "最多", "最少", "上限", "限额", "最低", "额度"],
+        ["风险", "安全", "亏", "保本", "靠谱"],
+        ["失败", "不了", "不成功", "不上", "没收到", "收不到", "错误", "报错", "不能", "没到", "不通过", "被拒", "驳回"],
+    ];
+
+    public static int Of(string normalized)
+    {
+        var mask = 0;
+        for (var i = 0; i < Cues.Length; i++)
+        {
+            foreach (var cue in Cues[i])
+            {
+                if (normalized.Contains(cue, StringComparison.Ordinal))
+                {
+                    mask |= 1 << i;
+                    break;
+                }
+            }
+        }
+        return mask;
     }
 }

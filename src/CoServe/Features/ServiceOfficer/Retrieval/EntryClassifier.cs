@@ -4,7 +4,7 @@ using CoServe.Features.ServiceOfficer.Text;
 namespace CoServe.Features.ServiceOfficer.Retrieval;
 
 /// <summary>
-/// A maximum-entropy classifier (ML.NET L-BFGS) with one class per entry over hashed word, word-pair and character
+/// A maximum-entropy classifier (trained by AdaGrad, see <see cref="LinearModels.TrainSoftmax"/>) with one class per entry over hashed word, word-pair and character
 /// n-grams of all its wordings. Where BM25 compares the query with one wording at a time, this pools every
 /// wording of an entry and learns which n-grams tell entries apart. Its probability, restricted to the retrieved
 /// candidates, is one of the ranker's features. Weights grow with entries x features, so it is only trained up
@@ -18,10 +18,13 @@ public sealed class EntryClassifier
     private readonly float[] _weights;
     private readonly float[] _biases;
 
-    private EntryClassifier(float[] weights, float[] biases)
+    private readonly int _classes;
+
+    private EntryClassifier(float[] weights, float[] biases, int classes)
     {
         _weights = weights;
         _biases = biases;
+        _classes = classes;
     }
 
     public static SparseVector Features(AnalyzedText text) => IntentClassifier.Features(text, HashBits);
@@ -29,9 +32,8 @@ public sealed class EntryClassifier
     public static EntryClassifier Train(IReadOnlyList<(AnalyzedText Text, int Entry)> wordings, int entries, int seed)
     {
         var rows = wordings.Select(w => (Features(w.Text), w.Entry)).ToList();
-        // A short L-BFGS history keeps training memory near the size of the weights themselves.
-        var (w, b) = LinearModels.TrainMulticlass(rows, entries, Dimension, l2: 0.01f, seed, historySize: 5);
-        return new EntryClassifier(w, b);
+        var (w, b) = LinearModels.TrainSoftmax(rows, entries, Dimension, l2: 1e-5f, seed, epochs: 20);
+        return new EntryClassifier(w, b, entries);
     }
 
     /// <summary>Softmax over the candidates only: cheap, and all the ranker needs.</summary>
@@ -41,7 +43,9 @@ public sealed class EntryClassifier
         for (var i = 0; i < candidates.Length; i++)
         {
             var e = candidates[i].Entry;
-            probabilities[i] = x.Dot(_weights, e * Dimension) + _biases[e];
+            var score = _biases[e];
+            for (var k = 0; k < x.Indices.Length; k++) score += _weights[x.Indices[k] * _classes + e] * x.Values[k];
+            probabilities[i] = score;
             max = Math.Max(max, probabilities[i]);
         }
         var sum = 0f;

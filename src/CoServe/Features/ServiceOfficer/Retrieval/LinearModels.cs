@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
@@ -40,11 +39,21 @@ public readonly record struct SparseVector(int[] Indices, float[] Values)
 /// <summary>Deterministic string hashing for n-gram features (string.GetHashCode changes per process).</summary>
 public static class FeatureHash
 {
-    public static int Of(char kind, ReadOnlySpan<char> text, int bits)
+    public static int Of(char kind, ReadOnlySpan<char> text, int bits) => Of(kind, text, [], bits, pair: false);
+
+    /// <summary>The hash of <c>first + "\u0001" + second</c>, without building that string.</summary>
+    public static int Of(char kind, ReadOnlySpan<char> first, ReadOnlySpan<char> second, int bits) => Of(kind, first, second, bits, pair: true);
+
+    private static int Of(char kind, ReadOnlySpan<char> first, ReadOnlySpan<char> second, int bits, bool pair)
     {
         var h = 2166136261u;
         h = (h ^ kind) * 16777619u;
-        foreach (var c in text) h = (h ^ c) * 16777619u;
+        foreach (var c in first) h = (h ^ c) * 16777619u;
+        if (pair)
+        {
+            h = (h ^ '\u0001') * 16777619u;
+            foreach (var c in second) h = (h ^ c) * 16777619u;
+        }
         h ^= h >> 15;
         h *= 0x2c1b3c6du;
         h ^= h >> 12;
@@ -63,12 +72,6 @@ public static class LinearModels
     private sealed class BinaryRow
     {
         public bool Label { get; set; }
-        public VBuffer<float> Features { get; set; }
-    }
-
-    private sealed class MultiRow
-    {
-        public string LabelText { get; set; } = "";
         public VBuffer<float> Features { get; set; }
     }
 
@@ -99,45 +102,97 @@ public static class LinearModels
     }
 
     /// <summary>
-    /// Multinomial logistic regression (maximum entropy) over labels 0..classes-1; weights are row-major
-    /// [class * dimension + feature]. Labels go through ML.NET's own key mapping and are read back from the key
-    /// values, so the class order can never silently shift.
+    /// Multinomial logistic regression by AdaGrad stochastic gradient descent, for models with many classes (one per
+    /// knowledge entry) where ML.NET's L-BFGS needs tens of seconds: a few passes over sparse rows take well under a
+    /// second. Weights are feature-major [feature * classes + class], so a sparse dot product reads contiguous
+    /// memory. L2 is applied to the rows a step touches (lazy decay). Deterministic: one thread, shuffles from
+    /// <paramref name="seed"/>.
     /// </summary>
-    /// <remarks>A class without examples gets zero weights and a bias below every trained one (never predicted).</remarks>
-    public static (float[] Weights, float[] Biases) TrainMulticlass(IReadOnlyList<(SparseVector X, int Y)> rows, int classes, int dimension, float l2, int seed, int historySize = 20)
+    public static (float[] Weights, float[] Biases) TrainSoftmax(IReadOnlyList<(SparseVector X, int Y)> rows, int classes, int dimension,
+        float l2, int seed, int epochs = 12, float learningRate = 0.5f)
     {
-        var ml = new MLContext(seed);
-        var schema = SchemaDefinition.Create(typeof(MultiRow));
-        schema[nameof(MultiRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, dimension);
-        var data = ml.Data.LoadFromEnumerable(rows.Select(r => new MultiRow { LabelText = r.Y.ToString(CultureInfo.InvariantCulture), Features = new VBuffer<float>(dimension, r.X.Indices.Length, r.X.Values, r.X.Indices) }), schema);
-        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label", nameof(MultiRow.LabelText))
-            .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new LbfgsMaximumEntropyMulticlassTrainer.Options
-            {
-                L2Regularization = l2,
-                L1Regularization = 0,
-                NumberOfThreads = 1,
-                MaximumNumberOfIterations = 200,
-                OptimizationTolerance = 1e-6f,
-                HistorySize = historySize,
-            }));
-        var fitted = pipeline.Fit(data);
-        var keyValues = default(VBuffer<ReadOnlyMemory<char>>);
-        fitted.First().GetOutputSchema(data.Schema)["Label"].GetKeyValues(ref keyValues);
-        var classOf = keyValues.DenseValues().Select(v => int.Parse(v.Span, NumberStyles.None, CultureInfo.InvariantCulture)).ToArray();
-        var model = fitted.LastTransformer.Model;
-        VBuffer<float>[] perClass = [];
-        model.GetWeights(ref perClass, out var numClasses);
-        if (numClasses != classOf.Length || numClasses > classes) throw new InvalidOperationException($"model has {numClasses} classes, expected at most {classes}");
-        var weights = new float[classes * dimension];
-        var trainedBiases = model.GetBiases().ToArray();
-        var biases = Enumerable.Repeat(trainedBiases.Min() - 10f, classes).ToArray();
-        for (var k = 0; k < numClasses; k++)
+        var w = new float[(long)dimension * classes > int.MaxValue ? throw new ArgumentException("model too large") : dimension * classes];
+        var g2 = new float[w.Length];
+        var b = new float[classes];
+        var bg2 = new float[classes];
+        var p = new float[classes];
+        var order = Enumerable.Range(0, rows.Count).ToArray();
+        var rng = new Random(seed);
+        for (var epoch = 0; epoch < epochs; epoch++)
         {
-            var c = classOf[k];
-            foreach (var (index, value) in perClass[k].Items()) weights[c * dimension + index] = value;
-            biases[c] = trainedBiases[k];
+            rng.Shuffle(order);
+            foreach (var r in order)
+            {
+                var (x, y) = rows[r];
+                b.AsSpan().CopyTo(p);
+                for (var k = 0; k < x.Indices.Length; k++)
+                {
+                    AddScaled(p, w.AsSpan(x.Indices[k] * classes, classes), x.Values[k]);
+                }
+                var max = float.MinValue;
+                for (var c = 0; c < classes; c++) max = Math.Max(max, p[c]);
+                var sum = 0f;
+                for (var c = 0; c < classes; c++)
+                {
+                    p[c] = MathF.Exp(p[c] - max);
+                    sum += p[c];
+                }
+                for (var c = 0; c < classes; c++) p[c] = p[c] / sum - (c == y ? 1f : 0f);
+                for (var c = 0; c < classes; c++)
+                {
+                    bg2[c] += p[c] * p[c];
+                    b[c] -= learningRate * p[c] / (MathF.Sqrt(bg2[c]) + 1e-6f);
+                }
+                for (var k = 0; k < x.Indices.Length; k++)
+                {
+                    Step(w.AsSpan(x.Indices[k] * classes, classes), g2.AsSpan(x.Indices[k] * classes, classes), p, x.Values[k], l2, learningRate);
+                }
+            }
         }
-        return (weights, biases);
+        return (w, b);
+    }
+
+    private static void AddScaled(Span<float> target, ReadOnlySpan<float> row, float v)
+    {
+        var i = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated && row.Length >= System.Numerics.Vector<float>.Count)
+        {
+            var vv = new System.Numerics.Vector<float>(v);
+            var n = System.Numerics.Vector<float>.Count;
+            for (; i <= row.Length - n; i += n)
+            {
+                (new System.Numerics.Vector<float>(target[i..]) + new System.Numerics.Vector<float>(row[i..]) * vv).CopyTo(target[i..]);
+            }
+        }
+        for (; i < row.Length; i++) target[i] += row[i] * v;
+    }
+
+    /// <summary>One AdaGrad step on a weight row: g = err * x + l2 * w; G += g²; w -= lr * g / sqrt(G). SIMD, since it runs for every class of every active feature.</summary>
+    private static void Step(Span<float> w, Span<float> g2, ReadOnlySpan<float> err, float x, float l2, float learningRate)
+    {
+        var i = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated && w.Length >= System.Numerics.Vector<float>.Count)
+        {
+            var vx = new System.Numerics.Vector<float>(x);
+            var vl2 = new System.Numerics.Vector<float>(l2);
+            var vlr = new System.Numerics.Vector<float>(learningRate);
+            var eps = new System.Numerics.Vector<float>(1e-6f);
+            var n = System.Numerics.Vector<float>.Count;
+            for (; i <= w.Length - n; i += n)
+            {
+                var vw = new System.Numerics.Vector<float>(w[i..]);
+                var g = new System.Numerics.Vector<float>(err[i..]) * vx + vl2 * vw;
+                var acc = new System.Numerics.Vector<float>(g2[i..]) + g * g;
+                acc.CopyTo(g2[i..]);
+                (vw - vlr * g / (System.Numerics.Vector.SquareRoot(acc) + eps)).CopyTo(w[i..]);
+            }
+        }
+        for (; i < w.Length; i++)
+        {
+            var g = err[i] * x + l2 * w[i];
+            g2[i] += g * g;
+            w[i] -= learningRate * g / (MathF.Sqrt(g2[i]) + 1e-6f);
+        }
     }
 
     public static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));

@@ -24,7 +24,7 @@ public sealed record MatchResult(RankedEntry[] Ranked, float Confidence)
 /// </summary>
 public sealed class MatchRanker
 {
-    public const int Dimension = 16;
+    public const int Dimension = 20;
 
     private readonly float[] _weights;
     private readonly float _bias;
@@ -71,12 +71,14 @@ public sealed class MatchRanker
         classProbabilities.Clear();
         classifier?.CandidateProbabilities(EntryClassifier.Features(text), top[..n], classProbabilities);
         var ranked = new RankedEntry[n];
-        var features = new List<(int, float)>(64);
+        Span<float> features = stackalloc float[Dimension];
         for (var i = 0; i < n; i++)
         {
             features.Clear();
             AddFeatures(index, query, top[..n], i, excludeDoc, classProbabilities[i], features);
-            var p = LinearModels.Sigmoid(SparseVector.From(features).Dot(_weights) + _bias);
+            var score = _bias;
+            for (var k = 0; k < Dimension; k++) score += features[k] * _weights[k];
+            var p = LinearModels.Sigmoid(score);
             // A follow-up asks about something next to what was just answered, not the same thing again.
             if (top[i].Entry == penalizedEntry) p *= 0.5f;
             ranked[i] = new RankedEntry(top[i].Entry, p, top[i]);
@@ -93,32 +95,32 @@ public sealed class MatchRanker
         return LinearModels.Sigmoid(_calibration[0] * LinearModels.Logit(p1) + _calibration[1] * (p1 - p2) + _calibration[2]);
     }
 
-    internal static void AddFeatures(Bm25Index index, IndexQuery query, ReadOnlySpan<Candidate> top, int i, int excludeDoc, float classProbability, List<(int, float)> f)
+    internal static void AddFeatures(Bm25Index index, IndexQuery query, ReadOnlySpan<Candidate> top, int i, int excludeDoc, float classProbability, Span<float> f)
     {
         var c = top[i];
         var cov = index.Coverage(query, c.BestDoc);
-        f.Add((0, Math.Min(c.WordScore, 2f)));
-        f.Add((1, Math.Min(c.BigramScore, 2f)));
-        f.Add((2, Math.Min(c.Best, 2f)));
-        f.Add((3, Math.Min(c.Second, 2f)));
-        f.Add((4, Math.Min(c.MatchedTexts, 5) / 5f));
-        f.Add((5, cov.QueryWords));
-        f.Add((6, cov.DocWords));
-        f.Add((7, cov.QueryBigrams));
-        f.Add((8, cov.DocBigrams));
-        f.Add((9, c.Score - top[0].Score));
-        f.Add((10, i == 0 ? 1f : 0f));
-        f.Add((12, Math.Min(c.AnswerScore, 2f)));
-        f.Add((13, classProbability));
+        f[0] = Math.Min(c.WordScore, 2f);
+        f[1] = Math.Min(c.BigramScore, 2f);
+        f[2] = Math.Min(c.Best, 2f);
+        f[3] = Math.Min(c.Second, 2f);
+        f[4] = Math.Min(c.MatchedTexts, 5) / 5f;
+        f[5] = cov.QueryWords;
+        f[6] = cov.DocWords;
+        f[7] = cov.QueryBigrams;
+        f[8] = cov.DocBigrams;
+        f[9] = c.Score - top[0].Score;
+        f[10] = i == 0 ? 1f : 0f;
+        f[12] = Math.Min(c.AnswerScore, 2f);
+        f[13] = classProbability;
         var matchedIdf = 0f;
         var totalIdf = 0f;
         var maxMissing = 0f;
         var maxMatched = 0f;
-        foreach (var w in query.QueryWords)
+        for (var k = 0; k < query.WordIds.Length; k++)
         {
-            var idf = index.WordIdf(w);
+            var idf = query.WordIdfs[k];
             totalIdf += idf;
-            if (index.EntryHasWord(c.Entry, w, excludeDoc))
+            if (index.EntryHasTerm(c.Entry, query.WordIds[k], excludeDoc))
             {
                 matchedIdf += idf;
                 maxMatched = Math.Max(maxMatched, idf);
@@ -128,10 +130,16 @@ public sealed class MatchRanker
                 maxMissing = Math.Max(maxMissing, idf);
             }
         }
-        f.Add((11, totalIdf > 0 ? matchedIdf / totalIdf : 0f));
+        f[11] = totalIdf > 0 ? matchedIdf / totalIdf : 0f;
         // The rarest word a candidate lacks decides more than many common words it has ("税" in 卖出的税是多少).
-        f.Add((14, maxMissing / index.MaxWordIdf));
-        f.Add((15, maxMatched / index.MaxWordIdf));
+        f[14] = maxMissing / index.MaxWordIdf;
+        f[15] = maxMatched / index.MaxWordIdf;
+        var (cueBest, cueEntry) = index.CueAgreement(query, c.Entry, c.BestDoc, excludeDoc);
+        f[16] = cueBest;
+        f[17] = cueEntry;
+        var (signature, signatureMissing) = index.SignatureCoverage(query, c.Entry, excludeDoc);
+        f[18] = signature;
+        f[19] = signatureMissing;
     }
 
     /// <summary>Trains on the index's own wordings (see the type remarks). Deterministic for a given seed.</summary>
@@ -154,11 +162,12 @@ public sealed class MatchRanker
                 foreach (var d in index.EntryDocs(e)) foldOf[d] = k++ % folds;
             }
             var all = Enumerable.Range(0, index.DocCount).Select(d => (docTexts[d], index.DocEntry(d))).ToList();
-            final = EntryClassifier.Train(all, index.EntryCount, seed);
-            for (var f = 0; f < folds; f++)
-            {
-                foldModels[f] = EntryClassifier.Train(all.Where((_, d) => foldOf[d] != f).ToList(), index.EntryCount, seed);
-            }
+            // Independent models with their own seeds and data: training them side by side changes nothing in
+            // the result, only the wall-clock time of a reload.
+            var trained = new EntryClassifier[folds + 1];
+            Parallel.For(0, folds + 1, f => trained[f] = EntryClassifier.Train(f == folds ? all : all.Where((_, d) => foldOf[d] != f).ToList(), index.EntryCount, seed));
+            final = trained[folds];
+            for (var f = 0; f < folds; f++) foldModels[f] = trained[f];
         }
 
         var rng = new Random(seed);
@@ -175,7 +184,7 @@ public sealed class MatchRanker
         var rows = new List<(SparseVector, bool)>();
         var top = new Candidate[candidates];
         var probabilities = new float[candidates];
-        var features = new List<(int, float)>(64);
+        var features = new float[Dimension];
         foreach (var d in training)
         {
             var q = index.Prepare(docTexts[d]);
@@ -186,9 +195,9 @@ public sealed class MatchRanker
             foldModels[foldOf[d]]?.CandidateProbabilities(EntryClassifier.Features(docTexts[d]), top.AsSpan(0, n), probabilities);
             for (var i = 0; i < n; i++)
             {
-                features.Clear();
+                Array.Clear(features);
                 AddFeatures(index, q, top.AsSpan(0, n), i, d, probabilities[i], features);
-                rows.Add((SparseVector.From(features), top[i].Entry == entry));
+                rows.Add((new SparseVector([.. Enumerable.Range(0, Dimension)], [.. features]), top[i].Entry == entry));
             }
         }
         if (rows.Count(r => r.Item2) < 10 || rows.Count(r => !r.Item2) < 10) return Untrained();

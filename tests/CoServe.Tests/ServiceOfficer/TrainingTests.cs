@@ -1,0 +1,45 @@
+using CoServe.Features.ServiceOfficer.Intents;
+using CoServe.Features.ServiceOfficer.Retrieval;
+
+namespace CoServe.Tests.ServiceOfficer;
+
+public sealed class TrainingTests
+{
+    private static List<(SparseVector X, int Y)> Rows() =>
+    [
+        .. Enumerable.Range(0, 60).Select(i => (new SparseVector([i % 3, 10 + i % 5], [1f, 0.5f]), i % 3)),
+    ];
+
+    [Fact]
+    public void TrainSoftmax_SeparableClasses_PredictsEachClass()
+    {
+        var (w, b) = LinearModels.TrainSoftmax(Rows(), classes: 3, dimension: 16, l2: 1e-4f, seed: 7);
+        for (var c = 0; c < 3; c++)
+        {
+            var scores = Enumerable.Range(0, 3).Select(k => b[k] + w[c * 3 + k]).ToArray();
+            Assert.Equal(c, Array.IndexOf(scores, scores.Max()));
+        }
+    }
+
+    [Fact]
+    public void TrainSoftmax_SameSeed_GivesSameWeights()
+    {
+        var a = LinearModels.TrainSoftmax(Rows(), 3, 16, 1e-4f, seed: 7);
+        var b = LinearModels.TrainSoftmax(Rows(), 3, 16, 1e-4f, seed: 7);
+        Assert.Equal(a.Weights, b.Weights);
+        Assert.Equal(a.Biases, b.Biases);
+    }
+
+    [Theory]
+    [InlineData("开户要多久", 0)]
+    [InlineData("佣金怎么收费", 2)]
+    [InlineData("为什么转账失败", 5)]
+    public void QuestionCues_ReadTheKindOfQuestion(string text, int bit) => Assert.NotEqual(0, QuestionCues.Of(text) & (1 << bit));
+
+    [Theory]
+    [InlineData("我要人工，别废话", ClientIntent.HumanRequested)]
+    [InlineData("你们这帮废物，我要投诉", ClientIntent.Complaint)]
+    [InlineData("人工智障", ClientIntent.NegativeEmotion)]
+    public void Rules_EmotionNextToAConcreteRequest_GoesWithTheRequest(string text, ClientIntent expected) =>
+        Assert.Equal(expected, IntentRuleSet.Strongest(IntentRuleSet.Default().Match(text).Select(f => f.Rule.Intent)));
+}
