@@ -8,6 +8,7 @@ using CoServe.Features.Channels.WebChat;
 using CoServe.Features.Clients;
 using CoServe.Features.Conversations;
 using CoServe.Features.Demo;
+using CoServe.Features.Duties;
 using CoServe.Features.Organization;
 using CoServe.Features.Security;
 using CoServe.Features.ServiceOfficer;
@@ -35,6 +36,7 @@ public static class CoServeHost
         services.AddDemo(configuration);
         services.AddServiceOfficer(configuration);
         services.AddConversations(configuration);
+        services.AddDuties(configuration);
         services.AddSingleton<Microsoft.AspNetCore.Identity.IPasswordHasher<StaffMember>, Microsoft.AspNetCore.Identity.PasswordHasher<StaffMember>>();
         services.AddDataProtection()
             .SetApplicationName("CoServe")
@@ -47,6 +49,7 @@ public static class CoServeHost
         var services = builder.Services;
         services.AddCoServeCore(builder.Configuration);
         services.AddConversationWorkers();
+        services.AddDutyWorkers();
         services.AddHostedService<ServiceOfficerWarmup>();
         services.AddWeCom(builder.Configuration);
         services.AddCoServeAuth();
@@ -94,6 +97,7 @@ public static class CoServeHost
         app.MapAssets();
         app.MapChannels();
         app.MapConversations();
+        app.MapDuties();
         app.MapWebChat();
         app.MapWeCom();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
