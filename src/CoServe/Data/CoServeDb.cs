@@ -44,6 +44,15 @@ public abstract class CoServeDb(DbContextOptions options) : DbContext(options)
     public DbSet<Features.Transfers.TransferClaim> TransferClaims => Set<Features.Transfers.TransferClaim>();
     public DbSet<Features.Transfers.WeComTransferRecord> WeComTransferRecords => Set<Features.Transfers.WeComTransferRecord>();
     public DbSet<Features.Channels.WebChat.ChatLoginCode> ChatLoginCodes => Set<Features.Channels.WebChat.ChatLoginCode>();
+    public DbSet<Features.Duties.Commission.CommissionRequest> CommissionRequests => Set<Features.Duties.Commission.CommissionRequest>();
+    public DbSet<Features.Duties.Commission.CommissionRateChange> CommissionRates => Set<Features.Duties.Commission.CommissionRateChange>();
+    public DbSet<Features.Duties.Complaints.Complaint> Complaints => Set<Features.Duties.Complaints.Complaint>();
+    public DbSet<Features.Duties.Callbacks.ClientCallback> ClientCallbacks => Set<Features.Duties.Callbacks.ClientCallback>();
+    public DbSet<Features.Duties.Aml.AmlProfile> AmlProfiles => Set<Features.Duties.Aml.AmlProfile>();
+    public DbSet<Features.Duties.Aml.AmlTask> AmlTasks => Set<Features.Duties.Aml.AmlTask>();
+    public DbSet<Features.Duties.Aml.AmlCase> AmlCases => Set<Features.Duties.Aml.AmlCase>();
+    public DbSet<Features.Duties.Aml.AmlReportItem> AmlReportItems => Set<Features.Duties.Aml.AmlReportItem>();
+    public DbSet<Features.Duties.Aml.AmlFeedRun> AmlFeedRuns => Set<Features.Duties.Aml.AmlFeedRun>();
 
     public abstract bool IsSqlite { get; }
 

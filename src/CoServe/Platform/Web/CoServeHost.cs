@@ -8,6 +8,7 @@ using CoServe.Features.Channels.WebChat;
 using CoServe.Features.Clients;
 using CoServe.Features.Conversations;
 using CoServe.Features.Demo;
+using CoServe.Features.Duties;
 using CoServe.Features.Organization;
 using CoServe.Features.Security;
 using CoServe.Features.ServiceOfficer;
@@ -38,6 +39,7 @@ public static class CoServeHost
         services.AddConversations(configuration);
         services.AddTransfers(configuration);
         services.AddWeCom(configuration);
+        services.AddDuties(configuration);
         services.AddSingleton<Microsoft.AspNetCore.Identity.IPasswordHasher<StaffMember>, Microsoft.AspNetCore.Identity.PasswordHasher<StaffMember>>();
         services.AddDataProtection()
             .SetApplicationName("CoServe")
@@ -50,6 +52,7 @@ public static class CoServeHost
         var services = builder.Services;
         services.AddCoServeCore(builder.Configuration);
         services.AddConversationWorkers();
+        services.AddDutyWorkers();
         services.AddHostedService<ServiceOfficerWarmup>();
         services.AddHostedService<TransferWeComWorker>();
         services.AddCoServeAuth();
@@ -97,6 +100,7 @@ public static class CoServeHost
         app.MapAssets();
         app.MapChannels();
         app.MapConversations();
+        app.MapDuties();
         app.MapWebChat();
         app.MapWeCom();
         app.MapTransfers();
