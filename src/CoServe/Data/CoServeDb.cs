@@ -5,6 +5,7 @@ using CoServe.Features.Conversations;
 using CoServe.Features.Handoffs;
 using CoServe.Features.Notifications;
 using CoServe.Features.Organization;
+using CoServe.Features.Outreach;
 using CoServe.Features.Security;
 using CoServe.Features.Timeline;
 using CoServe.Platform.Time;
@@ -38,6 +39,20 @@ public abstract class CoServeDb(DbContextOptions options) : DbContext(options)
     public DbSet<ReadMarker> ReadMarkers => Set<ReadMarker>();
     public DbSet<CannedReply> CannedReplies => Set<CannedReply>();
     public DbSet<Features.Channels.WebChat.ChatLoginCode> ChatLoginCodes => Set<Features.Channels.WebChat.ChatLoginCode>();
+    public DbSet<GateDecisionRecord> GateDecisions => Set<GateDecisionRecord>();
+    public DbSet<OutboundSend> OutboundSends => Set<OutboundSend>();
+    public DbSet<GateCounter> GateCounters => Set<GateCounter>();
+    public DbSet<OutreachOptOut> OutreachOptOuts => Set<OutreachOptOut>();
+    public DbSet<WeComGroupQuota> WeComGroupQuotas => Set<WeComGroupQuota>();
+    public DbSet<ContentItem> ContentItems => Set<ContentItem>();
+    public DbSet<ContentVersion> ContentVersions => Set<ContentVersion>();
+    public DbSet<ClientTag> ClientTags => Set<ClientTag>();
+    public DbSet<ClientHolding> ClientHoldings => Set<ClientHolding>();
+    public DbSet<Audience> Audiences => Set<Audience>();
+    public DbSet<Campaign> Campaigns => Set<Campaign>();
+    public DbSet<CampaignVariant> CampaignVariants => Set<CampaignVariant>();
+    public DbSet<CampaignRecipient> CampaignRecipients => Set<CampaignRecipient>();
+    public DbSet<CampaignTask> CampaignTasks => Set<CampaignTask>();
 
     public abstract bool IsSqlite { get; }
 

@@ -9,6 +9,20 @@ namespace CoServe.Features.Outreach;
 public interface IOpenComplaints
 {
     Task<bool> HasOpenComplaintAsync(long clientId, CancellationToken ct);
+
+    /// <summary>
+    /// Which of these clients have an open complaint, for planning a campaign over many clients at once.
+    /// Implementations should answer with one query; this default asks client by client.
+    /// </summary>
+    async Task<IReadOnlySet<long>> WithOpenComplaintsAsync(IReadOnlyCollection<long> clientIds, CancellationToken ct)
+    {
+        var open = new HashSet<long>();
+        foreach (var id in clientIds)
+        {
+            if (await HasOpenComplaintAsync(id, ct)) open.Add(id);
+        }
+        return open;
+    }
 }
 
 /// <summary>
@@ -19,4 +33,16 @@ public sealed class OpenComplaintTickets(CoServeDb db) : IOpenComplaints
 {
     public Task<bool> HasOpenComplaintAsync(long clientId, CancellationToken ct) =>
         db.Tickets.AnyAsync(t => t.ClientId == clientId && t.Reason == HandoffReason.Complaint && t.Status != TicketStatus.Resolved, ct);
+
+    public async Task<IReadOnlySet<long>> WithOpenComplaintsAsync(IReadOnlyCollection<long> clientIds, CancellationToken ct)
+    {
+        // Open complaints are few: fetch them all and intersect, instead of sending a million ids to the store.
+        var open = await db.Tickets.AsNoTracking()
+            .Where(t => t.Reason == HandoffReason.Complaint && t.Status != TicketStatus.Resolved)
+            .Select(t => t.ClientId)
+            .Distinct()
+            .ToListAsync(ct);
+        var wanted = clientIds as IReadOnlySet<long> ?? clientIds.ToHashSet();
+        return open.Where(wanted.Contains).ToHashSet();
+    }
 }

@@ -9,6 +9,7 @@ using CoServe.Features.Clients;
 using CoServe.Features.Conversations;
 using CoServe.Features.Demo;
 using CoServe.Features.Organization;
+using CoServe.Features.Outreach;
 using CoServe.Features.Security;
 using CoServe.Features.ServiceOfficer;
 using CoServe.Platform.Auth;
@@ -34,6 +35,7 @@ public static class CoServeHost
         services.AddAssets(configuration);
         services.AddDemo(configuration);
         services.AddServiceOfficer(configuration);
+        services.AddOutreach(configuration);
         services.AddConversations(configuration);
         services.AddSingleton<Microsoft.AspNetCore.Identity.IPasswordHasher<StaffMember>, Microsoft.AspNetCore.Identity.PasswordHasher<StaffMember>>();
         services.AddDataProtection()
@@ -47,6 +49,7 @@ public static class CoServeHost
         var services = builder.Services;
         services.AddCoServeCore(builder.Configuration);
         services.AddConversationWorkers();
+        services.AddOutreachWorkers();
         services.AddHostedService<ServiceOfficerWarmup>();
         services.AddWeCom(builder.Configuration);
         services.AddCoServeAuth();
@@ -96,6 +99,7 @@ public static class CoServeHost
         app.MapConversations();
         app.MapWebChat();
         app.MapWeCom();
+        app.MapOutreach();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
