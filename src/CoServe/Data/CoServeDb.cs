@@ -42,6 +42,7 @@ public abstract class CoServeDb(DbContextOptions options) : DbContext(options)
     public DbSet<GateDecisionRecord> GateDecisions => Set<GateDecisionRecord>();
     public DbSet<OutboundSend> OutboundSends => Set<OutboundSend>();
     public DbSet<GateCounter> GateCounters => Set<GateCounter>();
+    public DbSet<GateClientLock> GateClientLocks => Set<GateClientLock>();
     public DbSet<OutreachOptOut> OutreachOptOuts => Set<OutreachOptOut>();
     public DbSet<WeComGroupQuota> WeComGroupQuotas => Set<WeComGroupQuota>();
     public DbSet<ContentItem> ContentItems => Set<ContentItem>();

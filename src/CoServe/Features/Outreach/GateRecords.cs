@@ -124,6 +124,21 @@ public sealed class GateCounter
     public int Count { get; private set; }
 }
 
+/// <summary>
+/// One row per client that every gate decision for the client updates first, inside the sender's
+/// transaction: decisions for one client are serialised, so two senders cannot both pass a cap or both find
+/// the de-duplication window empty. Decisions for different clients do not wait for each other (PostgreSQL).
+/// </summary>
+public sealed class GateClientLock
+{
+    private GateClientLock()
+    {
+    }
+
+    public long ClientId { get; private set; }
+    public long Decisions { get; private set; }
+}
+
 /// <summary>A client's opt-out (退订) of a category on a channel; "*" stands for every channel.</summary>
 public sealed class OutreachOptOut
 {
@@ -211,6 +226,16 @@ internal sealed class GateCounterConfiguration : IEntityTypeConfiguration<GateCo
         b.Property(x => x.Category).HasConversion<short>();
         b.Property(x => x.Period).HasConversion<short>();
         b.HasIndex(x => new { x.Category, x.Period, x.PeriodStart });
+    }
+}
+
+internal sealed class GateClientLockConfiguration : IEntityTypeConfiguration<GateClientLock>
+{
+    public void Configure(EntityTypeBuilder<GateClientLock> b)
+    {
+        b.ToTable("GateClientLocks");
+        b.HasKey(x => x.ClientId);
+        b.Property(x => x.ClientId).ValueGeneratedNever();
     }
 }
 

@@ -18,8 +18,9 @@ public sealed record GateResult(GateOutcome Outcome, TextSketch Sketch)
 /// <summary>
 /// The one outbound gate (DESIGN tenet 4) over the store: loads what it needs about one client in a few
 /// indexed reads (consents, opt-outs, the send ledger of the de-duplication window, cap counters), asks the
-/// pure <see cref="GateRules"/>, takes the cap slots atomically, records the decision and adds the send to
-/// the caller's unit of work. Never scans the timeline.
+/// pure <see cref="GateRules"/>, takes the cap slots atomically, records the decision and the send. Decisions
+/// for one client are serialised by a per-client row lock held to the end of the sender's transaction, so
+/// caps and the de-duplication window hold under concurrency. Never scans the timeline.
 /// </summary>
 public sealed class OutboundGate(
     CoServeDb db,
@@ -56,44 +57,54 @@ public sealed class OutboundGate(
             return new GateResult(unknown, sketch);
         }
 
-        PreviousSend? duplicate = null;
-        if (rules.DeduplicationApplies(c, sketch))
-        {
-            var since = now.AddDays(-rules.Options.Deduplication.WindowDays);
-            var recent = await db.OutboundSends.AsNoTracking()
-                .Where(s => s.ClientId == c.ClientId && s.At >= since)
-                .Select(s => new RecentSend(s.Sender, s.SenderStaffId, s.At, s.Title, s.Fingerprint, s.NumbersHash, s.Shingles, s.Sketch))
-                .ToListAsync(ct);
-            duplicate = rules.FindDuplicate(sketch, recent, now);
-        }
-        var category = GateRules.CategoryOf(c.Purpose);
-        var capped = rules.IsCapped(c) && category is not null;
-        var today = BusinessTime.DateOf(now);
-        var counts = capped ? await GateCounters.ReadAsync(db, c.ClientId, category!.Value, today, ct) : default;
-        Func<int, string>? names = null;
-        if (duplicate is { Sender: OutboundSender.Staff })
-        {
-            var snapshot = await directory.GetAsync(ct);
-            names = snapshot.StaffName;
-        }
-        var outcome = rules.Decide(c, facts, duplicate, counts, now, names);
-
         var ownTransaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
+        GateOutcome outcome;
         try
         {
+            // From here until the sender commits, other decisions for this client wait: the ledger and the
+            // counters read below cannot change underneath this decision.
+            await LockClientAsync(c.ClientId, ct);
+            PreviousSend? duplicate = null;
+            if (rules.DeduplicationApplies(c, sketch))
+            {
+                var since = now.AddDays(-rules.Options.Deduplication.WindowDays);
+                var recent = await db.OutboundSends.AsNoTracking()
+                    .Where(s => s.ClientId == c.ClientId && s.At >= since)
+                    .Select(s => new RecentSend(s.Sender, s.SenderStaffId, s.At, s.Title, s.Fingerprint, s.NumbersHash, s.Shingles, s.Sketch))
+                    .ToListAsync(ct);
+                recent.AddRange(db.OutboundSends.Local.Where(s => s.ClientId == c.ClientId && s.At >= since).Select(s => s.ToRecent()));
+                duplicate = rules.FindDuplicate(sketch, recent, now);
+            }
+            var category = GateRules.CategoryOf(c.Purpose);
+            var capped = rules.IsCapped(c) && category is not null;
+            var today = BusinessTime.DateOf(now);
+            var counts = capped ? await GateCounters.ReadAsync(db, c.ClientId, category!.Value, today, ct) : default;
+            Func<int, string>? names = null;
+            if (duplicate is { Sender: OutboundSender.Staff })
+            {
+                var snapshot = await directory.GetAsync(ct);
+                names = snapshot.StaffName;
+            }
+            outcome = rules.Decide(c, facts, duplicate, counts, now, names);
             if (outcome.Passes && capped)
             {
                 var caps = rules.Options.Caps.For(category!.Value);
                 if (await GateCounters.TryReserveAsync(db, c.ClientId, category.Value, caps, today, ct) is { } full)
                 {
-                    // Another sender took the last slot between our read and our reservation.
-                    var cap = caps.For(full);
-                    outcome = rules.Decide(c, facts, duplicate, WithCount(counts, full, cap), now, names);
+                    // Only possible when the counters moved outside the lock (an operator's correction).
+                    outcome = rules.Decide(c, facts, duplicate, WithCount(counts, full, caps.For(full)), now, names);
                 }
             }
             if (!(c.Purpose == OutboundPurpose.ConversationReply && outcome.Verdict == GateVerdict.Allow))
             {
                 await RecordAsync(new GateDecisionRecord(c, sketch.Fingerprint, outcome, now), ct);
+            }
+            if (outcome.Passes && addToLedger)
+            {
+                var send = new OutboundSend(c, sketch, now);
+                // In the sender's transaction the send is saved with its message; without one it counts from here.
+                if (ownTransaction is null) db.OutboundSends.Add(send);
+                else await InsertSendAsync(send, ct);
             }
             if (ownTransaction is not null) await ownTransaction.CommitAsync(ct);
         }
@@ -101,9 +112,25 @@ public sealed class OutboundGate(
         {
             if (ownTransaction is not null) await ownTransaction.DisposeAsync();
         }
-        if (outcome.Passes && addToLedger) db.OutboundSends.Add(new OutboundSend(c, sketch, now));
         metrics.Decided(outcome);
         return new GateResult(outcome, sketch);
+    }
+
+    private Task<int> LockClientAsync(long clientId, CancellationToken ct) =>
+        db.Database.ExecuteSqlAsync(
+            $"""
+            INSERT INTO "GateClientLocks" ("ClientId", "Decisions") VALUES ({clientId}, 1)
+            ON CONFLICT ("ClientId") DO UPDATE SET "Decisions" = "GateClientLocks"."Decisions" + 1
+            """, ct);
+
+    private Task<int> InsertSendAsync(OutboundSend s, CancellationToken ct)
+    {
+        object at = db.IsSqlite ? s.At.UtcTicks : s.At;
+        return db.Database.ExecuteSqlAsync(
+            $"""
+            INSERT INTO "OutboundSends" ("ClientId", "At", "Channel", "Sender", "SenderStaffId", "Purpose", "Fingerprint", "NumbersHash", "Shingles", "Sketch", "ContentVersionId", "CampaignId", "Title", "Warned")
+            VALUES ({s.ClientId}, {at}, {s.Channel}, {(short)s.Sender}, {s.SenderStaffId}, {(short)s.Purpose}, {s.Fingerprint}, {s.NumbersHash}, {s.Shingles}, {s.Sketch}, {s.ContentVersionId}, {s.CampaignId}, {s.Title}, {s.Warned})
+            """, ct);
     }
 
     private static CapCounts WithCount(CapCounts counts, CapPeriod period, int count) => period switch

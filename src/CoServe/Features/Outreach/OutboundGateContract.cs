@@ -78,9 +78,11 @@ public sealed record GateDecision(GateVerdict Verdict, string? Rule, string? Exp
 /// staff replies; campaigns and notices call it too.
 /// </summary>
 /// <remarks>
-/// The gate records its decision. On Allow (or a confirmed Warn) it also counts the send against the caps and
-/// adds the send to the caller's unit of work (the client's "received" ledger): save it in the same transaction
-/// as the message. A message the caller then fails to store stays counted; the gate errs towards sending less.
+/// The gate records its decision. On Allow (or a confirmed Warn) it counts the send against the caps and
+/// records it in the client's send ledger. Called inside the sender's transaction, all of this commits or rolls
+/// back with the message, and other decisions for the client wait until then; called outside one, the send
+/// counts from the gate's answer (a message the caller then fails to store stays counted: the gate errs
+/// towards sending less).
 /// </remarks>
 public interface IOutboundGate
 {

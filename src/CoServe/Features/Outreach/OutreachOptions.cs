@@ -86,7 +86,7 @@ public sealed class DeduplicationRuleOptions
     public double NearDuplicateJaccard { get; set; } = 0.4;
 
     /// <summary>...and at least this share of the shorter text's bigrams found in the other...</summary>
-    public double NearDuplicateContainment { get; set; } = 0.6;
+    public double NearDuplicateContainment { get; set; } = 0.55;
 
     // ...and the same numbers (dates, times, rates, codes) in both: the same template with other figures is other news.
 

@@ -63,7 +63,11 @@ public sealed class TextSketch
                 if (char.IsAsciiDigit(c))
                 {
                     // 1.2 and 12 are different figures; numbers longer than 18 digits only need telling apart.
-                    if (pendingPoint) number = unchecked((number * 31) + 7);
+                    if (pendingPoint)
+                    {
+                        number = unchecked((number * 31) + 7);
+                        buffer[n++] = '.';
+                    }
                     number = unchecked((number * 10) + (c - '0'));
                     inNumber = true;
                     pendingPoint = false;

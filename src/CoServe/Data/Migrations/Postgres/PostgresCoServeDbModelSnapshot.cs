@@ -1152,6 +1152,19 @@ namespace CoServe.Data.Migrations.Postgres
                     b.ToTable("ContentVersions", (string)null);
                 });
 
+            modelBuilder.Entity("CoServe.Features.Outreach.GateClientLock", b =>
+                {
+                    b.Property<long>("ClientId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Decisions")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("ClientId");
+
+                    b.ToTable("GateClientLocks", (string)null);
+                });
+
             modelBuilder.Entity("CoServe.Features.Outreach.GateCounter", b =>
                 {
                     b.Property<long>("ClientId")

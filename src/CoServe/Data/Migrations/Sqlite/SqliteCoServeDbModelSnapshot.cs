@@ -1108,6 +1108,19 @@ namespace CoServe.Data.Migrations.Sqlite
                     b.ToTable("ContentVersions", (string)null);
                 });
 
+            modelBuilder.Entity("CoServe.Features.Outreach.GateClientLock", b =>
+                {
+                    b.Property<long>("ClientId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Decisions")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("ClientId");
+
+                    b.ToTable("GateClientLocks", (string)null);
+                });
+
             modelBuilder.Entity("CoServe.Features.Outreach.GateCounter", b =>
                 {
                     b.Property<long>("ClientId")

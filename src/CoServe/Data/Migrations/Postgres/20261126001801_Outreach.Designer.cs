@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace CoServe.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresCoServeDb))]
-    [Migration("20261126000458_Outreach")]
+    [Migration("20261126001801_Outreach")]
     partial class Outreach
     {
         /// <inheritdoc />
@@ -1153,6 +1153,19 @@ namespace CoServe.Data.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("ContentVersions", (string)null);
+                });
+
+            modelBuilder.Entity("CoServe.Features.Outreach.GateClientLock", b =>
+                {
+                    b.Property<long>("ClientId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Decisions")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("ClientId");
+
+                    b.ToTable("GateClientLocks", (string)null);
                 });
 
             modelBuilder.Entity("CoServe.Features.Outreach.GateCounter", b =>

@@ -135,6 +135,18 @@ namespace CoServe.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "GateClientLocks",
+                columns: table => new
+                {
+                    ClientId = table.Column<long>(type: "INTEGER", nullable: false),
+                    Decisions = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_GateClientLocks", x => x.ClientId);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "GateCounters",
                 columns: table => new
                 {
@@ -492,6 +504,9 @@ namespace CoServe.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "ClientTags");
+
+            migrationBuilder.DropTable(
+                name: "GateClientLocks");
 
             migrationBuilder.DropTable(
                 name: "GateCounters");

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace CoServe.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteCoServeDb))]
-    [Migration("20261126000432_Outreach")]
+    [Migration("20261126001743_Outreach")]
     partial class Outreach
     {
         /// <inheritdoc />
@@ -1109,6 +1109,19 @@ namespace CoServe.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("ContentVersions", (string)null);
+                });
+
+            modelBuilder.Entity("CoServe.Features.Outreach.GateClientLock", b =>
+                {
+                    b.Property<long>("ClientId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Decisions")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("ClientId");
+
+                    b.ToTable("GateClientLocks", (string)null);
                 });
 
             modelBuilder.Entity("CoServe.Features.Outreach.GateCounter", b =>

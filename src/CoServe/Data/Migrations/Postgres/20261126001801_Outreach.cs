@@ -136,6 +136,18 @@ namespace CoServe.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "GateClientLocks",
+                columns: table => new
+                {
+                    ClientId = table.Column<long>(type: "bigint", nullable: false),
+                    Decisions = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_GateClientLocks", x => x.ClientId);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "GateCounters",
                 columns: table => new
                 {
@@ -493,6 +505,9 @@ namespace CoServe.Data.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "ClientTags");
+
+            migrationBuilder.DropTable(
+                name: "GateClientLocks");
 
             migrationBuilder.DropTable(
                 name: "GateCounters");
