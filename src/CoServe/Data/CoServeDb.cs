@@ -5,6 +5,7 @@ using CoServe.Features.Conversations;
 using CoServe.Features.Handoffs;
 using CoServe.Features.Notifications;
 using CoServe.Features.Organization;
+using CoServe.Features.Outreach;
 using CoServe.Features.Security;
 using CoServe.Features.Timeline;
 using CoServe.Platform.Time;
@@ -53,6 +54,21 @@ public abstract class CoServeDb(DbContextOptions options) : DbContext(options)
     public DbSet<Features.Duties.Aml.AmlCase> AmlCases => Set<Features.Duties.Aml.AmlCase>();
     public DbSet<Features.Duties.Aml.AmlReportItem> AmlReportItems => Set<Features.Duties.Aml.AmlReportItem>();
     public DbSet<Features.Duties.Aml.AmlFeedRun> AmlFeedRuns => Set<Features.Duties.Aml.AmlFeedRun>();
+    public DbSet<GateDecisionRecord> GateDecisions => Set<GateDecisionRecord>();
+    public DbSet<OutboundSend> OutboundSends => Set<OutboundSend>();
+    public DbSet<GateCounter> GateCounters => Set<GateCounter>();
+    public DbSet<GateClientLock> GateClientLocks => Set<GateClientLock>();
+    public DbSet<OutreachOptOut> OutreachOptOuts => Set<OutreachOptOut>();
+    public DbSet<WeComGroupQuota> WeComGroupQuotas => Set<WeComGroupQuota>();
+    public DbSet<ContentItem> ContentItems => Set<ContentItem>();
+    public DbSet<ContentVersion> ContentVersions => Set<ContentVersion>();
+    public DbSet<ClientTag> ClientTags => Set<ClientTag>();
+    public DbSet<ClientHolding> ClientHoldings => Set<ClientHolding>();
+    public DbSet<Audience> Audiences => Set<Audience>();
+    public DbSet<Campaign> Campaigns => Set<Campaign>();
+    public DbSet<CampaignVariant> CampaignVariants => Set<CampaignVariant>();
+    public DbSet<CampaignRecipient> CampaignRecipients => Set<CampaignRecipient>();
+    public DbSet<CampaignTask> CampaignTasks => Set<CampaignTask>();
 
     public abstract bool IsSqlite { get; }
 

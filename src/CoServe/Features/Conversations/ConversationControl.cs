@@ -153,7 +153,7 @@ public sealed partial class ConversationControl(
         if (conversation.State == ConversationState.Closed) return new ControlResult(ControlStatus.Invalid, "the conversation is closed; the client's next message opens a new one");
         if (conversation.State == ConversationState.HumanActive && conversation.ControllerStaffId != staff.Id) return await ConflictAsync(conversation, ct);
 
-        var verdict = await gate.CheckAsync(new OutboundCandidate(conversation.ClientId, conversation.Channel, OutboundSender.Staff, staff.Id, OutboundPurpose.ConversationReply, body, null, false), ct);
+        var verdict = await gate.CheckAsync(new OutboundCandidate(conversation.ClientId, conversation.Channel, OutboundSender.Staff, staff.Id, OutboundPurpose.ConversationReply, body, null, false) { Confirmed = confirmWarning }, ct);
         if (verdict.Verdict is GateVerdict.Block or GateVerdict.Defer) return new ControlResult(ControlStatus.Invalid, verdict.Explanation ?? "the outbound gate held the message");
         if (verdict.Verdict == GateVerdict.Warn && !confirmWarning) return new ControlResult(ControlStatus.NeedsConfirmation, verdict.Explanation);
 

@@ -12,6 +12,15 @@ public interface IOpenComplaints
 
     /// <summary>Every client with an open complaint (month-end planning asks once for all clients).</summary>
     Task<IReadOnlySet<long>> ClientsWithOpenComplaintsAsync(CancellationToken ct);
+
+    /// <summary>Which of these clients have an open complaint, for planning a campaign over many clients at once.</summary>
+    async Task<IReadOnlySet<long>> WithOpenComplaintsAsync(IReadOnlyCollection<long> clientIds, CancellationToken ct)
+    {
+        // Open complaints are few: fetch them all and intersect, instead of sending a million ids to the store.
+        var open = await ClientsWithOpenComplaintsAsync(ct);
+        var wanted = clientIds as IReadOnlySet<long> ?? clientIds.ToHashSet();
+        return open.Where(wanted.Contains).ToHashSet();
+    }
 }
 
 /// <summary>

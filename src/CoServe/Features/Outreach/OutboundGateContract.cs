@@ -18,6 +18,7 @@ public enum OutboundPurpose
     Research = 4,
 }
 
+/// <summary>What a sender wants to send. <see cref="ProductRiskLevel"/> (R1..R5) marks product content.</summary>
 public sealed record OutboundCandidate(
     long ClientId,
     string Channel,
@@ -26,7 +27,37 @@ public sealed record OutboundCandidate(
     OutboundPurpose Purpose,
     string Text,
     string? ProductRiskLevel,
-    bool Urgent);
+    bool Urgent)
+{
+    /// <summary>Staff saw the gate's warning and send anyway; the send is then counted as received.</summary>
+    public bool Confirmed { get; init; }
+
+    /// <summary>Chosen for the client from their profile (tier, tags, holdings, risk level): PIPL's personalised push.</summary>
+    public bool Personalised { get; init; }
+
+    /// <summary>The content library version sent, if any (recorded with the decision).</summary>
+    public long? ContentVersionId { get; init; }
+
+    public long? CampaignId { get; init; }
+
+    /// <summary>A non-personal label for the client view ("content title"), not the text.</summary>
+    public string? Title { get; init; }
+}
+
+/// <summary>Frequency caps count per category; conversation replies have none.</summary>
+public enum OutboundCategory
+{
+    ServiceNotice = 1,
+    Marketing = 2,
+    Research = 3,
+}
+
+public enum CapPeriod
+{
+    Day = 1,
+    Week = 2,
+    Month = 3,
+}
 
 public enum GateVerdict
 {
@@ -46,6 +77,13 @@ public sealed record GateDecision(GateVerdict Verdict, string? Rule, string? Exp
 /// The one outbound gate every outgoing message asks first (DESIGN tenet 4). Conversations call it for AI and
 /// staff replies; campaigns and notices call it too.
 /// </summary>
+/// <remarks>
+/// The gate records its decision. On Allow (or a confirmed Warn) it counts the send against the caps and
+/// records it in the client's send ledger. Called inside the sender's transaction, all of this commits or rolls
+/// back with the message, and other decisions for the client wait until then; called outside one, the send
+/// counts from the gate's answer (a message the caller then fails to store stays counted: the gate errs
+/// towards sending less).
+/// </remarks>
 public interface IOutboundGate
 {
     Task<GateDecision> CheckAsync(OutboundCandidate candidate, CancellationToken ct);

@@ -10,6 +10,7 @@ using CoServe.Features.Conversations;
 using CoServe.Features.Demo;
 using CoServe.Features.Duties;
 using CoServe.Features.Organization;
+using CoServe.Features.Outreach;
 using CoServe.Features.Security;
 using CoServe.Features.ServiceOfficer;
 using CoServe.Features.Transfers;
@@ -36,6 +37,7 @@ public static class CoServeHost
         services.AddAssets(configuration);
         services.AddDemo(configuration);
         services.AddServiceOfficer(configuration);
+        services.AddOutreach(configuration);
         services.AddConversations(configuration);
         services.AddTransfers(configuration);
         services.AddWeCom(configuration);
@@ -53,6 +55,7 @@ public static class CoServeHost
         services.AddCoServeCore(builder.Configuration);
         services.AddConversationWorkers();
         services.AddDutyWorkers();
+        services.AddOutreachWorkers();
         services.AddHostedService<ServiceOfficerWarmup>();
         services.AddHostedService<TransferWeComWorker>();
         services.AddCoServeAuth();
@@ -104,6 +107,7 @@ public static class CoServeHost
         app.MapWebChat();
         app.MapWeCom();
         app.MapTransfers();
+        app.MapOutreach();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

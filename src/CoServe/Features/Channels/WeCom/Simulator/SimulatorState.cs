@@ -472,6 +472,8 @@ public sealed class SimulatorState
                 _groupCounts[(id, period)] = n + 1;
                 ok.Add(id);
             }
+            // Nobody left to send to: WeCom answers with the fail list and creates no task for the member.
+            if (ok.Count == 0) return (0, fail, null);
             var msgId = NextId("msgTpl");
             _groupMessages.Add(new SimGroupMessage(msgId, sender, ok, text, _clock.GetUtcNow()));
             return (0, fail, msgId);
