@@ -20,6 +20,9 @@ internal static class Program
         root.Subcommands.Add(WeComCommands.CreateSimulator());
         NluCommands.AddTo(root);
         root.Subcommands.Add(TransfersCommands.Create());
+        root.Subcommands.Add(DutiesCommands.CreateAml());
+        root.Subcommands.Add(DutiesCommands.CreateComplaints());
+        root.Subcommands.Add(DutiesCommands.CreateCallbacks());
         return root.Parse(args).InvokeAsync();
     }
 }

@@ -1,9 +1,6 @@
 using System.CommandLine;
-using CoServe.Data;
 using CoServe.Features.Transfers;
-using CoServe.Platform.Auth;
 using CoServe.Platform.Time;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CoServe.Cli.Commands;
@@ -21,7 +18,7 @@ internal static class TransfersCommands
         plan.Options.Add(month);
         plan.SetAction((parse, ct) => CliHost.RunAsync(parse, async sp =>
         {
-            var staff = await StaffAsync(sp, parse.GetValue(asUser)!, ct);
+            var staff = await CliStaff.AsAsync(sp, parse.GetValue(asUser)!, ct);
             var r = await sp.GetRequiredService<PlanTransfers>().PlanAsync(staff, CalendarMonth.Parse(parse.GetValue(month)!), ct);
             Console.WriteLine($"plan #{r.PlanId} for {r.Month}: {r.ToOfficer} to the service officer, {r.ToManager} to managers, {r.Exempted} exempted (took {r.Elapsed.TotalSeconds:0.0} s)");
             return 0;
@@ -42,7 +39,7 @@ internal static class TransfersCommands
         approve.Options.Add(planId);
         approve.SetAction((parse, ct) => CliHost.RunAsync(parse, async sp =>
         {
-            var n = await sp.GetRequiredService<ReviewTransfers>().ApproveAsync(await StaffAsync(sp, parse.GetValue(asUser)!, ct), parse.GetValue(planId), null, "approved from the command line", ct);
+            var n = await sp.GetRequiredService<ReviewTransfers>().ApproveAsync(await CliStaff.AsAsync(sp, parse.GetValue(asUser)!, ct), parse.GetValue(planId), null, "approved from the command line", ct);
             Console.WriteLine($"{n} item(s) approved");
             return 0;
         }, ct));
@@ -51,7 +48,7 @@ internal static class TransfersCommands
         execute.Options.Add(planId);
         execute.SetAction((parse, ct) => CliHost.RunAsync(parse, async sp =>
         {
-            var r = await sp.GetRequiredService<ExecuteTransfers>().ExecuteAsync(await StaffAsync(sp, parse.GetValue(asUser)!, ct), parse.GetValue(planId), ct);
+            var r = await sp.GetRequiredService<ExecuteTransfers>().ExecuteAsync(await CliStaff.AsAsync(sp, parse.GetValue(asUser)!, ct), parse.GetValue(planId), ct);
             Console.WriteLine($"moved {r.Moved}, skipped {r.Skipped}; WeCom transfers requested {r.WeComRequested}, skipped {r.WeComSkipped}; still to move {r.Remaining}");
             return 0;
         }, ct));
@@ -75,7 +72,7 @@ internal static class TransfersCommands
         rollback.Options.Add(reason);
         rollback.SetAction((parse, ct) => CliHost.RunAsync(parse, async sp =>
         {
-            var r = await sp.GetRequiredService<RollbackTransfers>().RollbackAsync(await StaffAsync(sp, parse.GetValue(asUser)!, ct),
+            var r = await sp.GetRequiredService<RollbackTransfers>().RollbackAsync(await CliStaff.AsAsync(sp, parse.GetValue(asUser)!, ct),
                 parse.GetValue(rollbackPlan), parse.GetValue(items), parse.GetValue(reason)!, ct);
             Console.WriteLine($"rolled back {r.RolledBack}; WeCom reversed {r.WeComReversed}, not allowed {r.WeComNotAllowed}");
             return 0;
@@ -83,13 +80,5 @@ internal static class TransfersCommands
 
         foreach (var c in new[] { plan, list, approve, execute, reconcile, rollback }) transfers.Subcommands.Add(c);
         return transfers;
-    }
-
-    private static async Task<CurrentStaff> StaffAsync(IServiceProvider sp, string login, CancellationToken ct)
-    {
-        var l = login.Trim().ToLowerInvariant();
-        var staff = await sp.GetRequiredService<CoServeDb>().Staff.AsNoTracking().SingleOrDefaultAsync(s => s.Login == l && s.IsActive, ct)
-            ?? throw new ArgumentException($"no active staff account '{login}'");
-        return CurrentStaff.From(staff);
     }
 }

@@ -190,33 +190,44 @@ public sealed partial class CampaignExecutor(
         var claimed = await db.Campaigns.Where(c => c.Id == campaignId && c.PlannedAt == null && c.Status == CampaignStatus.Running)
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.PlannedAt, now).SetProperty(c => c.Recipients, plan.Count).SetProperty(c => c.Version, c => c.Version + 1), ct);
         if (claimed == 0) return;
-        await using var recipients = await BulkWriter.StartAsync(db, "CampaignRecipients",
-            ["CampaignId", "ClientId", "Variant", "Status", "Rule", "Explanation", "NotBefore", "Attempts", "UpdatedAt"], null, ct);
-        await using var decisions = await BulkWriter.StartAsync(db, "GateDecisions",
-            ["ClientId", "Channel", "Sender", "SenderStaffId", "Purpose", "Fingerprint", "ContentVersionId", "CampaignId", "Title", "Verdict", "Rule", "Explanation", "DeferUntil", "Confirmed", "At"], null, ct);
-        var held = 0;
-        for (var i = 0; i < plan.Count; i++)
+        // One bulk writer at a time: on PostgreSQL each holds the connection's COPY stream until it completes.
+        var statuses = new RecipientStatus[plan.Count];
+        var explanations = new string?[plan.Count];
+        await using (var recipients = await BulkWriter.StartAsync(db, "CampaignRecipients",
+            ["CampaignId", "ClientId", "Variant", "Status", "Rule", "Explanation", "NotBefore", "Attempts", "UpdatedAt"], null, ct))
         {
-            var o = plan.Outcomes[i];
-            var v = plan.PlannedVariants[plan.Variants[i]];
-            var status = o.Verdict switch
+            for (var i = 0; i < plan.Count; i++)
             {
-                GateVerdict.Block => RecipientStatus.Blocked,
-                GateVerdict.Defer => RecipientStatus.Deferred,
-                _ => RecipientStatus.Pending,
-            };
-            var explanation = GateDecisionRecord.Truncate(o.Explanation, 300);
-            await recipients.AddAsync([campaignId, plan.ClientIds[i], v.Label, (short)status, o.Rule, explanation, o.DeferUntil, 0, now], ct);
-            if (status == RecipientStatus.Pending) continue;
-            held++;
-            await decisions.AddAsync(
-            [
-                plan.ClientIds[i], campaign.Channel, (short)OutboundSender.Campaign, null, (short)campaign.Purpose, v.Sketch.Fingerprint, v.Content.Id, campaignId,
-                GateDecisionRecord.Truncate(v.Content.Title, 100), (short)o.Verdict, o.Rule, explanation, o.DeferUntil, false, now,
-            ], ct);
+                var o = plan.Outcomes[i];
+                statuses[i] = o.Verdict switch
+                {
+                    GateVerdict.Block => RecipientStatus.Blocked,
+                    GateVerdict.Defer => RecipientStatus.Deferred,
+                    _ => RecipientStatus.Pending,
+                };
+                explanations[i] = GateDecisionRecord.Truncate(o.Explanation, 300);
+                await recipients.AddAsync([campaignId, plan.ClientIds[i], plan.PlannedVariants[plan.Variants[i]].Label, (short)statuses[i], o.Rule, explanations[i], o.DeferUntil, 0, now], ct);
+            }
+            await recipients.CompleteAsync(ct);
         }
-        await recipients.CompleteAsync(ct);
-        await decisions.CompleteAsync(ct);
+        var held = 0;
+        await using (var decisions = await BulkWriter.StartAsync(db, "GateDecisions",
+            ["ClientId", "Channel", "Sender", "SenderStaffId", "Purpose", "Fingerprint", "ContentVersionId", "CampaignId", "Title", "Verdict", "Rule", "Explanation", "DeferUntil", "Confirmed", "At"], null, ct))
+        {
+            for (var i = 0; i < plan.Count; i++)
+            {
+                if (statuses[i] == RecipientStatus.Pending) continue;
+                held++;
+                var o = plan.Outcomes[i];
+                var v = plan.PlannedVariants[plan.Variants[i]];
+                await decisions.AddAsync(
+                [
+                    plan.ClientIds[i], campaign.Channel, (short)OutboundSender.Campaign, null, (short)campaign.Purpose, v.Sketch.Fingerprint, v.Content.Id, campaignId,
+                    GateDecisionRecord.Truncate(v.Content.Title, 100), (short)o.Verdict, o.Rule, explanations[i], o.DeferUntil, false, now,
+                ], ct);
+            }
+            await decisions.CompleteAsync(ct);
+        }
         await tx.CommitAsync(ct);
         LogPlanned(logger, campaignId, plan.Count, held);
     }
