@@ -26,10 +26,10 @@ internal sealed class AmlFeedRow
 
     private readonly int _txn, _client, _time, _direction, _amount, _channel, _crossBorder, _partyType, _counterparty, _currency, _fields;
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _clients;
-    private readonly HashSet<ulong> _seen;
     private readonly int _latestDay;
 
-    public AmlFeedRow(CsvHeader header, Dictionary<string, int> clients, DateOnly today, int expectedRows)
+    /// <summary>Thread-safe once built: the client index is only read, so chunks of a file can be read in parallel.</summary>
+    public AmlFeedRow(CsvHeader header, Dictionary<string, int> clients, DateOnly today)
     {
         _txn = header.IndexOf("txn_id");
         _client = header.IndexOf("client_no");
@@ -43,14 +43,18 @@ internal sealed class AmlFeedRow
         _currency = header.IndexOf("currency");
         _fields = header.FieldCount;
         _clients = clients.GetAlternateLookup<ReadOnlySpan<char>>();
-        _seen = new HashSet<ulong>(expectedRows);
         _latestDay = today.AddDays(1).DayNumber;
     }
 
-    public bool TryRead(CsvLineReader r, out AmlTransaction t, out LineProblem? problem)
+    /// <summary>
+    /// Validates one line. <paramref name="txnId"/> is the line's transaction id whenever it could be read (even if
+    /// a later field is bad): uniqueness across the file is checked by the caller, in file order.
+    /// </summary>
+    public bool TryRead(CsvLineReader r, out AmlTransaction t, out LineProblem? problem, out ReadOnlySpan<char> txnId)
     {
         t = default;
         problem = null;
+        txnId = default;
         var line = r.LineNumber;
         if (r.Error is not null) return Fail(out problem, line, null, r.Error);
         if (r.FieldCount != _fields) return Fail(out problem, line, null, $"expected {_fields} fields, found {r.FieldCount}");
@@ -58,8 +62,7 @@ internal sealed class AmlFeedRow
         var txn = r[_txn].Trim();
         if (txn.IsEmpty) return Fail(out problem, line, "txn_id", "txn_id is blank");
         if (txn.Length > 64) return Fail(out problem, line, "txn_id", "txn_id is longer than 64 characters");
-        // Transaction ids are kept as 64-bit hashes, not strings: five million ids fit in 100 MB instead of 500.
-        if (!_seen.Add(Hash(txn))) return Fail(out problem, line, "txn_id", $"'{txn}' appears more than once in the file");
+        txnId = txn;
 
         var no = r[_client].Trim();
         if (!TryClient(no, out var client)) return Fail(out problem, line, "client_no", ClientNumber.IsValid(no, out var noError) ? "no such client in the client book" : noError!);

@@ -57,37 +57,58 @@ public sealed partial class ImportAmlFeed(
 
         var detector = new AmlDetector(o);
         var problems = new ImportProblems();
+        // Transaction ids are kept as 64-bit hashes, not strings: five million ids fit in 100 MB instead of 500.
+        var seen = new HashSet<ulong>(input.CanSeek ? (int)Math.Min(input.Length / 60, 50_000_000) : 1 << 16);
         RejectsFile? rejects = null;
         long rowsRead = 0;
         IReadOnlyList<string> ignored;
         try
         {
-            using var reader = new CsvLineReader(input, settings.Encoding, o.MaxLineBytes);
-            if (!reader.Read()) throw new ImportRejectedException(reader.FileError is { } fe ? $"{fileName}: {fe}" : $"{fileName}: file is empty (a header row is required)", []);
-            if (reader.Error is not null) throw new ImportRejectedException($"{fileName}: line {reader.LineNumber}: header row cannot be read: {reader.Error}", []);
-            var header = CsvHeader.Parse(reader, AmlFeedRow.Columns, out var headerErrors);
-            if (headerErrors.Count > 0)
-            {
-                throw new ImportRejectedException($"{fileName}: header (line {reader.LineNumber}) is not usable:\n  " + string.Join("\n  ", headerErrors),
-                    headerErrors.Select(e => new LineProblem(reader.LineNumber, null, e)).ToList());
-            }
+            using var chunks = CsvChunks.Read(input, o.MaxLineBytes, ct: ct).GetEnumerator();
+            var (header, headerChunk, headerReader) = CsvParallel.ReadHeader(chunks, fileName, settings.Encoding, o.MaxLineBytes, AmlFeedRow.Columns);
             ignored = header.IgnoredColumns;
-            var expected = input.CanSeek ? (int)Math.Min(input.Length / 60, 50_000_000) : 1 << 16;
-            var rows = new AmlFeedRow(header, index, BusinessTime.Today(clock), expected);
+            var rows = new AmlFeedRow(header, index, BusinessTime.Today(clock));
             if (settings.SkipBadRows) rejects = new RejectsFile(settings.RejectsPath ?? fileName + ".rejects.csv");
-            while (reader.Read())
+
+            // In file order: the first occurrence of a transaction id wins, problems are listed by line.
+            void Commit(AmlChunk chunk)
             {
-                if ((rowsRead & 0xFFFF) == 0) ct.ThrowIfCancellationRequested();
-                rowsRead++;
-                if (!rows.TryRead(reader, out var t, out var problem))
+                rowsRead += chunk.LinesRead;
+                var p = 0;
+                foreach (var row in chunk.Rows)
                 {
-                    problems.Add(problem!);
-                    rejects?.Write(problem!, reader.RawLine());
-                    continue;
+                    for (; p < chunk.Problems.Count && chunk.Problems[p].Problem.Line < row.Line; p++) Reject(chunk.Problems[p]);
+                    if (row.IdLength == 0) continue;
+                    var fresh = seen.Add(row.IdHash);
+                    if (!row.Valid) continue;
+                    if (fresh)
+                    {
+                        detector.Add(row.Transaction);
+                        continue;
+                    }
+                    var id = new string(chunk.Ids, row.IdStart, row.IdLength);
+                    Reject((new LineProblem(row.Line, "txn_id", $"'{id}' appears more than once in the file"), chunk.RawLines?.GetValueOrDefault(row.Line)));
                 }
-                detector.Add(t);
+                for (; p < chunk.Problems.Count; p++) Reject(chunk.Problems[p]);
             }
-            if (reader.FileError is { } fileError) throw new ImportRejectedException($"{fileName}: {fileError}", []);
+
+            void Reject((LineProblem Problem, string? Raw) bad)
+            {
+                problems.Add(bad.Problem);
+                rejects?.Write(bad.Problem, bad.Raw ?? "");
+            }
+
+            using (headerReader)
+            {
+                Commit(AmlChunk.Parse(headerReader, rows, settings.SkipBadRows));
+            }
+            headerChunk.Return();
+            await CsvParallel.ParseInOrderAsync(chunks, () => 0, (chunk, _) =>
+            {
+                if (chunk.IsOverlongLine) return AmlChunk.Overlong(chunk.LinesBefore + 1, o.MaxLineBytes);
+                using var reader = chunk.OpenReader(settings.Encoding, o.MaxLineBytes);
+                return AmlChunk.Parse(reader, rows, settings.SkipBadRows);
+            }, Commit, ct);
         }
         finally
         {
