@@ -32,6 +32,8 @@ public class OutreachBrowserTests
     [SkippableFact]
     public async Task StaffRepeatingWhatTheOfficerSent_IsWarned_CancelsThenConfirms_AndTheClientPageShowsBoth()
     {
+        // The machine running these is shared and often loaded: allow the server time to answer.
+        SetDefaultExpectTimeout(20_000);
         await using var browser = await BrowserSession.StartAsync();
         await using var s = await ApiScenario.StartAsync(kestrel: true, withPasswords: true);
         var client = await ClientIdAsync(s, "C100");
@@ -63,6 +65,14 @@ public class OutreachBrowserTests
             Assert.Equal(0, await db.TimelineEvents.CountAsync(e => e.ClientId == client && e.Kind == TimelineKind.StaffMessage));
         }
 
+        // Meanwhile the client page lists the message as held back, with the gate's words.
+        var clientPage = await cm.Context.NewPageAsync();
+        await clientPage.GotoAsync("/clients/C100");
+        var heldBack = clientPage.GetByTestId("client-outreach").GetByTestId("held-back-row");
+        await Expect(heldBack).ToHaveCountAsync(1);
+        await Expect(heldBack).ToContainTextAsync("员工cm1");
+        await Expect(heldBack).ToContainTextAsync("服务官已于 11月25日 发送过相同内容");
+
         // The staff member decides the client needs it again, and confirms.
         await cm.GetByTestId("send-reply").ClickAsync();
         await Expect(cm.GetByTestId("gate-warning")).ToContainTextAsync("服务官已于 11月25日 发送过相同内容");
@@ -70,11 +80,10 @@ public class OutreachBrowserTests
         await Expect(cm.GetByTestId("conversation-messages").GetByTestId("msg-StaffMessage")).ToContainTextAsync("ETF 定投");
         await Expect(cm.GetByTestId("gate-warning")).ToHaveCountAsync(0);
 
-        // The client page: the cancelled send is held back with the gate's words, the confirmed one was received.
-        await cm.GotoAsync("/clients/C100");
-        var panel = cm.GetByTestId("client-outreach");
-        await Expect(panel.GetByTestId("held-back-row")).ToHaveCountAsync(1);
-        await Expect(panel.GetByTestId("held-back-row")).ToContainTextAsync("服务官已于 11月25日 发送过相同内容");
+        // Sent after all: no longer held back; received twice (officer, then staff after the warning).
+        await clientPage.ReloadAsync();
+        var panel = clientPage.GetByTestId("client-outreach");
+        await Expect(panel.GetByTestId("held-back-empty")).ToBeVisibleAsync();
         await Expect(panel.GetByTestId("received-row")).ToHaveCountAsync(2);
         await Expect(panel.GetByTestId("received")).ToContainTextAsync("提醒后确认发送");
 
@@ -87,6 +96,8 @@ public class OutreachBrowserTests
     [SkippableFact]
     public async Task ClientPage_ListsWhatWasHeldBackAndWhy_ForEveryServicerInScope_AndRecordsAnOptOut()
     {
+        // The machine running these is shared and often loaded: allow the server time to answer.
+        SetDefaultExpectTimeout(20_000);
         await using var browser = await BrowserSession.StartAsync();
         await using var s = await ApiScenario.StartAsync(kestrel: true, withPasswords: true);
         var client = await ClientIdAsync(s, "C100");
@@ -128,6 +139,8 @@ public class OutreachBrowserTests
     [SkippableFact]
     public async Task ContentApprovedByCompliance_AudienceWithLiveCount_PreviewedAndRun_ReportShowsEachRecipient()
     {
+        // The machine running these is shared and often loaded: allow the server time to answer.
+        SetDefaultExpectTimeout(20_000);
         await using var browser = await BrowserSession.StartAsync();
         await using var s = await ApiScenario.StartAsync(kestrel: true, withPasswords: true);
         await using (var db = s.NewDb())
