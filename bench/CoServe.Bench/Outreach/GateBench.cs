@@ -230,6 +230,27 @@ internal static class GateBench
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"(3) OutboundGate.DecideAsync on SQLite ({clients:N0} clients; lock, reads, decision record, ledger row, commit; one DI scope each): {decisions:N0} decisions, {decisions / sw.Elapsed.TotalSeconds:N0}/s; allow {verdicts[1]:N0}, block {verdicts[3]:N0}, warn {verdicts[4]:N0}; {Load()}"));
         Console.WriteLine("    " + Latency(times));
+
+        // The same decisions inside a caller's transaction that is rolled back: lock, reads and writes, no commit (no fsync).
+        async Task UncommittedAsync(int i)
+        {
+            await using var scope = host.Services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<CoServeDb>();
+            await using var tx = await db.Database.BeginTransactionAsync();
+            var text = Unrelated[i % Unrelated.Length] + "（第" + i.ToString(CultureInfo.InvariantCulture) + "期）";
+            await scope.ServiceProvider.GetRequiredService<OutboundGate>().DecideAsync(
+                new OutboundCandidate(ids[random.Next(ids.Length)], OutreachChannels.WebChat, OutboundSender.System, null, OutboundPurpose.ServiceNotice, text, null, false), CancellationToken.None);
+            await tx.RollbackAsync();
+        }
+        for (var i = 0; i < 200; i++) await UncommittedAsync(i);
+        for (var i = 0; i < decisions; i++)
+        {
+            var t0 = Stopwatch.GetTimestamp();
+            await UncommittedAsync(i);
+            times[i] = Stopwatch.GetTimestamp() - t0;
+        }
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"(3b) the same in a caller's transaction, rolled back (store reads and writes without the commit): {decisions:N0} decisions; {Load()}"));
+        Console.WriteLine("    " + Latency(times));
     }
 
     // ---- 4. Planning a campaign for the whole book -------------------------------------------------
