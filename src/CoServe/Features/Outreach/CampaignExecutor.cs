@@ -190,36 +190,46 @@ public sealed partial class CampaignExecutor(
         var claimed = await db.Campaigns.Where(c => c.Id == campaignId && c.PlannedAt == null && c.Status == CampaignStatus.Running)
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.PlannedAt, now).SetProperty(c => c.Recipients, plan.Count).SetProperty(c => c.Version, c => c.Version + 1), ct);
         if (claimed == 0) return;
-        await using var recipients = await BulkWriter.StartAsync(db, "CampaignRecipients",
-            ["CampaignId", "ClientId", "Variant", "Status", "Rule", "Explanation", "NotBefore", "Attempts", "UpdatedAt"], null, ct);
-        await using var decisions = await BulkWriter.StartAsync(db, "GateDecisions",
-            ["ClientId", "Channel", "Sender", "SenderStaffId", "Purpose", "Fingerprint", "ContentVersionId", "CampaignId", "Title", "Verdict", "Rule", "Explanation", "DeferUntil", "Confirmed", "At"], null, ct);
-        var held = 0;
-        for (var i = 0; i < plan.Count; i++)
+        // One bulk writer at a time: on PostgreSQL a COPY holds the connection until it completes.
+        await using (var recipients = await BulkWriter.StartAsync(db, "CampaignRecipients",
+            ["CampaignId", "ClientId", "Variant", "Status", "Rule", "Explanation", "NotBefore", "Attempts", "UpdatedAt"], null, ct))
         {
-            var o = plan.Outcomes[i];
-            var v = plan.PlannedVariants[plan.Variants[i]];
-            var status = o.Verdict switch
+            for (var i = 0; i < plan.Count; i++)
             {
-                GateVerdict.Block => RecipientStatus.Blocked,
-                GateVerdict.Defer => RecipientStatus.Deferred,
-                _ => RecipientStatus.Pending,
-            };
-            var explanation = GateDecisionRecord.Truncate(o.Explanation, 300);
-            await recipients.AddAsync([campaignId, plan.ClientIds[i], v.Label, (short)status, o.Rule, explanation, o.DeferUntil, 0, now], ct);
-            if (status == RecipientStatus.Pending) continue;
-            held++;
-            await decisions.AddAsync(
-            [
-                plan.ClientIds[i], campaign.Channel, (short)OutboundSender.Campaign, null, (short)campaign.Purpose, v.Sketch.Fingerprint, v.Content.Id, campaignId,
-                GateDecisionRecord.Truncate(v.Content.Title, 100), (short)o.Verdict, o.Rule, explanation, o.DeferUntil, false, now,
-            ], ct);
+                var o = plan.Outcomes[i];
+                var status = StatusOf(o);
+                await recipients.AddAsync([campaignId, plan.ClientIds[i], plan.PlannedVariants[plan.Variants[i]].Label, (short)status, o.Rule, GateDecisionRecord.Truncate(o.Explanation, 300), o.DeferUntil, 0, now], ct);
+            }
+            await recipients.CompleteAsync(ct);
         }
-        await recipients.CompleteAsync(ct);
-        await decisions.CompleteAsync(ct);
+        var held = 0;
+        await using (var decisions = await BulkWriter.StartAsync(db, "GateDecisions",
+            ["ClientId", "Channel", "Sender", "SenderStaffId", "Purpose", "Fingerprint", "ContentVersionId", "CampaignId", "Title", "Verdict", "Rule", "Explanation", "DeferUntil", "Confirmed", "At"], null, ct))
+        {
+            for (var i = 0; i < plan.Count; i++)
+            {
+                var o = plan.Outcomes[i];
+                if (StatusOf(o) == RecipientStatus.Pending) continue;
+                var v = plan.PlannedVariants[plan.Variants[i]];
+                held++;
+                await decisions.AddAsync(
+                [
+                    plan.ClientIds[i], campaign.Channel, (short)OutboundSender.Campaign, null, (short)campaign.Purpose, v.Sketch.Fingerprint, v.Content.Id, campaignId,
+                    GateDecisionRecord.Truncate(v.Content.Title, 100), (short)o.Verdict, o.Rule, GateDecisionRecord.Truncate(o.Explanation, 300), o.DeferUntil, false, now,
+                ], ct);
+            }
+            await decisions.CompleteAsync(ct);
+        }
         await tx.CommitAsync(ct);
         LogPlanned(logger, campaignId, plan.Count, held);
     }
+
+    private static RecipientStatus StatusOf(GateOutcome o) => o.Verdict switch
+    {
+        GateVerdict.Block => RecipientStatus.Blocked,
+        GateVerdict.Defer => RecipientStatus.Deferred,
+        _ => RecipientStatus.Pending,
+    };
 
     /// <summary>
     /// Turns queued group-message recipients into WeCom tasks, per staff member and variant: claim, call, record.
