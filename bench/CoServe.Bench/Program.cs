@@ -16,6 +16,7 @@ internal static class Program
         ["wecom"] = ("WeCom callback throughput and latency (see docs/benchmarks.md)", WeComBench.RunAsync),
         ["officer"] = ("service officer decisions per second and snapshot build (see docs/quality.md)", a => Task.FromResult(ServiceOfficer.OfficerBench.Run(a))),
         ["aml"] = ("AML detection over a one-day transaction feed (--clients N --transactions N --work DIR)", Duties.AmlBench.RunAsync),
+        ["gate"] = ("outbound gate decision latency (rules, in memory, over SQLite) and a campaign planned for N clients (--clients N --work DIR)", Outreach.GateBench.RunAsync),
         ["search"] = ("client list search over N clients, p50/p99 (--clients N --work DIR)", Search.SearchBench.RunAsync),
     };
 

@@ -190,23 +190,15 @@ public sealed partial class CampaignExecutor(
         var claimed = await db.Campaigns.Where(c => c.Id == campaignId && c.PlannedAt == null && c.Status == CampaignStatus.Running)
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.PlannedAt, now).SetProperty(c => c.Recipients, plan.Count).SetProperty(c => c.Version, c => c.Version + 1), ct);
         if (claimed == 0) return;
-        // One bulk writer at a time: on PostgreSQL each holds the connection's COPY stream until it completes.
-        var statuses = new RecipientStatus[plan.Count];
-        var explanations = new string?[plan.Count];
+        // One bulk writer at a time: on PostgreSQL a COPY holds the connection until it completes.
         await using (var recipients = await BulkWriter.StartAsync(db, "CampaignRecipients",
             ["CampaignId", "ClientId", "Variant", "Status", "Rule", "Explanation", "NotBefore", "Attempts", "UpdatedAt"], null, ct))
         {
             for (var i = 0; i < plan.Count; i++)
             {
                 var o = plan.Outcomes[i];
-                statuses[i] = o.Verdict switch
-                {
-                    GateVerdict.Block => RecipientStatus.Blocked,
-                    GateVerdict.Defer => RecipientStatus.Deferred,
-                    _ => RecipientStatus.Pending,
-                };
-                explanations[i] = GateDecisionRecord.Truncate(o.Explanation, 300);
-                await recipients.AddAsync([campaignId, plan.ClientIds[i], plan.PlannedVariants[plan.Variants[i]].Label, (short)statuses[i], o.Rule, explanations[i], o.DeferUntil, 0, now], ct);
+                var status = StatusOf(o);
+                await recipients.AddAsync([campaignId, plan.ClientIds[i], plan.PlannedVariants[plan.Variants[i]].Label, (short)status, o.Rule, GateDecisionRecord.Truncate(o.Explanation, 300), o.DeferUntil, 0, now], ct);
             }
             await recipients.CompleteAsync(ct);
         }
@@ -216,14 +208,14 @@ public sealed partial class CampaignExecutor(
         {
             for (var i = 0; i < plan.Count; i++)
             {
-                if (statuses[i] == RecipientStatus.Pending) continue;
-                held++;
                 var o = plan.Outcomes[i];
+                if (StatusOf(o) == RecipientStatus.Pending) continue;
                 var v = plan.PlannedVariants[plan.Variants[i]];
+                held++;
                 await decisions.AddAsync(
                 [
                     plan.ClientIds[i], campaign.Channel, (short)OutboundSender.Campaign, null, (short)campaign.Purpose, v.Sketch.Fingerprint, v.Content.Id, campaignId,
-                    GateDecisionRecord.Truncate(v.Content.Title, 100), (short)o.Verdict, o.Rule, explanations[i], o.DeferUntil, false, now,
+                    GateDecisionRecord.Truncate(v.Content.Title, 100), (short)o.Verdict, o.Rule, GateDecisionRecord.Truncate(o.Explanation, 300), o.DeferUntil, false, now,
                 ], ct);
             }
             await decisions.CompleteAsync(ct);
@@ -231,6 +223,13 @@ public sealed partial class CampaignExecutor(
         await tx.CommitAsync(ct);
         LogPlanned(logger, campaignId, plan.Count, held);
     }
+
+    private static RecipientStatus StatusOf(GateOutcome o) => o.Verdict switch
+    {
+        GateVerdict.Block => RecipientStatus.Blocked,
+        GateVerdict.Defer => RecipientStatus.Deferred,
+        _ => RecipientStatus.Pending,
+    };
 
     /// <summary>
     /// Turns queued group-message recipients into WeCom tasks, per staff member and variant: claim, call, record.

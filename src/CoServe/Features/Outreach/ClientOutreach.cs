@@ -30,6 +30,9 @@ public sealed class ClientOutreach(CoServeDb db, StaffDirectory directory, TimeP
 {
     public const int DefaultDays = 90;
 
+    /// <summary>How long after a warning its confirmation counts as the same message being sent after all.</summary>
+    private static readonly TimeSpan ConfirmedWarningWindow = TimeSpan.FromHours(1);
+
     public async Task<ClientOutreachView?> ForClientAsync(CurrentStaff staff, string clientNo, int days, CancellationToken ct)
     {
         var no = ClientNumber.Normalise(clientNo);
@@ -46,8 +49,15 @@ public sealed class ClientOutreach(CoServeDb db, StaffDirectory directory, TimeP
             .Where(d => d.ClientId == client.Id && d.At >= since
                 && (d.Verdict == GateVerdict.Block || d.Verdict == GateVerdict.Defer || (d.Verdict == GateVerdict.Warn && !d.Confirmed)))
             .OrderByDescending(d => d.At).Take(200)
-            .Select(d => new { d.At, d.Channel, d.Sender, d.SenderStaffId, d.Purpose, d.Title, d.Verdict, d.Rule, d.Explanation, d.DeferUntil, d.CampaignId })
+            .Select(d => new { d.At, d.Channel, d.Sender, d.SenderStaffId, d.Purpose, d.Title, d.Verdict, d.Rule, d.Explanation, d.DeferUntil, d.CampaignId, d.Fingerprint })
             .ToListAsync(ct);
+        // A warning the staff member then confirmed was not held back: the message went out (and is listed as received).
+        var confirmed = await db.GateDecisions.AsNoTracking()
+            .Where(d => d.ClientId == client.Id && d.At >= since && d.Verdict == GateVerdict.Warn && d.Confirmed)
+            .Select(d => new { d.At, d.SenderStaffId, d.Fingerprint })
+            .ToListAsync(ct);
+        held.RemoveAll(d => d.Verdict == GateVerdict.Warn
+            && confirmed.Any(c => c.Fingerprint == d.Fingerprint && c.SenderStaffId == d.SenderStaffId && c.At >= d.At && c.At - d.At <= ConfirmedWarningWindow));
         var optOuts = await db.OutreachOptOuts.AsNoTracking().Where(o => o.ClientId == client.Id && o.Purposes != OptOutPurposes.None)
             .Select(o => new OptOutView(o.Channel, o.Purposes, o.ChangedAt, o.Source)).ToListAsync(ct);
         var consents = await db.ClientConsents.AsNoTracking()
