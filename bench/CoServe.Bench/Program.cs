@@ -15,6 +15,7 @@ internal static class Program
         ["duckdb-monthclose"] = ("(child process of monthclose) the DuckDB side of the month close", MonthClose.DuckDbMonthClose.RunAsync),
         ["wecom"] = ("WeCom callback throughput and latency (see docs/benchmarks.md)", WeComBench.RunAsync),
         ["officer"] = ("service officer decisions per second and snapshot build (see docs/quality.md)", a => Task.FromResult(ServiceOfficer.OfficerBench.Run(a))),
+        ["llm"] = ("grounded LLM mode overhead over the model's own latency, local OpenAI-compatible server (--messages N --model-ms M)", ServiceOfficer.LlmModeBench.RunAsync),
         ["search"] = ("client list search over N clients, p50/p99 (--clients N --work DIR)", Search.SearchBench.RunAsync),
     };
 
