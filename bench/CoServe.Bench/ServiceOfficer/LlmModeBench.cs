@@ -54,11 +54,12 @@ internal static class LlmModeBench
                 var started = Stopwatch.GetTimestamp();
                 using (var sink = new MemoryStream()) await ctx.Request.InputStream.CopyToAsync(sink);
                 if (modelMs > 0) await Task.Delay(modelMs);
+                // Counted before the reply is written: once it is, the client may already be done with this message.
+                Interlocked.Add(ref serverTicks, Stopwatch.GetTimestamp() - started);
                 ctx.Response.ContentType = "application/json";
                 ctx.Response.ContentLength64 = body.Length;
                 await ctx.Response.OutputStream.WriteAsync(body);
                 ctx.Response.Close();
-                Interlocked.Add(ref serverTicks, Stopwatch.GetTimestamp() - started);
             }
         });
 
@@ -81,6 +82,7 @@ internal static class LlmModeBench
         var total = new long[messages];
         var overhead = new long[messages];
         var modes = new Dictionary<string, int>(StringComparer.Ordinal);
+        var reasons = new Dictionary<string, int>(StringComparer.Ordinal);
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var wall = Stopwatch.StartNew();
         for (var i = 0; i < messages; i++)
@@ -92,6 +94,11 @@ internal static class LlmModeBench
             overhead[i] = total[i] - (Interlocked.Read(ref serverTicks) - server);
             var mode = d.Explanations.LastOrDefault(e => e.StartsWith("mode: ", StringComparison.Ordinal)) ?? "engine only";
             modes[mode] = modes.GetValueOrDefault(mode) + 1;
+            if (d.Explanations.LastOrDefault(e => e.StartsWith("llm: ", StringComparison.Ordinal)) is { } why && mode != "mode: llm")
+            {
+                var key = why.Split(':', 4) is { Length: 4 } parts ? parts[1].Trim() + ": " + parts[2].Trim() + ": " + parts[3].Split(' ', 3)[0] : why;
+                reasons[key] = reasons.GetValueOrDefault(key) + 1;
+            }
         }
         wall.Stop();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
@@ -102,6 +109,7 @@ internal static class LlmModeBench
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, load {File.ReadAllText("/proc/loadavg").Trim()}");
         Console.WriteLine($"seed KB {snapshot.Entries.Count} entries; {messages} held-out FAQ questions (every third with a mobile to redact), model delay {modelMs} ms, one at a time");
         Console.WriteLine("modes: " + string.Join("; ", modes.OrderByDescending(m => m.Value).Select(m => $"{m.Key} {m.Value}")));
+        Console.WriteLine("why not the model: " + string.Join("; ", reasons.OrderByDescending(m => m.Value).Select(m => $"{m.Key} {m.Value}")));
         Console.WriteLine($"retrieval engine alone:           {Percentiles(retrieval)}");
         Console.WriteLine($"LLM mode end to end:              {Percentiles(total)}");
         Console.WriteLine($"LLM mode minus the server's time: {Percentiles(overhead)}");
