@@ -2,6 +2,8 @@ using CoServe.Features.Clients;
 using CoServe.Features.Conversations;
 using CoServe.Features.ServiceOfficer;
 using CoServe.Features.ServiceOfficer.Llm;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using static CoServe.Tests.Features.ServiceOfficer.ChatCompletionsServer;
@@ -242,5 +244,46 @@ public sealed class LlmModeTests : IAsyncLifetime
         Assert.Contains(result.Failures!, f => f.Contains("Model is required", StringComparison.Ordinal));
         Assert.Contains(result.Failures!, f => f.Contains("TimeoutSeconds", StringComparison.Ordinal));
         Assert.True(new LlmOptionsValidator().Validate(null, new LlmOptions()).Succeeded);
+    }
+}
+
+public sealed class LlmSetupTests
+{
+    private static ServiceProvider Provider(Dictionary<string, string?> settings)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddServiceOfficer(configuration);
+        return services.BuildServiceProvider();
+    }
+
+    [Fact]
+    public void Disabled_TheEngineIsTheResponder()
+    {
+        using var sp = Provider([]);
+        Assert.IsType<ServiceOfficerEngine>(sp.GetRequiredService<IServiceOfficerResponder>());
+    }
+
+    [Fact]
+    public void Enabled_TheLlmModeFrontsTheEngine()
+    {
+        using var sp = Provider(new()
+        {
+            ["ServiceOfficer:Llm:Enabled"] = "true",
+            ["ServiceOfficer:Llm:Endpoint"] = "http://127.0.0.1:9/v1",
+            ["ServiceOfficer:Llm:Model"] = "qwen2.5-7b-instruct",
+            ["ServiceOfficer:Llm:TimeoutSeconds"] = "2.5",
+        });
+        Assert.IsType<LlmServiceOfficer>(sp.GetRequiredService<IServiceOfficerResponder>());
+        Assert.Equal(2.5, sp.GetRequiredService<IOptions<LlmOptions>>().Value.TimeoutSeconds);
+    }
+
+    [Fact]
+    public void Enabled_WithoutEndpoint_FailsNamingTheKey()
+    {
+        using var sp = Provider(new() { ["ServiceOfficer:Llm:Enabled"] = "true", ["ServiceOfficer:Llm:Model"] = "m" });
+        var ex = Assert.Throws<OptionsValidationException>(() => sp.GetRequiredService<IOptions<LlmOptions>>().Value);
+        Assert.Contains("ServiceOfficer:Llm:Endpoint", ex.Message, StringComparison.Ordinal);
     }
 }
