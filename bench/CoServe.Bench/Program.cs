@@ -17,6 +17,7 @@ internal static class Program
         ["officer"] = ("service officer decisions per second and snapshot build (see docs/quality.md)", a => Task.FromResult(ServiceOfficer.OfficerBench.Run(a))),
         ["aml"] = ("AML detection over a one-day transaction feed (--clients N --transactions N --work DIR)", Duties.AmlBench.RunAsync),
         ["gate"] = ("outbound gate decision latency (rules, in memory, over SQLite) and a campaign planned for N clients (--clients N --work DIR)", Outreach.GateBench.RunAsync),
+        ["llm"] = ("grounded LLM mode overhead over the model's own latency, local OpenAI-compatible server (--messages N --model-ms M)", ServiceOfficer.LlmModeBench.RunAsync),
         ["search"] = ("client list search over N clients, p50/p99 (--clients N --work DIR)", Search.SearchBench.RunAsync),
     };
 

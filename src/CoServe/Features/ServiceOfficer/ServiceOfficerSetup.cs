@@ -1,5 +1,6 @@
 using CoServe.Features.Conversations;
 using CoServe.Features.ServiceOfficer.Knowledge;
+using CoServe.Features.ServiceOfficer.Llm;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -12,7 +13,8 @@ public static class ServiceOfficerSetup
 
     /// <summary>
     /// Options, the knowledge source (seed files until the database-backed source exists) and the engine as the
-    /// singleton <see cref="IServiceOfficerResponder"/>. The first snapshot is built on first use or by
+    /// singleton <see cref="IServiceOfficerResponder"/>, fronted by the grounded LLM mode when
+    /// ServiceOfficer:Llm:Enabled is true. The first snapshot is built on first use or by
     /// <see cref="ServiceOfficerEngine.EnsureLoadedAsync"/> at start-up.
     /// </summary>
     public static IServiceCollection AddServiceOfficer(this IServiceCollection services, IConfiguration configuration)
@@ -23,7 +25,10 @@ public static class ServiceOfficerSetup
         services.AddSingleton<IKnowledgeSource>(sp =>
             new SeedKnowledgeSource(sp.GetRequiredService<IOptions<ServiceOfficerOptions>>().Value.SeedDirectory ?? DefaultSeedDirectory));
         services.AddSingleton<ServiceOfficerEngine>();
-        services.AddSingleton<IServiceOfficerResponder>(sp => sp.GetRequiredService<ServiceOfficerEngine>());
+        services.AddServiceOfficerLlm(configuration);
+        services.AddSingleton<IServiceOfficerResponder>(sp => sp.GetRequiredService<IOptions<LlmOptions>>().Value.Enabled
+            ? sp.GetRequiredService<LlmServiceOfficer>()
+            : sp.GetRequiredService<ServiceOfficerEngine>());
         return services;
     }
 }
