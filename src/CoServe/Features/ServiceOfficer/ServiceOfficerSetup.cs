@@ -11,7 +11,7 @@ public static class ServiceOfficerSetup
     public static string DefaultSeedDirectory => Path.Combine(AppContext.BaseDirectory, "ServiceOfficer", "Seed");
 
     /// <summary>
-    /// Options, the knowledge source (seed files until the database-backed source exists) and the engine as the
+    /// Options, the knowledge source (the stored knowledge base, Knowledge/DbKnowledgeSource) and the engine as the
     /// singleton <see cref="IServiceOfficerResponder"/>. The first snapshot is built on first use or by
     /// <see cref="ServiceOfficerEngine.EnsureLoadedAsync"/> at start-up.
     /// </summary>
@@ -20,8 +20,7 @@ public static class ServiceOfficerSetup
         services.AddOptions<ServiceOfficerOptions>().Bind(configuration.GetSection(ServiceOfficerOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ServiceOfficerOptions>, ServiceOfficerOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<IKnowledgeSource>(sp =>
-            new SeedKnowledgeSource(sp.GetRequiredService<IOptions<ServiceOfficerOptions>>().Value.SeedDirectory ?? DefaultSeedDirectory));
+        services.AddKnowledgeBase(configuration);
         services.AddSingleton<ServiceOfficerEngine>();
         services.AddSingleton<IServiceOfficerResponder>(sp => sp.GetRequiredService<ServiceOfficerEngine>());
         return services;
