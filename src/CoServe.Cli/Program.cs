@@ -20,6 +20,7 @@ internal static class Program
         root.Subcommands.Add(WeComCommands.CreateSimulator());
         NluCommands.AddTo(root);
         root.Subcommands.Add(TransfersCommands.Create());
+        root.Subcommands.Add(KbCommands.Create());
         return root.Parse(args).InvokeAsync();
     }
 }

@@ -30,23 +30,32 @@ public sealed class DbKnowledgeSource(IServiceScopeFactory scopes, IOptions<Serv
         }
     }
 
-    public async ValueTask<KnowledgeSet> LoadAsync(CancellationToken ct)
+    /// <summary>Imports the seed knowledge base into an empty store (KnowledgeBase:ImportSeedWhenEmpty); safe to call on every node.</summary>
+    public async Task EnsureSeededAsync(CancellationToken ct) => await EnsureSeededAsync(null, ct);
+
+    private async Task<KnowledgeSet> EnsureSeededAsync(KnowledgeSet? seed, CancellationToken ct)
     {
-        var seed = new SeedKnowledgeSource(SeedDirectory).Load();
+        seed ??= new SeedKnowledgeSource(SeedDirectory).Load();
+        if (!options.Value.ImportSeedWhenEmpty) return seed;
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CoServeDb>();
-        if (options.Value.ImportSeedWhenEmpty && !await db.KnowledgeItems.AnyAsync(ct))
+        if (await db.KnowledgeItems.AnyAsync(ct)) return seed;
+        try
         {
-            try
-            {
-                await scope.ServiceProvider.GetRequiredService<KnowledgeImport>().ImportSeedIfEmptyAsync(seed.Entries, ct);
-            }
-            catch (DbUpdateException e) when (DbErrors.IsUniqueViolation(e))
-            {
-                // Another node imported the seed at the same moment; its entries are the same.
-            }
-            db.ChangeTracker.Clear();
+            await scope.ServiceProvider.GetRequiredService<KnowledgeImport>().ImportSeedIfEmptyAsync(seed.Entries, ct);
         }
+        catch (DbUpdateException e) when (DbErrors.IsUniqueViolation(e))
+        {
+            // Another node imported the seed at the same moment; its entries are the same.
+        }
+        return seed;
+    }
+
+    public async ValueTask<KnowledgeSet> LoadAsync(CancellationToken ct)
+    {
+        var seed = await EnsureSeededAsync(new SeedKnowledgeSource(SeedDirectory).Load(), ct);
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<CoServeDb>();
         // The revision is read before the entries: a change committed in between makes the next check reload again.
         var revision = await CurrentRevisionAsync(db, ct);
         var today = BusinessTime.Today(clock);
