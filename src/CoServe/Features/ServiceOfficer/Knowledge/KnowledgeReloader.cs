@@ -79,22 +79,11 @@ public sealed partial class KnowledgeReloader(ServiceOfficerEngine engine, IKnow
     private static partial void LogFailed(ILogger logger, Exception ex);
 }
 
-internal sealed partial class KnowledgeReloadWorker(KnowledgeReloader reloader, DbKnowledgeSource source, ILogger<KnowledgeReloadWorker> logger) : BackgroundService
+/// <summary>
+/// Runs the reloader in the web app. The seed import into an empty store happens on the engine's first load
+/// (ServiceOfficer:WarmUpOnStart builds it at start-up) or with `coserve kb import|export`.
+/// </summary>
+internal sealed class KnowledgeReloadWorker(KnowledgeReloader reloader) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        try
-        {
-            // The console's knowledge-base pages show the seed entries from the first start, engine warmed up or not.
-            await source.EnsureSeededAsync(stoppingToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            LogSeedFailed(logger, ex);
-        }
-        await reloader.RunAsync(stoppingToken);
-    }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Importing the seed knowledge base failed")]
-    private static partial void LogSeedFailed(ILogger logger, Exception ex);
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => reloader.RunAsync(stoppingToken);
 }
