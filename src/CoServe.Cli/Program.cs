@@ -23,6 +23,7 @@ internal static class Program
         root.Subcommands.Add(DutiesCommands.CreateAml());
         root.Subcommands.Add(DutiesCommands.CreateComplaints());
         root.Subcommands.Add(DutiesCommands.CreateCallbacks());
+        root.Subcommands.Add(KbCommands.Create());
         return root.Parse(args).InvokeAsync();
     }
 }

@@ -69,6 +69,9 @@ public abstract class CoServeDb(DbContextOptions options) : DbContext(options)
     public DbSet<CampaignVariant> CampaignVariants => Set<CampaignVariant>();
     public DbSet<CampaignRecipient> CampaignRecipients => Set<CampaignRecipient>();
     public DbSet<CampaignTask> CampaignTasks => Set<CampaignTask>();
+    public DbSet<Features.ServiceOfficer.Knowledge.KnowledgeItem> KnowledgeItems => Set<Features.ServiceOfficer.Knowledge.KnowledgeItem>();
+    public DbSet<Features.ServiceOfficer.Knowledge.KnowledgeVersion> KnowledgeVersions => Set<Features.ServiceOfficer.Knowledge.KnowledgeVersion>();
+    public DbSet<Features.ServiceOfficer.Knowledge.KnowledgeChange> KnowledgeChanges => Set<Features.ServiceOfficer.Knowledge.KnowledgeChange>();
 
     public abstract bool IsSqlite { get; }
 

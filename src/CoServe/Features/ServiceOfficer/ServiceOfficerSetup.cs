@@ -12,7 +12,7 @@ public static class ServiceOfficerSetup
     public static string DefaultSeedDirectory => Path.Combine(AppContext.BaseDirectory, "ServiceOfficer", "Seed");
 
     /// <summary>
-    /// Options, the knowledge source (seed files until the database-backed source exists) and the engine as the
+    /// Options, the knowledge source (the stored knowledge base, Knowledge/DbKnowledgeSource) and the engine as the
     /// singleton <see cref="IServiceOfficerResponder"/>, fronted by the grounded LLM mode when
     /// ServiceOfficer:Llm:Enabled is true. The first snapshot is built on first use or by
     /// <see cref="ServiceOfficerEngine.EnsureLoadedAsync"/> at start-up.
@@ -22,8 +22,7 @@ public static class ServiceOfficerSetup
         services.AddOptions<ServiceOfficerOptions>().Bind(configuration.GetSection(ServiceOfficerOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ServiceOfficerOptions>, ServiceOfficerOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<IKnowledgeSource>(sp =>
-            new SeedKnowledgeSource(sp.GetRequiredService<IOptions<ServiceOfficerOptions>>().Value.SeedDirectory ?? DefaultSeedDirectory));
+        services.AddKnowledgeBase(configuration);
         services.AddSingleton<ServiceOfficerEngine>();
         services.AddServiceOfficerLlm(configuration);
         services.AddSingleton<IServiceOfficerResponder>(sp => sp.GetRequiredService<IOptions<LlmOptions>>().Value.Enabled

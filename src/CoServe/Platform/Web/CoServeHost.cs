@@ -13,6 +13,7 @@ using CoServe.Features.Organization;
 using CoServe.Features.Outreach;
 using CoServe.Features.Security;
 using CoServe.Features.ServiceOfficer;
+using CoServe.Features.ServiceOfficer.Knowledge;
 using CoServe.Features.Transfers;
 using CoServe.Platform.Auth;
 using CoServe.Platform.Storage;
@@ -108,6 +109,7 @@ public static class CoServeHost
         app.MapWeCom();
         app.MapTransfers();
         app.MapOutreach();
+        app.MapKnowledgeBase();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
