@@ -69,6 +69,13 @@ public abstract class CoServeDb(DbContextOptions options) : DbContext(options)
     public DbSet<CampaignVariant> CampaignVariants => Set<CampaignVariant>();
     public DbSet<CampaignRecipient> CampaignRecipients => Set<CampaignRecipient>();
     public DbSet<CampaignTask> CampaignTasks => Set<CampaignTask>();
+    public DbSet<Features.Channels.WeCom.Stored.WeComInboxEntry> WeComInbox => Set<Features.Channels.WeCom.Stored.WeComInboxEntry>();
+    public DbSet<Features.Channels.WeCom.Stored.WeComCursor> WeComCursors => Set<Features.Channels.WeCom.Stored.WeComCursor>();
+    public DbSet<Features.Channels.WeCom.Stored.WeComAccessTokenEntry> WeComAccessTokens => Set<Features.Channels.WeCom.Stored.WeComAccessTokenEntry>();
+    public DbSet<Features.Channels.WeCom.Stored.WeComDelivery> WeComDeliveries => Set<Features.Channels.WeCom.Stored.WeComDelivery>();
+    public DbSet<Features.Channels.WeCom.Stored.WeComContactRow> WeComContacts => Set<Features.Channels.WeCom.Stored.WeComContactRow>();
+    public DbSet<Features.Coverage.WeComContactMatch> WeComContactMatches => Set<Features.Coverage.WeComContactMatch>();
+    public DbSet<Features.Coverage.WeComLinkAudit> WeComLinkAudits => Set<Features.Coverage.WeComLinkAudit>();
 
     public abstract bool IsSqlite { get; }
 

@@ -7,6 +7,7 @@ using CoServe.Features.Channels.WeCom;
 using CoServe.Features.Channels.WebChat;
 using CoServe.Features.Clients;
 using CoServe.Features.Conversations;
+using CoServe.Features.Coverage;
 using CoServe.Features.Demo;
 using CoServe.Features.Duties;
 using CoServe.Features.Organization;
@@ -40,6 +41,7 @@ public static class CoServeHost
         services.AddOutreach(configuration);
         services.AddConversations(configuration);
         services.AddTransfers(configuration);
+        services.AddCoverage(configuration);
         services.AddWeCom(configuration);
         services.AddDuties(configuration);
         services.AddSingleton<Microsoft.AspNetCore.Identity.IPasswordHasher<StaffMember>, Microsoft.AspNetCore.Identity.PasswordHasher<StaffMember>>();
@@ -106,6 +108,7 @@ public static class CoServeHost
         app.MapDuties();
         app.MapWebChat();
         app.MapWeCom();
+        app.MapCoverage();
         app.MapTransfers();
         app.MapOutreach();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
