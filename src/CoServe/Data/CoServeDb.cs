@@ -72,6 +72,13 @@ public abstract class CoServeDb(DbContextOptions options) : DbContext(options)
     public DbSet<Features.ServiceOfficer.Knowledge.KnowledgeItem> KnowledgeItems => Set<Features.ServiceOfficer.Knowledge.KnowledgeItem>();
     public DbSet<Features.ServiceOfficer.Knowledge.KnowledgeVersion> KnowledgeVersions => Set<Features.ServiceOfficer.Knowledge.KnowledgeVersion>();
     public DbSet<Features.ServiceOfficer.Knowledge.KnowledgeChange> KnowledgeChanges => Set<Features.ServiceOfficer.Knowledge.KnowledgeChange>();
+    public DbSet<Features.Channels.WeCom.Stored.WeComInboxEntry> WeComInbox => Set<Features.Channels.WeCom.Stored.WeComInboxEntry>();
+    public DbSet<Features.Channels.WeCom.Stored.WeComCursor> WeComCursors => Set<Features.Channels.WeCom.Stored.WeComCursor>();
+    public DbSet<Features.Channels.WeCom.Stored.WeComAccessTokenEntry> WeComAccessTokens => Set<Features.Channels.WeCom.Stored.WeComAccessTokenEntry>();
+    public DbSet<Features.Channels.WeCom.Stored.WeComDelivery> WeComDeliveries => Set<Features.Channels.WeCom.Stored.WeComDelivery>();
+    public DbSet<Features.Channels.WeCom.Stored.WeComContactRow> WeComContacts => Set<Features.Channels.WeCom.Stored.WeComContactRow>();
+    public DbSet<Features.Coverage.WeComContactMatch> WeComContactMatches => Set<Features.Coverage.WeComContactMatch>();
+    public DbSet<Features.Coverage.WeComLinkAudit> WeComLinkAudits => Set<Features.Coverage.WeComLinkAudit>();
 
     public abstract bool IsSqlite { get; }
 

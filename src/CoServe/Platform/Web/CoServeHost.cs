@@ -7,6 +7,7 @@ using CoServe.Features.Channels.WeCom;
 using CoServe.Features.Channels.WebChat;
 using CoServe.Features.Clients;
 using CoServe.Features.Conversations;
+using CoServe.Features.Coverage;
 using CoServe.Features.Demo;
 using CoServe.Features.Duties;
 using CoServe.Features.Organization;
@@ -41,6 +42,7 @@ public static class CoServeHost
         services.AddOutreach(configuration);
         services.AddConversations(configuration);
         services.AddTransfers(configuration);
+        services.AddCoverage(configuration);
         services.AddWeCom(configuration);
         services.AddDuties(configuration);
         services.AddSingleton<Microsoft.AspNetCore.Identity.IPasswordHasher<StaffMember>, Microsoft.AspNetCore.Identity.PasswordHasher<StaffMember>>();
@@ -107,6 +109,7 @@ public static class CoServeHost
         app.MapDuties();
         app.MapWebChat();
         app.MapWeCom();
+        app.MapCoverage();
         app.MapTransfers();
         app.MapOutreach();
         app.MapKnowledgeBase();

@@ -163,7 +163,7 @@ public sealed partial class WeComApiClient(
             {
                 // Many calls may see the same expiry; Remove only drops this exact token, so one caller refreshes.
                 LogTokenRejected(logger, app, result.ErrCode);
-                tokens.Remove(app, token.Value!.AccessToken!);
+                await tokens.RemoveAsync(app, token.Value!.AccessToken!, ct);
                 refreshed = true;
                 continue;
             }
@@ -174,12 +174,12 @@ public sealed partial class WeComApiClient(
     /// <summary>The app's cached access token, fetched with gettoken when missing or about to expire; one fetch at a time per app.</summary>
     public async Task<WeComCallResult<WeComTokenReply>> GetAccessTokenAsync(string app, CancellationToken ct)
     {
-        if (Fresh(app) is { } cached) return Ok(cached);
+        if (await FreshAsync(app, ct) is { } cached) return Ok(cached);
         var gate = _refreshGates.GetOrAdd(app, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(ct);
         try
         {
-            if (Fresh(app) is { } again) return Ok(again);
+            if (await FreshAsync(app, ct) is { } again) return Ok(again);
             if (!_options.Apps.TryGetValue(app, out var config) || string.IsNullOrEmpty(config.Secret))
             {
                 return new WeComCallResult<WeComTokenReply>(WeComCallStatus.Failed, null, WeComErrors.NotConfigured, null);
@@ -192,7 +192,7 @@ public sealed partial class WeComApiClient(
                 return new WeComCallResult<WeComTokenReply>(WeComCallStatus.Failed, null, WeComErrors.Transport, null);
             }
             var expires = clock.GetUtcNow().AddSeconds(reply.Value.ExpiresIn);
-            tokens.Set(app, new WeComAccessToken(reply.Value.AccessToken, expires));
+            await tokens.SetAsync(app, new WeComAccessToken(reply.Value.AccessToken, expires), ct);
             LogTokenRefreshed(logger, app);
             return reply;
         }
@@ -202,8 +202,8 @@ public sealed partial class WeComApiClient(
         }
     }
 
-    private string? Fresh(string app) =>
-        tokens.Get(app) is { } t && t.ExpiresAt - TimeSpan.FromSeconds(_options.TokenRefreshMarginSeconds) > clock.GetUtcNow() ? t.Token : null;
+    private async ValueTask<string?> FreshAsync(string app, CancellationToken ct) =>
+        await tokens.GetAsync(app, ct) is { } t && t.ExpiresAt - TimeSpan.FromSeconds(_options.TokenRefreshMarginSeconds) > clock.GetUtcNow() ? t.Token : null;
 
     private static WeComCallResult<WeComTokenReply> Ok(string token) =>
         new(WeComCallStatus.Ok, new WeComTokenReply { AccessToken = token }, 0, null);

@@ -4,7 +4,14 @@ using Microsoft.Extensions.Options;
 namespace CoServe.Features.Channels.WeCom;
 
 /// <summary>A verified, decrypted, de-duplicated callback waiting for the worker.</summary>
-public sealed record WeComCallbackWork(string App, WeComCallbackMessage Message, DateTimeOffset ReceivedAt);
+public sealed record WeComCallbackWork(string App, WeComCallbackMessage Message, DateTimeOffset ReceivedAt)
+{
+    /// <summary>The stored queue's row id (0 for the in-memory queue), so Complete finds the row.</summary>
+    public long StoreId { get; init; }
+
+    /// <summary>The de-duplication key the receiver claimed for this callback.</summary>
+    public string? Key { get; init; }
+}
 
 /// <summary>
 /// Between the callback endpoint (which must answer WeCom within seconds) and the worker. The in-memory

@@ -100,7 +100,7 @@ public sealed partial class WeComCallbackReceiver
             _metrics.Duplicates.Add(1);
             return CallbackVerdict.Duplicate;
         }
-        if (!await _queue.TryEnqueueAsync(new WeComCallbackWork(app, message, now), ct))
+        if (!await _queue.TryEnqueueAsync(new WeComCallbackWork(app, message, now) { Key = key }, ct))
         {
             await _dedup.ReleaseAsync(key, ct);
             Reject(app, CallbackRejection.QueueFull);

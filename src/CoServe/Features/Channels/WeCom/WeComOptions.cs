@@ -61,6 +61,12 @@ public sealed class WeComOptions
     /// <summary>Attempts the background worker makes at one callback before it logs and counts it as failed.</summary>
     public int WorkerMaxAttempts { get; set; } = 5;
 
+    /// <summary>Stored callback queue: how long a worker holds a claimed callback before another may take it over (a crashed worker's callbacks come back after this).</summary>
+    public int CallbackLeaseSeconds { get; set; } = 300;
+
+    /// <summary>Stored callback queue: how often an idle worker looks for callbacks another node accepted.</summary>
+    public int CallbackPollMilliseconds { get; set; } = 1000;
+
     /// <summary>WeCom allows a customer to be transferred (在职继承) at most this often in <see cref="TransferWindowDays"/> natural days.</summary>
     public int MaxTransfersPerCustomer { get; set; } = 2;
     public int TransferWindowDays { get; set; } = 90;
@@ -98,6 +104,8 @@ internal sealed class WeComOptionsValidator : IValidateOptions<WeComOptions>
         if (o.RetryBaseDelayMilliseconds < 1 || o.RetryMaxDelayMilliseconds < o.RetryBaseDelayMilliseconds) errors.Add("WeCom: retry delays must be positive and max >= base");
         if (o.HttpTimeoutSeconds is < 1 or > 120) errors.Add("WeCom:HttpTimeoutSeconds must be 1..120");
         if (o.WorkerMaxAttempts < 1) errors.Add("WeCom:WorkerMaxAttempts must be at least 1");
+        if (o.CallbackLeaseSeconds < 30) errors.Add("WeCom:CallbackLeaseSeconds must be at least 30");
+        if (o.CallbackPollMilliseconds is < 10 or > 60_000) errors.Add("WeCom:CallbackPollMilliseconds must be 10..60000");
         if (o.MaxTransfersPerCustomer < 1) errors.Add("WeCom:MaxTransfersPerCustomer must be at least 1");
         if (o.TransferWindowDays < 1) errors.Add("WeCom:TransferWindowDays must be at least 1");
         if (!Enum.IsDefined(o.GroupMessageCap)) errors.Add("WeCom:GroupMessageCap must be DaysInMonthPerMonth, SevenPerWeek or OnePerDay");

@@ -27,10 +27,10 @@ public sealed record WeComAccessToken(string Token, DateTimeOffset ExpiresAt);
 /// <summary>Access tokens per app; shared between nodes in production because gettoken is itself rate-limited.</summary>
 public interface IWeComAccessTokenStore
 {
-    WeComAccessToken? Get(string app);
-    void Set(string app, WeComAccessToken token);
+    ValueTask<WeComAccessToken?> GetAsync(string app, CancellationToken ct);
+    ValueTask SetAsync(string app, WeComAccessToken token, CancellationToken ct);
     /// <summary>Removes the token only if it is still the given one, so one expiry causes one refresh.</summary>
-    void Remove(string app, string token);
+    ValueTask RemoveAsync(string app, string token, CancellationToken ct);
 }
 
 /// <summary>When each customer was transferred (在职继承), for the 2-in-90-days rule.</summary>
@@ -129,16 +129,21 @@ internal sealed class InMemoryAccessTokenStore : IWeComAccessTokenStore
 {
     private readonly ConcurrentDictionary<string, WeComAccessToken> _tokens = new(StringComparer.Ordinal);
 
-    public WeComAccessToken? Get(string app) => _tokens.TryGetValue(app, out var t) ? t : null;
+    public ValueTask<WeComAccessToken?> GetAsync(string app, CancellationToken ct) => ValueTask.FromResult(_tokens.TryGetValue(app, out var t) ? t : null);
 
-    public void Set(string app, WeComAccessToken token) => _tokens[app] = token;
+    public ValueTask SetAsync(string app, WeComAccessToken token, CancellationToken ct)
+    {
+        _tokens[app] = token;
+        return ValueTask.CompletedTask;
+    }
 
-    public void Remove(string app, string token)
+    public ValueTask RemoveAsync(string app, string token, CancellationToken ct)
     {
         if (_tokens.TryGetValue(app, out var current) && current.Token == token)
         {
             _tokens.TryRemove(new KeyValuePair<string, WeComAccessToken>(app, current));
         }
+        return ValueTask.CompletedTask;
     }
 }
 

@@ -105,6 +105,26 @@ public sealed class SimulatorState
         }
     }
 
+    /// <summary>Adds (or replaces) one member's follow of a customer, with the remark mobile the member set.</summary>
+    public void AddContact(string userId, string externalUserId, string remarkMobile)
+    {
+        lock (_gate)
+        {
+            if (!_contacts.TryGetValue(userId, out var list)) _contacts[userId] = list = [];
+            list.RemoveAll(c => c.ExternalUserId == externalUserId);
+            list.Add(new SimContact(externalUserId, "客户" + externalUserId, "备注", remarkMobile, Now));
+        }
+    }
+
+    /// <summary>The member no longer follows the customer (as after del_external_contact).</summary>
+    public void RemoveContact(string userId, string externalUserId)
+    {
+        lock (_gate)
+        {
+            if (_contacts.TryGetValue(userId, out var list)) list.RemoveAll(c => c.ExternalUserId == externalUserId);
+        }
+    }
+
     public int ContactCount { get { lock (_gate) return _contacts.Values.Sum(l => l.Count); } }
 
     public void ExpireTokens()

@@ -1,0 +1,136 @@
+using CoServe.Features.Channels.WeCom;
+using CoServe.Features.Channels.WeCom.Stored;
+using CoServe.Platform.Web;
+using CoServe.Tests.Infrastructure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+
+namespace CoServe.Tests.Features.Coverage;
+
+/// <summary>The WeCom adapter's state in the store: a restart (a new service provider over the same store) loses nothing.</summary>
+public class WeComStoreTests
+{
+    private static WeComCallbackMessage Text(string msgId) =>
+        new("corp", "wmClient", 1_764_000_000, "text", null, msgId, "你好", null, null, null, null, null, null, null, null, null, null, null, null, null);
+
+    /// <summary>The same services as the harness, built again over the harness's store: a restarted node.</summary>
+    private static ServiceProvider Restart(CoreHarness h)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(h.Store.Configuration()).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
+        services.AddCoServeCore(configuration);
+        services.Replace(ServiceDescriptor.Singleton<TimeProvider>(h.Clock));
+        return services.BuildServiceProvider();
+    }
+
+    [SkippableTheory]
+    [InlineData(StoreKind.Sqlite)]
+    [InlineData(StoreKind.Postgres)]
+    public async Task Inbox_AcceptedCallbackSurvivesRestart_RetryIsDuplicate_CrashedWorkerLeaseExpires(StoreKind kind)
+    {
+        await using var h = await CoreHarness.StartAsync(kind);
+        var now = h.Clock.GetUtcNow();
+        var work = new WeComCallbackWork("main", Text("m1"), now) { Key = Text("m1").DeduplicationKey("main") };
+        var dedup = h.Services.GetRequiredService<IWeComCallbackDeduplication>();
+        var queue = h.Services.GetRequiredService<IWeComCallbackQueue>();
+        Assert.IsType<StoredWeComCallbackInbox>(queue);
+        Assert.True(await dedup.TryClaimAsync(work.Key!, now, CancellationToken.None));
+        Assert.True(await queue.TryEnqueueAsync(work, CancellationToken.None));
+        // WeCom's retry of the same callback, and a racing retry that passed the claim before the insert.
+        Assert.False(await dedup.TryClaimAsync(work.Key!, now, CancellationToken.None));
+        Assert.True(await queue.TryEnqueueAsync(work, CancellationToken.None));
+
+        await using (var node2 = Restart(h))
+        {
+            var inbox = node2.GetRequiredService<StoredWeComCallbackInbox>();
+            Assert.False(await inbox.TryClaimAsync(work.Key!, now, CancellationToken.None));
+            var claimed = Assert.Single(await inbox.ClaimAsync(10, CancellationToken.None));
+            Assert.Equal(("main", "m1", "你好"), (claimed.App, claimed.Message.MsgId, claimed.Message.Content));
+            // node2 "crashes" here without completing: the callback is leased, nobody else gets it yet.
+            Assert.Empty(await inbox.ClaimAsync(10, CancellationToken.None));
+        }
+
+        await using var node3 = Restart(h);
+        var inbox3 = node3.GetRequiredService<StoredWeComCallbackInbox>();
+        Assert.Empty(await inbox3.ClaimAsync(10, CancellationToken.None));
+        h.Clock.Advance(TimeSpan.FromSeconds(301));
+        var again = Assert.Single(await inbox3.ClaimAsync(10, CancellationToken.None));
+        await inbox3.CompleteAsync(again, CancellationToken.None);
+        Assert.Equal(0, await inbox3.PendingAsync(CancellationToken.None));
+        Assert.Empty(await inbox3.ClaimAsync(10, CancellationToken.None));
+        // Still a duplicate within the window after processing; accepted again only once the window has passed.
+        Assert.False(await inbox3.TryClaimAsync(work.Key!, h.Clock.GetUtcNow(), CancellationToken.None));
+        h.Clock.Advance(TimeSpan.FromHours(2));
+        Assert.True(await inbox3.TryClaimAsync(work.Key!, h.Clock.GetUtcNow(), CancellationToken.None));
+        Assert.True(await inbox3.TryEnqueueAsync(work with { ReceivedAt = h.Clock.GetUtcNow() }, CancellationToken.None));
+        Assert.Single(await inbox3.ClaimAsync(10, CancellationToken.None));
+    }
+
+    [SkippableTheory]
+    [InlineData(StoreKind.Sqlite)]
+    [InlineData(StoreKind.Postgres)]
+    public async Task CursorsTokensDeliveriesAndContacts_SurviveRestart_AndRepeatsAreIdempotent(StoreKind kind)
+    {
+        await using var h = await CoreHarness.StartAsync(kind);
+        var now = h.Clock.GetUtcNow();
+        var ct = CancellationToken.None;
+        var cursors = h.Services.GetRequiredService<IWeComCursorStore>();
+        await cursors.SetAsync("kf:main:wk1", "c1", ct);
+        await cursors.SetAsync("kf:main:wk1", "c2", ct);
+        await cursors.SetAsync("contacts:main:x", "p1", ct);
+        await cursors.SetAsync("contacts:main:x", null, ct);
+        var tokens = h.Services.GetRequiredService<IWeComAccessTokenStore>();
+        await tokens.SetAsync("main", new WeComAccessToken("t1", now.AddHours(2)), ct);
+        await tokens.SetAsync("main", new WeComAccessToken("t2", now.AddHours(2)), ct);
+        var ledger = h.Services.GetRequiredService<IWeComDeliveryLedger>();
+        await ledger.RecordAsync("out-1", "msg-a", now, ct);
+        await ledger.RecordAsync("out-1", "msg-b", now, ct);
+        var contacts = h.Services.GetRequiredService<IWeComContactStore>();
+        WeComExternalContact C(string follow, string ext) => new(ext, follow, "名字", 1, "备注", ["13900000001"], ["tag1"], now);
+        Assert.Equal(2, await contacts.UpsertAsync([C("wx_a", "wm1"), C("wx_b", "wm1")], ct));
+        Assert.Equal(1, await contacts.UpsertAsync([C("wx_a", "wm1"), C("wx_a", "wm2")], ct));
+
+        await using var node2 = Restart(h);
+        Assert.Equal("c2", await node2.GetRequiredService<IWeComCursorStore>().GetAsync("kf:main:wk1", ct));
+        Assert.Null(await node2.GetRequiredService<IWeComCursorStore>().GetAsync("contacts:main:x", ct));
+        var tokens2 = node2.GetRequiredService<IWeComAccessTokenStore>();
+        Assert.Equal("t2", (await tokens2.GetAsync("main", ct))?.Token);
+        // A stale token's removal does not drop the current one.
+        await tokens2.RemoveAsync("main", "t1", ct);
+        Assert.Equal("t2", (await node2.GetRequiredService<IWeComAccessTokenStore>().GetAsync("main", ct))?.Token);
+        Assert.Equal("msg-a", await node2.GetRequiredService<IWeComDeliveryLedger>().FindAsync("out-1", ct));
+        Assert.Equal(0, await node2.GetRequiredService<IWeComContactStore>().UpsertAsync([C("wx_b", "wm1")], ct));
+        await using var db = h.NewDb();
+        var rows = db.WeComContacts.OrderBy(x => x.Id).ToList();
+        Assert.Equal(3, rows.Count);
+        // The remark mobile is kept only as a blind index.
+        Assert.All(rows, r => Assert.DoesNotContain("13900000001", r.RemarkMobileIndexes, StringComparison.Ordinal));
+        Assert.All(rows, r => Assert.Equal(32, r.RemarkMobileIndexes.Length));
+    }
+
+    [SkippableTheory]
+    [InlineData(StoreKind.Sqlite)]
+    [InlineData(StoreKind.Postgres)]
+    public async Task Inbox_ConcurrentClaimers_EachCallbackClaimedOnce(StoreKind kind)
+    {
+        await using var h = await CoreHarness.StartAsync(kind);
+        var inbox = h.Services.GetRequiredService<StoredWeComCallbackInbox>();
+        var now = h.Clock.GetUtcNow();
+        for (var i = 0; i < 40; i++)
+        {
+            var m = Text("m" + i);
+            Assert.True(await inbox.TryEnqueueAsync(new WeComCallbackWork("main", m, now) { Key = m.DeduplicationKey("main") }, CancellationToken.None));
+        }
+        await using var node2 = Restart(h);
+        var other = node2.GetRequiredService<StoredWeComCallbackInbox>();
+        var a = Task.Run(async () => { var all = new List<string>(); for (var i = 0; i < 10; i++) all.AddRange((await inbox.ClaimAsync(5, CancellationToken.None)).Select(w => w.Message.MsgId!)); return all; });
+        var b = Task.Run(async () => { var all = new List<string>(); for (var i = 0; i < 10; i++) all.AddRange((await other.ClaimAsync(5, CancellationToken.None)).Select(w => w.Message.MsgId!)); return all; });
+        var claimed = (await a).Concat(await b).ToList();
+        Assert.Equal(40, claimed.Count);
+        Assert.Equal(40, claimed.Distinct(StringComparer.Ordinal).Count());
+    }
+}
