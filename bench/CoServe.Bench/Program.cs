@@ -15,6 +15,8 @@ internal static class Program
         ["duckdb-monthclose"] = ("(child process of monthclose) the DuckDB side of the month close", MonthClose.DuckDbMonthClose.RunAsync),
         ["wecom"] = ("WeCom callback throughput and latency (see docs/benchmarks.md)", WeComBench.RunAsync),
         ["officer"] = ("service officer decisions per second and snapshot build (see docs/quality.md)", a => Task.FromResult(ServiceOfficer.OfficerBench.Run(a))),
+        ["core"] = ("co-service core: inbound messages/s over HTTP, latest 50 of 10M timeline events (throughput|latest --store sqlite|postgres)", Core.CoreBench.RunAsync),
+        ["core-bare"] = ("(child process of core) a bare Kestrel endpoint", Core.CoreBench.BareAsync),
         ["search"] = ("client list search over N clients, p50/p99 (--clients N --work DIR)", Search.SearchBench.RunAsync),
     };
 
