@@ -376,6 +376,11 @@ internal static class CoreBench
         {
             return (false, 0);
         }
+        catch (TaskCanceledException)
+        {
+            // No answer within the client's timeout: counted as an error, not acknowledged.
+            return (false, 0);
+        }
     }
 
     private static LoadResult Summarise(long[] latencies, double seconds, int errors, long[] ids)
