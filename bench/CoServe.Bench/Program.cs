@@ -18,6 +18,9 @@ internal static class Program
         ["aml"] = ("AML detection over a one-day transaction feed (--clients N --transactions N --work DIR)", Duties.AmlBench.RunAsync),
         ["gate"] = ("outbound gate decision latency (rules, in memory, over SQLite) and a campaign planned for N clients (--clients N --work DIR)", Outreach.GateBench.RunAsync),
         ["llm"] = ("grounded LLM mode overhead over the model's own latency, local OpenAI-compatible server (--messages N --model-ms M)", ServiceOfficer.LlmModeBench.RunAsync),
+        ["core"] = ("co-service core: inbound messages/s over HTTP, latest 50 of 10M timeline events (throughput|latest --store sqlite|postgres)", Core.CoreBench.RunAsync),
+        ["core-bare"] = ("(child process of core) a bare Kestrel endpoint", Core.CoreBench.BareAsync),
+        ["transfers"] = ("transfer planning over N clients and execution of N moves against the WeCom simulator (plan|execute --clients N --moves N)", Transfers.TransfersBench.RunAsync),
         ["search"] = ("client list search over N clients, p50/p99 (--clients N --work DIR)", Search.SearchBench.RunAsync),
     };
 

@@ -36,6 +36,7 @@ public abstract class CoServeDb(DbContextOptions options) : DbContext(options)
     public DbSet<Ticket> Tickets => Set<Ticket>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
     public DbSet<StaffNotification> StaffNotifications => Set<StaffNotification>();
+    public DbSet<StaffNotificationDelivery> StaffNotificationDeliveries => Set<StaffNotificationDelivery>();
     public DbSet<ReadMarker> ReadMarkers => Set<ReadMarker>();
     public DbSet<CannedReply> CannedReplies => Set<CannedReply>();
     public DbSet<Features.Transfers.TransferPlan> TransferPlans => Set<Features.Transfers.TransferPlan>();

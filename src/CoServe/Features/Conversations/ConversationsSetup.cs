@@ -33,6 +33,10 @@ public static class ConversationsSetup
         services.AddScoped<TimelineQueries>();
         services.AddSingleton<TimelineSegmenter>();
         services.AddScoped<Notifier>();
+        services.AddSingleton<StaffNotificationSignal>();
+        services.AddOptions<WeComStaffNotificationOptions>().Bind(configuration.GetSection(WeComStaffNotificationOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<WeComStaffNotificationOptions>, WeComStaffNotificationOptionsValidator>();
+        services.AddScoped<IStaffNotificationChannel, WeComStaffNotificationChannel>();
         services.AddScoped<HandoffRouter>();
         services.AddScoped<OpenHandoff>();
         services.AddScoped<HandoffSla>();
@@ -50,7 +54,7 @@ public static class ConversationsSetup
         return services;
     }
 
-    /// <summary>The web app's background workers: the service officer, the outbox, the SLA monitor.</summary>
+    /// <summary>The web app's background workers: the service officer, the outbox, the SLA monitor, staff notifications over WeCom.</summary>
     public static IServiceCollection AddConversationWorkers(this IServiceCollection services)
     {
         services.AddSingleton<OfficerWorker>();
@@ -58,6 +62,8 @@ public static class ConversationsSetup
         services.AddSingleton<OutboxDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
         services.AddHostedService<HandoffSlaWorker>();
+        services.AddSingleton<StaffNotificationDispatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<StaffNotificationDispatcher>());
         return services;
     }
 }

@@ -4,10 +4,20 @@ using Microsoft.EntityFrameworkCore;
 
 namespace CoServe.Features.Notifications;
 
-/// <summary>An extra way to reach staff (e.g. a WeCom app message), in addition to the console.</summary>
+/// <summary>
+/// An extra way to reach staff (e.g. a WeCom app message), in addition to the console. Never called inline:
+/// <see cref="Notifier"/> writes a <see cref="StaffNotificationDelivery"/> in the caller's unit of work for
+/// each channel that <see cref="Accepts"/> the notification, and <see cref="StaffNotificationDispatcher"/>
+/// sends it later, with retries. Sending must be idempotent per notification.
+/// </summary>
 public interface IStaffNotificationChannel
 {
-    Task SendAsync(StaffNotification notification, CancellationToken ct);
+    /// <summary>Short name stored with each delivery (at most 24 characters).</summary>
+    string Name { get; }
+
+    bool Accepts(NotificationKind kind);
+
+    Task<Channels.DeliveryResult> SendAsync(StaffNotification notification, CancellationToken ct);
 }
 
 public sealed record NotificationView(long Id, NotificationKind Kind, string Text, string? Link, DateTimeOffset CreatedAt, bool Read);
@@ -16,7 +26,7 @@ public sealed record NotificationView(long Id, NotificationKind Kind, string Tex
 /// Writes notifications as part of the caller's unit of work, then pushes them live and to the extra channels
 /// once the caller has committed (<see cref="FlushAsync"/>).
 /// </summary>
-public sealed class Notifier(CoServeDb db, LiveEvents live, IEnumerable<IStaffNotificationChannel> channels, TimeProvider clock)
+public sealed class Notifier(CoServeDb db, LiveEvents live, IEnumerable<IStaffNotificationChannel> channels, StaffNotificationSignal signal, TimeProvider clock)
 {
     private readonly List<StaffNotification> _pending = [];
 
@@ -24,19 +34,21 @@ public sealed class Notifier(CoServeDb db, LiveEvents live, IEnumerable<IStaffNo
     {
         var n = new StaffNotification(staffId, kind, text, link, clientId, ticketId, clock.GetUtcNow());
         db.Add(n);
+        foreach (var channel in channels)
+        {
+            if (channel.Accepts(kind)) db.Add(new StaffNotificationDelivery(n, channel.Name, n.CreatedAt));
+        }
         _pending.Add(n);
     }
 
-    /// <summary>Call after SaveChanges/commit: a failing extra channel never undoes the stored notification.</summary>
-    public async Task FlushAsync(CancellationToken ct)
+    /// <summary>Call after SaveChanges/commit: pushes the notifications live and wakes the dispatcher of the extra channels.</summary>
+    public Task FlushAsync(CancellationToken ct)
     {
         var sent = _pending.ToList();
         _pending.Clear();
-        foreach (var n in sent)
-        {
-            live.Publish(new NotificationAdded(n.StaffId));
-            foreach (var channel in channels) await channel.SendAsync(n, ct);
-        }
+        foreach (var n in sent) live.Publish(new NotificationAdded(n.StaffId));
+        if (sent.Count > 0 && channels.Any()) signal.Notify();
+        return Task.CompletedTask;
     }
 
     public async Task<(int Unread, IReadOnlyList<NotificationView> Latest)> ListAsync(int staffId, int take, CancellationToken ct)

@@ -97,6 +97,11 @@ public sealed partial class WeComApiClient(
         return PostAsync<KfServiceStateTransReply>(app, "cgi-bin/kf/service_state/trans", body, ct);
     }
 
+    // --- application messages (应用消息) to staff ---
+
+    public Task<WeComCallResult<AppMessageReply>> AppMessageSendAsync(string app, AppMessageRequest request, CancellationToken ct) =>
+        PostAsync<AppMessageReply>(app, "cgi-bin/message/send", request, ct);
+
     // --- external contacts (客户联系) ---
 
     public Task<WeComCallResult<ContactListReply>> ContactListAsync(string app, string userId, CancellationToken ct) =>

@@ -283,3 +283,37 @@ public sealed class MarkTagRequest
     public List<string>? AddTag { get; set; }
     public List<string>? RemoveTag { get; set; }
 }
+
+/// <summary>message/send: an application message to staff members (企业微信应用消息), text or textcard.</summary>
+public sealed class AppMessageRequest
+{
+    /// <summary>Staff user ids joined with '|'.</summary>
+    public string Touser { get; set; } = "";
+    public string Msgtype { get; set; } = "text";
+    public int Agentid { get; set; }
+    public AppText? Text { get; set; }
+    public AppTextCard? Textcard { get; set; }
+    /// <summary>1: WeCom drops a repeat of the same content to the same users within the interval (a retry after a lost answer).</summary>
+    public int EnableDuplicateCheck { get; set; }
+    public int DuplicateCheckInterval { get; set; } = 1800;
+}
+
+public sealed class AppText
+{
+    public string Content { get; set; } = "";
+}
+
+public sealed class AppTextCard
+{
+    public string Title { get; set; } = "";
+    public string Description { get; set; } = "";
+    public string Url { get; set; } = "";
+    public string? Btntxt { get; set; }
+}
+
+public sealed class AppMessageReply : WeComReply
+{
+    /// <summary>Recipients WeCom did not accept, joined with '|'.</summary>
+    public string? Invaliduser { get; set; }
+    public string? Msgid { get; set; }
+}

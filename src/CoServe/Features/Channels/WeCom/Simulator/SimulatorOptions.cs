@@ -58,6 +58,8 @@ public static class SimulatorErrors
     public const int MissingAccessToken = 41001;
     public const int AccessTokenExpired = 42001;
     public const int ApiFrequencyLimit = 45009;
+    public const int InvalidAgentId = 40056;
+    public const int AllRecipientsInvalid = 81013;
     public const int InvalidOpenKfId = 95000;
     public const int SendNotAllowed = 95001;
     public const int InvalidSyncToken = 95007;

@@ -21,6 +21,9 @@ public sealed class SimTransfer
     public DateTimeOffset? TakeoverTime { get; set; }
 }
 
+/// <summary>An application message (message/send) delivered to one staff member.</summary>
+public sealed record SimAppMessage(string MsgId, string ToUser, string MsgType, string? Title, string Text, string? Url, DateTimeOffset At);
+
 public sealed record SimGroupMessage(string MsgId, string? Sender, IReadOnlyList<string> Recipients, string Text, DateTimeOffset At);
 
 /// <summary>
@@ -66,6 +69,7 @@ public sealed class SimulatorState
     private readonly HashSet<string> _atCapacity = new(StringComparer.Ordinal);
     private readonly Dictionary<(string, string), int> _groupCounts = [];
     private readonly List<SimGroupMessage> _groupMessages = [];
+    private readonly List<SimAppMessage> _appMessages = [];
 
     public SimulatorState(SimulatorOptions options, SimulatorClock clock)
     {
@@ -169,6 +173,8 @@ public sealed class SimulatorState
     public int CallCount(string path) { lock (_gate) return _calls.GetValueOrDefault(path); }
 
     public IReadOnlyList<SimDeliveredMessage> Delivered { get { lock (_gate) return [.. _delivered]; } }
+
+    public IReadOnlyList<SimAppMessage> AppMessages { get { lock (_gate) return [.. _appMessages]; } }
 
     public IReadOnlyList<SimGroupMessage> GroupMessages { get { lock (_gate) return [.. _groupMessages]; } }
 
@@ -294,6 +300,36 @@ public sealed class SimulatorState
             var page = list.Skip(start).Take(limit).ToList();
             var next = start + page.Count;
             return (0, page, EncodeCursor("kf", next), next < list.Count);
+        }
+    }
+
+    /// <summary>
+    /// message/send to staff: the agent must be the app's, recipients must be known staff users (those with a
+    /// contact list here); unknown ones come back in invaliduser, all unknown is 81013. With the duplicate check
+    /// on, the same content to the same user within the interval is not delivered again (same msgid).
+    /// </summary>
+    public (int ErrCode, string? MsgId, string InvalidUsers) SendAppMessage(string? toUsers, string? msgType, string? agentId, string? title, string? text, string? url, bool duplicateCheck, int intervalSeconds)
+    {
+        lock (_gate)
+        {
+            if (agentId != _options.AgentId) return (SimulatorErrors.InvalidAgentId, null, "");
+            if (msgType is not ("text" or "textcard") || string.IsNullOrEmpty(text)) return (SimulatorErrors.InvalidParameter, null, "");
+            if (msgType == "text" && Encoding.UTF8.GetByteCount(text) > 2048) return (SimulatorErrors.InvalidParameter, null, "");
+            var badCard = msgType == "textcard" && (string.IsNullOrEmpty(title) || Encoding.UTF8.GetByteCount(title) > 128
+                || Encoding.UTF8.GetByteCount(text) > 512 || string.IsNullOrEmpty(url) || url.Length > 2048);
+            if (badCard) return (SimulatorErrors.InvalidParameter, null, "");
+            var users = (toUsers ?? "").Split('|', StringSplitOptions.RemoveEmptyEntries);
+            var invalid = users.Where(u => !_contacts.ContainsKey(u)).ToList();
+            var valid = users.Except(invalid, StringComparer.Ordinal).ToList();
+            if (valid.Count == 0) return (SimulatorErrors.AllRecipientsInvalid, null, string.Join('|', invalid));
+            var since = _clock.GetUtcNow().AddSeconds(-Math.Clamp(intervalSeconds, 1, 4 * 3600));
+            var repeat = duplicateCheck
+                ? _appMessages.LastOrDefault(m => valid.Contains(m.ToUser) && m.At >= since && m.MsgType == msgType && m.Text == text && m.Title == title && m.Url == url)
+                : null;
+            if (repeat is not null) return (0, repeat.MsgId, string.Join('|', invalid));
+            var id = NextId("app");
+            foreach (var u in valid) _appMessages.Add(new SimAppMessage(id, u, msgType, title, text, url, _clock.GetUtcNow()));
+            return (0, id, string.Join('|', invalid));
         }
     }
 

@@ -226,6 +226,20 @@ public sealed class WeComSimulator : IAsyncDisposable
             return Reply(code, new() { ["msgid"] = msgId });
         });
 
+        api.MapPost("/message/send", async (HttpContext http, CancellationToken ct) =>
+        {
+            if (Admit(state, http, "message/send") is { } refused) return refused;
+            var b = await BodyAsync(http.Request, ct);
+            var type = Str(b, "msgtype");
+            var part = b.ValueKind == JsonValueKind.Object && type is not null && b.TryGetProperty(type, out var p) ? p : default;
+            var (title, text, url) = type == "textcard" ? (Str(part, "title"), Str(part, "description"), Str(part, "url")) : (null, Str(part, "content"), null);
+            var agent = b.ValueKind == JsonValueKind.Object && b.TryGetProperty("agentid", out var a) ? a.ToString() : null;
+            var check = b.ValueKind == JsonValueKind.Object && b.TryGetProperty("enable_duplicate_check", out _) && Int(b, "enable_duplicate_check") == 1;
+            var interval = b.ValueKind == JsonValueKind.Object && b.TryGetProperty("duplicate_check_interval", out _) ? Int(b, "duplicate_check_interval") : 1800;
+            var (code, msgId, invalid) = state.SendAppMessage(Str(b, "touser"), type, agent, title, text, url, check, interval);
+            return Reply(code, new() { ["invaliduser"] = invalid, ["msgid"] = msgId });
+        });
+
         api.MapPost("/kf/service_state/get", async (HttpContext http, CancellationToken ct) =>
         {
             if (Admit(state, http, "kf/service_state/get") is { } refused) return refused;
@@ -408,6 +422,16 @@ public sealed class WeComSimulator : IAsyncDisposable
             ["touser"] = d.ToUser,
             ["text"] = d.Text,
             ["at"] = d.At,
+        }).ToList(), Json));
+        control.MapGet("/app-messages", () => Results.Json(sim().State.AppMessages.Select(m => new Dictionary<string, object?>
+        {
+            ["msgid"] = m.MsgId,
+            ["touser"] = m.ToUser,
+            ["msgtype"] = m.MsgType,
+            ["title"] = m.Title,
+            ["text"] = m.Text,
+            ["url"] = m.Url,
+            ["at"] = m.At,
         }).ToList(), Json));
         control.MapGet("/calls", () => Results.Json(sim().State.Calls, Json));
         control.MapGet("/transfers", () => Results.Json(sim().State.Transfers.Select(t => new Dictionary<string, object?>
