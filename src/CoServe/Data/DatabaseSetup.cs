@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using CoServe.Platform.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -71,7 +72,10 @@ public static class DatabaseSetup
 
 /// <summary>
 /// Per-connection SQLite settings: WAL lets readers run beside the single writer; NORMAL sync is durable
-/// across application crashes in WAL mode; a busy timeout queues writers instead of failing them.
+/// across application crashes in WAL mode; a busy timeout queues writers instead of failing them. They belong to
+/// the native connection, which the pool keeps across opens: they are applied once per native handle, not on
+/// every open (a request opens a pooled connection many times; five PRAGMAs each time were a measurable share of
+/// an inbound message's cost).
 /// </summary>
 internal sealed class SqlitePragmas : DbConnectionInterceptor
 {
@@ -85,7 +89,21 @@ internal sealed class SqlitePragmas : DbConnectionInterceptor
         return Task.CompletedTask;
     }
 
+    private static readonly ConditionalWeakTable<object, object> Configured = [];
+
     public static void Apply(DbConnection connection)
+    {
+        if (connection is SqliteConnection { Handle: { } handle })
+        {
+            if (Configured.TryGetValue(handle, out _)) return;
+            Configure(connection);
+            Configured.AddOrUpdate(handle, Instance);
+            return;
+        }
+        Configure(connection);
+    }
+
+    private static void Configure(DbConnection connection)
     {
         using var cmd = connection.CreateCommand();
         cmd.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON; PRAGMA mmap_size=1073741824;";
