@@ -145,6 +145,25 @@ public sealed partial class DemoSeeder(
             db.ChangeTracker.Clear();
         }
 
+        // Due-diligence history, so that a few percent of reviews, KYC refreshes and ID documents are due now, as in
+        // a book that has been looked after (a separate generator keeps the rest of the data unchanged).
+        var aml = new Random(o.RandomSeed + 1);
+        foreach (var chunk in clients.Chunk(2000))
+        {
+            db.AddRange(chunk.Select(x =>
+            {
+                var months = x.Client.AmlRiskLevel switch { AmlRiskLevel.High => 6, AmlRiskLevel.Medium => 12, _ => 36 };
+                return new Duties.Aml.AmlProfile(x.Client.Id)
+                {
+                    LastReviewedOn = today.AddDays(-aml.Next(0, (int)(months * 30.4 * 1.04))),
+                    KycUpdatedOn = today.AddDays(-aml.Next(0, 25 * 30)),
+                    IdDocumentExpiresOn = today.AddDays(aml.Next(-20, 365 * 10)),
+                };
+            }));
+            await db.SaveChangesAsync(ct);
+            db.ChangeTracker.Clear();
+        }
+
         var ops = staff.First(s => s.Role == StaffRole.DigitalOps);
         db.CannedReplies.AddRange(
             new Conversations.CannedReply("问候", "{客户称呼}您好，我是{我的名字}，很高兴为您服务。", ops.Id, now),
