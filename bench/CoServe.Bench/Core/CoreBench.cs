@@ -9,12 +9,10 @@ using CoServe.Features.Timeline;
 using CoServe.Platform.Auth;
 using CoServe.Platform.Crypto;
 using CoServe.Platform.Storage;
-using CoServe.Platform.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -127,14 +125,7 @@ internal static class CoreBench
         return new BenchStore(provider, settings, reuseDatabase is null ? admin : null, database);
     }
 
-    private static IHost BuildHost(BenchStore store)
-    {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory, EnvironmentName = Environments.Production });
-        builder.Configuration.AddInMemoryCollection(store.Settings);
-        builder.Logging.ClearProviders();
-        builder.Services.AddCoServeCore(builder.Configuration);
-        return builder.Build();
-    }
+    private static IHost BuildHost(BenchStore store) => BenchHost.Build(store.Settings);
 
     public static string ClientNo(int i) => "C" + i.ToString("D8", CultureInfo.InvariantCulture);
 

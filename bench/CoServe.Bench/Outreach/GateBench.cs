@@ -8,13 +8,10 @@ using CoServe.Features.Outreach;
 using CoServe.Platform.Auth;
 using CoServe.Platform.Storage;
 using CoServe.Platform.Time;
-using CoServe.Platform.Web;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace CoServe.Bench.Outreach;
 
@@ -450,22 +447,8 @@ internal static class GateBench
         await db.Database.ExecuteSqlRawAsync("ANALYZE", ct);
     }
 
-    private static IHost BuildHost(string dataDir)
-    {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
-        {
-            ContentRootPath = AppContext.BaseDirectory,
-            EnvironmentName = Environments.Production,
-        });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            [$"{StorageOptions.Section}:DataDirectory"] = dataDir,
-        });
-        builder.Logging.ClearProviders();
-        builder.Services.AddCoServeCore(builder.Configuration);
-        builder.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(new FixedClock(Now)));
-        return builder.Build();
-    }
+    private static IHost BuildHost(string dataDir) =>
+        BenchHost.Build(dataDir, services: s => s.Replace(ServiceDescriptor.Singleton<TimeProvider>(new FixedClock(Now))));
 
     private static string Latency(long[] ticks)
     {

@@ -7,12 +7,9 @@ using CoServe.Features.Organization;
 using CoServe.Platform.Auth;
 using CoServe.Platform.Crypto;
 using CoServe.Platform.Storage;
-using CoServe.Platform.Web;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace CoServe.Bench.Search;
 
@@ -130,26 +127,7 @@ internal static class SearchBench
         return m == PrimaryManagerOf(i) ? -1 : m;
     }
 
-    private static IHost BuildHost(string dataDir, bool logSql)
-    {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
-        {
-            ContentRootPath = AppContext.BaseDirectory,
-            EnvironmentName = Environments.Production,
-        });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            [$"{StorageOptions.Section}:DataDirectory"] = dataDir,
-        });
-        builder.Logging.ClearProviders();
-        if (logSql)
-        {
-            builder.Logging.AddSimpleConsole();
-            builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.Information);
-        }
-        builder.Services.AddCoServeCore(builder.Configuration);
-        return builder.Build();
-    }
+    private static IHost BuildHost(string dataDir, bool logSql) => BenchHost.Build(dataDir, logSql: logSql);
 
     private static async Task PopulateAsync(IServiceProvider services, int clients)
     {

@@ -10,12 +10,9 @@ using CoServe.Features.Transfers;
 using CoServe.Platform.Auth;
 using CoServe.Platform.Storage;
 using CoServe.Platform.Time;
-using CoServe.Platform.Web;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace CoServe.Bench.Transfers;
 
@@ -53,18 +50,13 @@ internal static class TransfersBench
 
     private static IHost BuildHost(string dataDir, IDictionary<string, string?>? extra = null)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory, EnvironmentName = Environments.Production });
         var settings = new Dictionary<string, string?>
         {
-            [$"{StorageOptions.Section}:DataDirectory"] = dataDir,
             ["Security:FieldProtection:EncryptionKey"] = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray()),
             ["Security:FieldProtection:BlindIndexKey"] = Convert.ToBase64String(Enumerable.Range(101, 32).Select(i => (byte)i).ToArray()),
         };
         if (extra is not null) foreach (var (k, v) in extra) settings[k] = v;
-        builder.Configuration.AddInMemoryCollection(settings);
-        builder.Logging.ClearProviders();
-        builder.Services.AddCoServeCore(builder.Configuration);
-        return builder.Build();
+        return BenchHost.Build(dataDir, settings);
     }
 
     private static double Unit(long i, uint salt) => (uint)((i + salt) * 2654435761u ^ (salt * 40503u)) / (double)uint.MaxValue;

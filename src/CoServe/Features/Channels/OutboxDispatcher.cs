@@ -10,30 +10,12 @@ namespace CoServe.Features.Channels;
 /// RetryAfter. Each attempt passes the outbox row's key, so a channel that already delivered it does not
 /// deliver it twice after a crash between sending and recording.
 /// </summary>
-public sealed partial class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal signal, TimeProvider clock, ILogger<OutboxDispatcher> logger) : BackgroundService
+public sealed partial class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal signal, TimeProvider clock, ILogger<OutboxDispatcher> logger)
+    : SignalledWorker(signal, TimeSpan.FromSeconds(1), logger)
 {
     public const int MaxAttempts = 8;
-    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                if (await DispatchAsync(stoppingToken) == 0) await signal.WaitAsync(Poll, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                LogLoopFailed(logger, ex);
-                await Task.Delay(Poll, stoppingToken);
-            }
-        }
-    }
+    protected override Task<int> RunOnceAsync(CancellationToken ct) => DispatchAsync(ct);
 
     /// <summary>Delivers what is due now. Public for tests and tools.</summary>
     public async Task<int> DispatchAsync(CancellationToken ct)
@@ -75,7 +57,7 @@ public sealed partial class OutboxDispatcher(IServiceScopeFactory scopes, Outbox
                     o.Delivered(result.ProviderMessageId, clock.GetUtcNow());
                     break;
                 case DeliveryStatus.RetryLater when o.Attempts + 1 < MaxAttempts:
-                    o.RetryAt(clock.GetUtcNow() + (result.RetryAfter ?? Backoff(o.Attempts)), result.Error);
+                    o.RetryAt(clock.GetUtcNow() + (result.RetryAfter ?? RetryBackoff.After(o.Attempts)), result.Error);
                     break;
                 default:
                     o.Fail(result.Error ?? "delivery failed");
@@ -87,12 +69,6 @@ public sealed partial class OutboxDispatcher(IServiceScopeFactory scopes, Outbox
         foreach (var o in due) live.Publish(new TimelineAppended(o.ClientId, o.TimelineEventId, null));
         return due.Count;
     }
-
-    private static TimeSpan Backoff(int attempts) =>
-        TimeSpan.FromSeconds(Math.Min(300, Math.Pow(2, attempts)) * (0.8 + (Random.Shared.NextDouble() * 0.4)));
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Outbox dispatcher loop failed")]
-    private static partial void LogLoopFailed(ILogger logger, Exception ex);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Outbox {OutboxId} via {Channel}: {Status} after {Attempts} attempt(s)")]
     private static partial void LogDelivery(ILogger logger, long outboxId, string channel, OutboxStatus status, int attempts);

@@ -9,31 +9,12 @@ namespace CoServe.Features.Conversations;
 /// polling every second as a safety net, so messages stored before a crash are answered after the restart.
 /// A failing item is retried a few times, then parked as failed and handed to a human by the operators' view.
 /// </summary>
-public sealed partial class OfficerWorker(IServiceScopeFactory scopes, OfficerSignal signal, ILogger<OfficerWorker> logger) : BackgroundService
+public sealed partial class OfficerWorker(IServiceScopeFactory scopes, OfficerSignal signal, ILogger<OfficerWorker> logger)
+    : SignalledWorker(signal, TimeSpan.FromSeconds(1), logger)
 {
     private const int MaxAttempts = 3;
-    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                var processed = await DrainAsync(stoppingToken);
-                if (processed == 0) await signal.WaitAsync(Poll, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                LogLoopFailed(logger, ex);
-                await Task.Delay(Poll, stoppingToken);
-            }
-        }
-    }
+    protected override Task<int> RunOnceAsync(CancellationToken ct) => DrainAsync(ct);
 
     /// <summary>Processes what is queued now, oldest first. Public for tests and tools.</summary>
     public async Task<int> DrainAsync(CancellationToken ct)
@@ -68,9 +49,6 @@ public sealed partial class OfficerWorker(IServiceScopeFactory scopes, OfficerSi
         }
         return ids.Count;
     }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Officer worker loop failed")]
-    private static partial void LogLoopFailed(ILogger logger, Exception ex);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Officer work item {WorkItemId} failed")]
     private static partial void LogItemFailed(ILogger logger, long workItemId, Exception ex);

@@ -17,30 +17,11 @@ public sealed partial class StaffNotificationDispatcher(
     IServiceScopeFactory scopes,
     StaffNotificationSignal signal,
     TimeProvider clock,
-    ILogger<StaffNotificationDispatcher> logger) : BackgroundService
+    ILogger<StaffNotificationDispatcher> logger) : SignalledWorker(signal, TimeSpan.FromSeconds(2), logger)
 {
     public const int MaxAttempts = 8;
-    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(2);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                if (await DispatchAsync(stoppingToken) == 0) await signal.WaitAsync(Poll, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                LogLoopFailed(logger, ex);
-                await Task.Delay(Poll, stoppingToken);
-            }
-        }
-    }
+    protected override Task<int> RunOnceAsync(CancellationToken ct) => DispatchAsync(ct);
 
     /// <summary>Sends what is due now (at most 100). Public for tests and tools.</summary>
     public async Task<int> DispatchAsync(CancellationToken ct)
@@ -78,7 +59,7 @@ public sealed partial class StaffNotificationDispatcher(
                     d.Delivered(result.ProviderMessageId, clock.GetUtcNow());
                     break;
                 case DeliveryStatus.RetryLater when d.Attempts + 1 < MaxAttempts:
-                    d.RetryAt(clock.GetUtcNow() + (result.RetryAfter ?? Backoff(d.Attempts)), result.Error);
+                    d.RetryAt(clock.GetUtcNow() + (result.RetryAfter ?? RetryBackoff.After(d.Attempts + 1)), result.Error);
                     break;
                 default:
                     d.Fail(result.Error ?? "delivery failed");
@@ -90,12 +71,6 @@ public sealed partial class StaffNotificationDispatcher(
         }
         return due.Count;
     }
-
-    private static TimeSpan Backoff(int attempts) =>
-        TimeSpan.FromSeconds(Math.Min(300, Math.Pow(2, attempts + 1)) * (0.8 + (Random.Shared.NextDouble() * 0.4)));
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Staff notification dispatcher loop failed")]
-    private static partial void LogLoopFailed(ILogger logger, Exception ex);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Staff notification delivery {DeliveryId} via {Channel}: {Status} after {Attempts} attempt(s)")]
     private static partial void LogDelivery(ILogger logger, long deliveryId, string channel, StaffDeliveryStatus status, int attempts);

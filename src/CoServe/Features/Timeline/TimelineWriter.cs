@@ -52,6 +52,25 @@ public sealed class TimelineWriter(CoServeDb db, FieldProtector protector, LiveE
 
     /// <summary>Forget appended events after a failed commit.</summary>
     public void Discard() => _appended.Clear();
+
+    /// <summary>
+    /// Saves the caller's unit of work (outside an explicit transaction) and publishes its events; when someone else
+    /// changed a row meanwhile (optimistic concurrency) forgets them and answers false, for a "reload" message.
+    /// </summary>
+    public async Task<bool> SaveAndPublishAsync(CancellationToken ct)
+    {
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (Microsoft.EntityFrameworkCore.DbUpdateConcurrencyException)
+        {
+            Discard();
+            return false;
+        }
+        Publish();
+        return true;
+    }
 }
 
 public static class DetailsJson

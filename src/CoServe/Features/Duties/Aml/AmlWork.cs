@@ -183,16 +183,7 @@ public sealed class AmlWork(CoServeDb db, DutyCalendar calendar, TimelineWriter 
 
     private async Task<DutyResult> SaveAsync(long clientId, long id, CancellationToken ct)
     {
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            timeline.Discard();
-            return DutyResult.Conflict("someone changed it meanwhile; reload");
-        }
-        timeline.Publish();
+        if (!await timeline.SaveAndPublishAsync(ct)) return DutyResult.Conflict("someone changed it meanwhile; reload");
         live.Publish(new DutyChanged(clientId));
         return DutyResult.Done(id);
     }

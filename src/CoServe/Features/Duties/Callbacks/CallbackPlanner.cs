@@ -132,16 +132,7 @@ public sealed class CallbackWork(CoServeDb db, TimelineWriter timeline, FieldPro
         }
         timeline.Append(callback.ClientId, TimelineKind.Note, ActorKind.Staff, staff.Id, "console", EventVisibility.Internal, text: string.IsNullOrEmpty(text) ? null : text,
             details: new { duty = "callback", action = "recorded", callback = callback.Id, kind = callback.Kind.ToString(), status = status.ToString(), satisfaction = callback.Satisfaction?.ToString() });
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            timeline.Discard();
-            return DutyResult.Conflict("someone recorded it meanwhile; reload");
-        }
-        timeline.Publish();
+        if (!await timeline.SaveAndPublishAsync(ct)) return DutyResult.Conflict("someone recorded it meanwhile; reload");
         live.Publish(new DutyChanged(callback.ClientId));
         return DutyResult.Done(callback.Id);
     }

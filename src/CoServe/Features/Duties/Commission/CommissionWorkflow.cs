@@ -261,16 +261,7 @@ public sealed class CommissionWorkflow(
 
     private async Task<DutyResult> SaveAsync(CommissionRequest request, CancellationToken ct)
     {
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            timeline.Discard();
-            return DutyResult.Conflict("someone changed the request meanwhile; reload it");
-        }
-        timeline.Publish();
+        if (!await timeline.SaveAndPublishAsync(ct)) return DutyResult.Conflict("someone changed the request meanwhile; reload it");
         await notifier.FlushAsync(ct);
         notices.Flush();
         live.Publish(new DutyChanged(request.ClientId));

@@ -172,16 +172,7 @@ public sealed class ComplaintWorkflow(
 
     private async Task<DutyResult> SaveAsync(Complaint complaint, CancellationToken ct)
     {
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            timeline.Discard();
-            return DutyResult.Conflict("someone changed the complaint meanwhile; reload it");
-        }
-        timeline.Publish();
+        if (!await timeline.SaveAndPublishAsync(ct)) return DutyResult.Conflict("someone changed the complaint meanwhile; reload it");
         await notifier.FlushAsync(ct);
         notices.Flush();
         live.Publish(new DutyChanged(complaint.ClientId));

@@ -1,0 +1,38 @@
+using CoServe.Platform.Storage;
+using CoServe.Platform.Web;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace CoServe.Bench;
+
+/// <summary>The app's services (the same AddCoServeCore as the web app and CLI) over a bench store, without logging.</summary>
+internal static class BenchHost
+{
+    public static IHost Build(string dataDir, IDictionary<string, string?>? extra = null, Action<IServiceCollection>? services = null, bool logSql = false)
+    {
+        var settings = new Dictionary<string, string?> { [$"{StorageOptions.Section}:DataDirectory"] = dataDir };
+        if (extra is not null) foreach (var (k, v) in extra) settings[k] = v;
+        return Build(settings, services, logSql);
+    }
+
+    public static IHost Build(IEnumerable<KeyValuePair<string, string?>> settings, Action<IServiceCollection>? services = null, bool logSql = false)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            EnvironmentName = Environments.Production,
+        });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Logging.ClearProviders();
+        if (logSql)
+        {
+            builder.Logging.AddSimpleConsole();
+            builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.Information);
+        }
+        builder.Services.AddCoServeCore(builder.Configuration);
+        services?.Invoke(builder.Services);
+        return builder.Build();
+    }
+}
