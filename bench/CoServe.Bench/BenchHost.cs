@@ -1,4 +1,6 @@
+using CoServe.Data;
 using CoServe.Platform.Storage;
+using Microsoft.EntityFrameworkCore;
 using CoServe.Platform.Web;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -35,4 +37,13 @@ internal static class BenchHost
         services?.Invoke(builder.Services);
         return builder.Build();
     }
+
+    /// <summary>
+    /// Bulk-written servicer rows carry no client number; the app copies it from the client when it adds a servicer.
+    /// Benches call this once after filling ClientServicers directly.
+    /// </summary>
+    public static Task<int> FillServicerClientNosAsync(CoServeDb db, CancellationToken ct) =>
+        db.Database.ExecuteSqlRawAsync(
+            "UPDATE \"ClientServicers\" SET \"ClientNo\" = (SELECT c.\"ClientNo\" FROM \"Clients\" c WHERE c.\"Id\" = \"ClientServicers\".\"ClientId\") WHERE \"ClientNo\" = ''",
+            ct);
 }

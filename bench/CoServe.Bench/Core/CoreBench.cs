@@ -176,6 +176,7 @@ internal static class CoreBench
             }
             await writer.CompleteAsync(ct);
         }
+        await BenchHost.FillServicerClientNosAsync(db, ct);
         await tx.CommitAsync(ct);
     }
 

@@ -196,6 +196,7 @@ internal static class SearchBench
             }
             await writer.CompleteAsync(ct);
         }
+        await BenchHost.FillServicerClientNosAsync(db, ct);
 
         var baseCount = 0;
         await using (var writer = await BulkWriter.StartAsync(db, "MonthlySegments", ["Month", "ClientId", "Mada", "Tier", "ReportingTier", "Mode", "ComputedAt"], null, ct))

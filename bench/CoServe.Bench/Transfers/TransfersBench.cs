@@ -163,6 +163,7 @@ internal static class TransfersBench
             }
             await writer.CompleteAsync(ct);
         }
+        await BenchHost.FillServicerClientNosAsync(db, ct);
         foreach (var (month, mada) in new (CalendarMonth, Func<long, long>)[] { (Month.AddMonths(-1), Prev), (Month, Cur) })
         {
             var baseCount = 0;
@@ -233,6 +234,7 @@ internal static class TransfersBench
                 for (var n = 0; n < ids.Count; n++) await writer.AddAsync([ids[n], staff[n % managers].Id, true, (int)DutyScopes.PrimaryManager, now], ct);
                 await writer.CompleteAsync(ct);
             }
+            await BenchHost.FillServicerClientNosAsync(db, ct);
             foreach (var month in new[] { Month.AddMonths(-1), Month })
             {
                 await using (var writer = await BulkWriter.StartAsync(db, "MonthlySegments", ["Month", "ClientId", "Mada", "Tier", "ReportingTier", "Mode", "ComputedAt"], null, ct))

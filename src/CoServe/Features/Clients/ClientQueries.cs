@@ -3,6 +3,7 @@ using CoServe.Features.Assets;
 using CoServe.Features.Organization;
 using CoServe.Platform.Auth;
 using CoServe.Platform.Crypto;
+using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 
 namespace CoServe.Features.Clients;
@@ -61,9 +62,8 @@ public sealed class ClientQueries(CoServeDb db, FieldProtector protector, StaffD
     public async Task<ClientPage> SearchAsync(CurrentStaff staff, ClientSearchRequest request, CancellationToken ct)
     {
         var pageSize = Math.Clamp(request.PageSize, 1, MaxPageSize);
-        var q = db.Clients.AsNoTracking().VisibleTo(staff);
-        if (await IsBroadAsync(request.Query, ct)) q = NarrowToServiced(q, staff);
-        q = ApplyQuery(q, request.Query);
+        var q = ApplyQuery(db.Clients.AsNoTracking().VisibleTo(staff), request.Query);
+        var clientFilters = request.BranchId is not null || !string.IsNullOrWhiteSpace(request.Servicer) || request.Tier is not null;
         if (request.BranchId is { } branch) q = q.Where(c => c.BranchId == branch);
         if (!string.IsNullOrWhiteSpace(request.Servicer))
         {
@@ -89,25 +89,30 @@ public sealed class ClientQueries(CoServeDb db, FieldProtector protector, StaffD
             else q = q.Where(c => db.MonthlySegments.Any(s => s.ClientId == c.Id && s.Month == month && s.Tier == tier));
         }
 
-        var counted = await q.Take(CountCap + 1).CountAsync(ct);
-        if (!string.IsNullOrEmpty(request.After)) q = q.Where(c => string.Compare(c.ClientNo, request.After) > 0);
-
-        // Scalar subqueries, one index lookup per listed client: projecting the primary servicer or the segment as
-        // an object makes EF number every servicer and segment row in the book (ROW_NUMBER) on each search.
-        var rows = await q.OrderBy(c => c.ClientNo)
-            .Take(pageSize + 1)
-            .Select(c => new
+        var book = BookOf(staff);
+        List<ListRow> rows;
+        int counted;
+        if (book is not null && IsListOrPrefix(request.Query))
+        {
+            // A manager's (advisor's, the service officer team's) list or client_no search walks their own servicer
+            // rows in client_no order on the (StaffId, ClientNo) index: a page reads its 51 clients and the count no
+            // client at all, however large the book. Exact mobiles and names go through their blind indexes below.
+            if (!string.IsNullOrWhiteSpace(request.Query))
             {
-                c.ClientNo,
-                c.NameCipher,
-                c.BranchId,
-                c.IsIncomplete,
-                HasPrimary = c.Servicers.Any(s => s.IsPrimary),
-                PrimaryStaffId = c.Servicers.Where(s => s.IsPrimary).Select(s => s.StaffId).FirstOrDefault(),
-                Tier = db.MonthlySegments.Where(s => s.ClientId == c.Id && s.Month == month).Select(s => (AssetTier?)s.Tier).FirstOrDefault(),
-                Mada = db.MonthlySegments.Where(s => s.ClientId == c.Id && s.Month == month).Select(s => (decimal?)s.Mada).FirstOrDefault(),
-            })
-            .ToListAsync(ct);
+                var (prefix, upper) = PrefixRange(request.Query);
+                book = book.Where(x => string.Compare(x.ClientNo, prefix) >= 0 && string.Compare(x.ClientNo, upper) < 0);
+            }
+            var listed = book.Join(q, x => x.ClientId, c => c.Id, (x, c) => new { x.ClientNo, Client = c });
+            counted = clientFilters ? await listed.Take(CountCap + 1).CountAsync(ct) : await book.Take(CountCap + 1).CountAsync(ct);
+            if (!string.IsNullOrEmpty(request.After)) listed = listed.Where(p => string.Compare(p.ClientNo, request.After) > 0);
+            rows = await listed.OrderBy(p => p.ClientNo).Take(pageSize + 1).Select(p => p.Client).Select(Project(month)).ToListAsync(ct);
+        }
+        else
+        {
+            counted = await q.Take(CountCap + 1).CountAsync(ct);
+            if (!string.IsNullOrEmpty(request.After)) q = q.Where(c => string.Compare(c.ClientNo, request.After) > 0);
+            rows = await q.OrderBy(c => c.ClientNo).Take(pageSize + 1).Select(Project(month)).ToListAsync(ct);
+        }
 
         var staffNames = await directory.GetAsync(ct);
         var items = rows.Take(pageSize).Select(r => new ClientListItem(
@@ -123,36 +128,41 @@ public sealed class ClientQueries(CoServeDb db, FieldProtector protector, StaffD
         return new ClientPage(items, next, monthInfo, Math.Min(counted, CountCap), counted > CountCap);
     }
 
+    private sealed record ListRow(string ClientNo, byte[]? NameCipher, int? BranchId, bool IsIncomplete, bool HasPrimary, int? PrimaryStaffId, AssetTier? Tier, decimal? Mada);
+
     /// <summary>
-    /// Whether the search text matches many clients before scopes apply: no text, or a client_no prefix with more
-    /// than <see cref="BroadRange"/> clients (counted on the client_no index, capped). Exact mobiles and names match
-    /// a handful and are best found through their own indexes.
+    /// One listed client. The primary servicer, tier and MADA are scalar subqueries, one index lookup per listed
+    /// client: projected as objects, EF numbers every servicer and segment row in the book (ROW_NUMBER) on each search.
     /// </summary>
-    private async Task<bool> IsBroadAsync(string? query, CancellationToken ct)
+    private Expression<Func<Client, ListRow>> Project(int? month) => c => new ListRow(
+        c.ClientNo,
+        c.NameCipher,
+        c.BranchId,
+        c.IsIncomplete,
+        c.Servicers.Any(s => s.IsPrimary),
+        c.Servicers.Where(s => s.IsPrimary).Select(s => s.StaffId).FirstOrDefault(),
+        db.MonthlySegments.Where(s => s.ClientId == c.Id && s.Month == month).Select(s => (AssetTier?)s.Tier).FirstOrDefault(),
+        db.MonthlySegments.Where(s => s.ClientId == c.Id && s.Month == month).Select(s => (decimal?)s.Mada).FirstOrDefault());
+
+    /// <summary>No search text, or text that is a client_no prefix (and not a mobile number).</summary>
+    private static bool IsListOrPrefix(string? query) =>
+        string.IsNullOrWhiteSpace(query) || (!PersonalDataFormat.IsValidMobile(query.Trim()) && ClientNumber.IsValid(query, out _));
+
+    private static (string Prefix, string Upper) PrefixRange(string query)
     {
-        if (string.IsNullOrWhiteSpace(query)) return true;
-        var text = query.Trim();
-        if (PersonalDataFormat.IsValidMobile(text) || !ClientNumber.IsValid(text, out _)) return false;
-        var prefix = text.ToUpperInvariant();
-        var upper = prefix + "\u007f";
-        var inRange = await db.Clients.Where(c => string.Compare(c.ClientNo, prefix) >= 0 && string.Compare(c.ClientNo, upper) < 0)
-            .Select(c => c.Id).Take(BroadRange + 1).CountAsync(ct);
-        return inRange > BroadRange;
+        var prefix = query.Trim().ToUpperInvariant();
+        return (prefix, prefix + "\u007f");
     }
 
-    private const int BroadRange = 2_000;
-
     /// <summary>
-    /// The same clients <see cref="ClientScope.VisibleTo"/> allows a manager, advisor or the service officer's team,
-    /// stated as "id in (their servicer rows)": for a broad search the store can then start from the servicer
-    /// index (a few thousand rows) instead of testing the scope on every client in client_no order.
+    /// The servicer rows that are exactly what <see cref="ClientScope.VisibleTo"/> allows a manager, advisor or the
+    /// service officer's team (one row per client and servicer); null for roles whose scope is not a servicer book.
     /// </summary>
-    private IQueryable<Client> NarrowToServiced(IQueryable<Client> q, CurrentStaff staff) => staff.Role switch
+    private IQueryable<ClientServicer>? BookOf(CurrentStaff staff) => staff.Role switch
     {
-        StaffRole.ClientManager or StaffRole.Advisor =>
-            q.Where(c => db.ClientServicers.Where(s => s.StaffId == staff.Id).Select(s => s.ClientId).Contains(c.Id)),
-        StaffRole.DigitalOps => q.Where(c => db.ClientServicers.Where(s => s.StaffId == null).Select(s => s.ClientId).Contains(c.Id)),
-        _ => q,
+        StaffRole.ClientManager or StaffRole.Advisor => db.ClientServicers.AsNoTracking().Where(s => s.StaffId == staff.Id),
+        StaffRole.DigitalOps => db.ClientServicers.AsNoTracking().Where(s => s.StaffId == null),
+        _ => null,
     };
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using CoServe.Features.Clients;
 using CoServe.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,7 +12,10 @@ public class ClientApiTests
 {
     private static async Task<List<string>> ListAsync(HttpClient http, string query = "")
     {
-        var page = await http.GetFromJsonAsync<JsonElement>("/api/clients" + query);
+        var response = await http.GetAsync("/api/clients" + query);
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        var page = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(page.TryGetProperty("items", out _), page.ToString());
         return page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("clientNo").GetString()!).ToList();
     }
 
@@ -46,6 +50,47 @@ public class ClientApiTests
         Assert.Equal(HttpStatusCode.NotFound, reveal.StatusCode);
         await using var db = s.NewDb();
         Assert.Equal(0, await db.PersonalDataAccesses.CountAsync());
+    }
+
+    [SkippableTheory]
+    [InlineData(StoreKind.Sqlite)]
+    [InlineData(StoreKind.Postgres)]
+    public async Task ManagerSearch_ListsTheirOwnBook_ByPrefixFiltersAndPages(StoreKind kind)
+    {
+        await using var s = await ApiScenario.StartAsync(kind);
+        var cm1 = await s.ClientAsAsync(s.Org.Cm1);
+        Assert.Equal(["C100", "C101"], await ListAsync(cm1, "?q=c10"));
+        Assert.Equal(["C100"], await ListAsync(cm1, "?q=C100"));
+        Assert.Equal(["P400"], await ListAsync(cm1, "?q=P"));
+        Assert.Empty(await ListAsync(cm1, "?q=C200"));
+        Assert.Empty(await ListAsync(cm1, "?q=S"));
+        Assert.Equal(["P400"], await ListAsync(cm1, "?servicer=pool"));
+        Assert.Equal(["C100", "C101", "P400"], await ListAsync(cm1, $"?branch={s.Org.North.Id}"));
+        Assert.Empty(await ListAsync(cm1, $"?branch={s.Org.South.Id}"));
+        Assert.Equal(["C100"], await ListAsync(cm1, "?q=13800000100"));
+
+        var first = await cm1.GetFromJsonAsync<JsonElement>("/api/clients?pageSize=2");
+        Assert.Equal(3, first.GetProperty("countCapped").GetInt32());
+        Assert.Equal("C101", first.GetProperty("nextAfter").GetString());
+        var second = await cm1.GetFromJsonAsync<JsonElement>("/api/clients?pageSize=2&after=C101");
+        Assert.Equal(["P400"], second.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("clientNo").GetString()).ToList());
+        Assert.False(second.TryGetProperty("nextAfter", out var next) && next.ValueKind != JsonValueKind.Null, "the last page has no next cursor");
+        var prefixed = await cm1.GetFromJsonAsync<JsonElement>("/api/clients?q=C");
+        Assert.Equal(2, prefixed.GetProperty("countCapped").GetInt32());
+
+        var ops = await s.ClientAsAsync(s.Org.Ops);
+        Assert.Equal(["P401"], await ListAsync(ops, "?q=p401"));
+        Assert.Empty(await ListAsync(ops, "?q=C1"));
+
+        // A client given to cm1 later is found in cm1's book under its number (the servicer row carries it).
+        await using (var db = s.NewDb())
+        {
+            var moved = await db.Clients.Include(c => c.Servicers).SingleAsync(c => c.ClientNo == "S300");
+            moved.AssignPrimary(s.Org.Cm1.Id, DutyScopes.PrimaryManager, s.App.Clock.GetUtcNow());
+            await db.SaveChangesAsync();
+        }
+        Assert.Equal(["S300"], await ListAsync(cm1, "?q=s3"));
+        Assert.Empty(await ListAsync(await s.ClientAsAsync(s.Org.Cm3), "?q=S300"));
     }
 
     [Fact]

@@ -507,6 +507,11 @@ namespace CoServe.Data.Migrations.Postgres
                     b.Property<long>("ClientId")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("ClientNo")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
                     b.Property<int>("Duties")
                         .HasColumnType("integer");
 
@@ -529,6 +534,8 @@ namespace CoServe.Data.Migrations.Postgres
                     b.HasIndex("ClientId", "StaffId");
 
                     b.HasIndex("StaffId", "ClientId");
+
+                    b.HasIndex("StaffId", "ClientNo");
 
                     b.ToTable("ClientServicers", (string)null);
                 });

@@ -485,6 +485,11 @@ namespace CoServe.Data.Migrations.Sqlite
                     b.Property<long>("ClientId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("ClientNo")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("Duties")
                         .HasColumnType("INTEGER");
 
@@ -507,6 +512,8 @@ namespace CoServe.Data.Migrations.Sqlite
                     b.HasIndex("ClientId", "StaffId");
 
                     b.HasIndex("StaffId", "ClientId");
+
+                    b.HasIndex("StaffId", "ClientNo");
 
                     b.ToTable("ClientServicers", (string)null);
                 });
