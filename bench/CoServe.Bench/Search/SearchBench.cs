@@ -37,6 +37,7 @@ internal static class SearchBench
         if (a.Has("--fresh") && Directory.Exists(dataDir)) Directory.Delete(dataDir, recursive: true);
 
         using var host = BuildHost(dataDir, a.Has("--sql"));
+        await host.Services.GetRequiredService<StoreMigrations>().MigrateAsync(CancellationToken.None);
         if (!File.Exists(marker))
         {
             var sw = Stopwatch.StartNew();
@@ -132,7 +133,6 @@ internal static class SearchBench
     private static async Task PopulateAsync(IServiceProvider services, int clients)
     {
         var ct = CancellationToken.None;
-        await services.GetRequiredService<StoreMigrations>().MigrateAsync(ct);
         var protector = services.GetRequiredService<FieldProtector>();
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
         await using var db = await services.GetRequiredService<IDbContextFactory<CoServeDb>>().CreateDbContextAsync(ct);
