@@ -40,6 +40,8 @@ public static class ConversationsSetup
         services.AddScoped<HandoffRouter>();
         services.AddScoped<OpenHandoff>();
         services.AddScoped<HandoffSla>();
+        services.AddSingleton<InboundCommits>();
+        services.AddScoped<InboundBatch>();
         services.AddScoped<ReceiveClientMessage>();
         services.AddScoped<IInboundMessageSink>(sp => sp.GetRequiredService<ReceiveClientMessage>());
         services.AddScoped<RespondAsOfficer>();

@@ -29,6 +29,38 @@ public class ConversationFlowTests
         Assert.Equal(1, await db.Conversations.CountAsync());
     }
 
+    [SkippableTheory]
+    [InlineData(StoreKind.Sqlite)]
+    [InlineData(StoreKind.Postgres)]
+    public async Task ManyMessagesAtOnce_FromSeveralClients_EachStoredOnce_InOneConversationPerClient(StoreKind kind)
+    {
+        await using var s = await CoServiceScenario.StartAsync(kind);
+        string[] clients = ["P400", "C100", "S300"];
+        // 90 distinct messages, each delivered twice, plus messages for a client that does not exist, all at once:
+        // they are written in shared transactions (group commit), which must not mix up answers or lose any.
+        var sends = Enumerable.Range(0, 90).SelectMany(n => new[] { n, n })
+            .Select(n => (Client: clients[n % 3], Key: $"burst-{n}"))
+            .Concat(Enumerable.Range(0, 5).Select(n => (Client: "NOPE", Key: $"nope-{n}")))
+            .ToList();
+        var results = await Task.WhenAll(sends.Select(x => Task.Run(() => s.SayAsync(x.Client, "你好，问一下开户", key: x.Key))));
+
+        Assert.All(results.Where((_, i) => sends[i].Client == "NOPE"), r => Assert.Equal(InboundOutcome.UnknownClient, r.Outcome));
+        var byKey = sends.Select((x, i) => (x.Key, Result: results[i])).Where(x => !x.Key.StartsWith("nope", StringComparison.Ordinal)).GroupBy(x => x.Key).ToList();
+        Assert.Equal(90, byKey.Count);
+        Assert.All(byKey, g =>
+        {
+            Assert.Single(g, x => x.Result.Outcome == InboundOutcome.Stored);
+            Assert.Single(g.Select(x => x.Result.EventId).Distinct());
+        });
+        await using var db = s.NewDb();
+        var stored = await db.TimelineEvents.Where(e => e.Kind == TimelineKind.ClientMessage).Select(e => new { e.Id, e.ClientId, e.IdempotencyKey, e.ConversationId }).ToListAsync();
+        Assert.Equal(90, stored.Count);
+        Assert.Equal(byKey.Select(g => g.First().Result.EventId!.Value).Order(), stored.Select(e => e.Id).Order());
+        Assert.Equal(3, await db.Conversations.CountAsync());
+        Assert.All(stored.GroupBy(e => e.ClientId), g => Assert.Single(g.Select(e => e.ConversationId).Distinct()));
+        Assert.Equal(90, await db.OfficerWorkItems.CountAsync());
+    }
+
     [Fact]
     public async Task BadMessages_AreRejectedWithReasons_NothingStored()
     {

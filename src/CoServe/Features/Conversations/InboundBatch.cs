@@ -1,0 +1,187 @@
+using CoServe.Data;
+using CoServe.Features.Channels;
+using CoServe.Features.Notifications;
+using CoServe.Features.Timeline;
+using CoServe.Platform.Live;
+using Microsoft.EntityFrameworkCore;
+
+namespace CoServe.Features.Conversations;
+
+/// <summary>
+/// Stores a batch of checked client messages in one transaction. Each message is stored once on the client's
+/// timeline (idempotent by the channel's message id, also within the batch), attached to the open conversation of
+/// its channel (or a new one: back to the AI, unless a colleague asked to keep the client), and queued for the
+/// service officer only when the AI holds the conversation; the human in control is notified instead. Reads are
+/// one query per kind for the whole batch (clients, stored keys, open conversations), not per message.
+/// </summary>
+public sealed partial class InboundBatch(
+    CoServeDb db,
+    TimelineWriter timeline,
+    Notifier notifier,
+    LiveEvents live,
+    OfficerSignal officer,
+    TimeProvider clock,
+    ILogger<InboundBatch> logger)
+{
+    /// <returns>One result per message, in order.</returns>
+    public async Task<InboundResult[]> StoreAsync(IReadOnlyList<InboundClientMessage> messages, CancellationToken ct)
+    {
+        var results = new InboundResult[messages.Count];
+        var clients = await ClientsAsync(messages, ct);
+        var keyOf = new string?[messages.Count];
+        var clientOf = new (long Id, string ClientNo)[messages.Count];
+        for (var i = 0; i < messages.Count; i++)
+        {
+            if (!clients.TryGetValue(Reference(messages[i]), out var client))
+            {
+                results[i] = new InboundResult(InboundOutcome.UnknownClient, null, "no client with this reference");
+                continue;
+            }
+            clientOf[i] = client;
+            keyOf[i] = $"{messages[i].Channel}:{messages[i].IdempotencyKey}";
+        }
+
+        var stored = await StoredKeysAsync(clientOf, keyOf, ct);
+        var now = clock.GetUtcNow();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var conversations = await OpenConversationsAsync(clientOf.Where((_, i) => keyOf[i] is not null).Select(c => c.Id).Distinct().ToList(), ct);
+
+        // First pass: settle duplicates and open the conversations that are missing (their ids are needed below).
+        var firstInBatch = new Dictionary<(long, string), int>();
+        var toStore = new List<int>();
+        var started = new List<(Conversation Conversation, int? KeptWith)>();
+        for (var i = 0; i < messages.Count; i++)
+        {
+            if (keyOf[i] is not { } key) continue;
+            var client = clientOf[i].Id;
+            if (stored.TryGetValue((client, key), out var existing))
+            {
+                results[i] = new InboundResult(InboundOutcome.Duplicate, existing, null);
+                continue;
+            }
+            if (!firstInBatch.TryAdd((client, key), i)) continue; // answered with the first copy's event below
+            toStore.Add(i);
+            var channel = messages[i].Channel;
+            if (conversations.ContainsKey((client, channel))) continue;
+            var keepWith = await KeptWithAsync(client, channel, now, ct);
+            var conversation = new Conversation(client, channel, now);
+            if (keepWith is { } keeper) conversation.StartWithStaff(keeper, now);
+            else conversation.StartWithAi(now);
+            db.Conversations.Add(conversation);
+            conversations[(client, channel)] = conversation;
+            started.Add((conversation, keepWith));
+        }
+        if (started.Count > 0) await db.SaveChangesAsync(ct);
+        foreach (var (conversation, keptWith) in started.Where(s => s.KeptWith is not null))
+        {
+            timeline.Append(conversation.ClientId, TimelineKind.ControlChange, ActorKind.System, null, conversation.Channel, EventVisibility.Internal,
+                details: new { to = "HumanActive", staff = keptWith, reason = "kept with staff after close" }, conversationId: conversation.Id);
+        }
+
+        // Second pass: the messages themselves, in arrival order.
+        var events = new Dictionary<int, TimelineEvent>();
+        var aiAnswers = false;
+        foreach (var i in toStore)
+        {
+            var message = messages[i];
+            var (clientId, clientNo) = clientOf[i];
+            var conversation = conversations[(clientId, message.Channel)];
+            var ev = timeline.Append(clientId, TimelineKind.ClientMessage, ActorKind.Client, null, message.Channel, EventVisibility.ClientVisible,
+                text: message.Text?.Trim() ?? "",
+                details: message.Attachments.Count == 0 ? null : new { attachments = message.Attachments },
+                conversationId: conversation.Id,
+                idempotencyKey: keyOf[i]);
+            events[i] = ev;
+            conversation.ClientSpoke(now);
+            if (conversation.AiMaySpeak)
+            {
+                db.OfficerWorkItems.Add(new OfficerWorkItem(conversation.Id, ev, now));
+                aiAnswers = true;
+            }
+            else if (conversation.ControllerStaffId is { } controller)
+            {
+                notifier.Add(controller, NotificationKind.ClientMessage, $"客户 {clientNo} 发来新消息", $"/conversations/{conversation.Id}", clientId, conversation.OpenTicketId);
+            }
+        }
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+
+        for (var i = 0; i < messages.Count; i++)
+        {
+            if (results[i] is not null || keyOf[i] is not { } key) continue;
+            var first = firstInBatch[(clientOf[i].Id, key)];
+            results[i] = first == i
+                ? new InboundResult(InboundOutcome.Stored, events[i].Id, null)
+                : new InboundResult(InboundOutcome.Duplicate, events[first].Id, null);
+        }
+        timeline.Publish();
+        foreach (var i in toStore)
+        {
+            live.Publish(new ConversationChanged(clientOf[i].Id, conversations[(clientOf[i].Id, messages[i].Channel)].Id));
+        }
+        await notifier.FlushAsync(ct);
+        if (aiAnswers) officer.Notify();
+        LogStored(logger, toStore.Count, messages.Count);
+        return results;
+    }
+
+    private static (ClientReferenceKind, string) Reference(InboundClientMessage m) =>
+        m.ReferenceKind == ClientReferenceKind.ClientNo
+            ? (ClientReferenceKind.ClientNo, m.ClientReference.Trim().ToUpperInvariant())
+            : (m.ReferenceKind, m.ClientReference.Trim());
+
+    private async Task<Dictionary<(ClientReferenceKind, string), (long Id, string ClientNo)>> ClientsAsync(IReadOnlyList<InboundClientMessage> messages, CancellationToken ct)
+    {
+        var found = new Dictionary<(ClientReferenceKind, string), (long, string)>();
+        var numbers = messages.Select(Reference).Where(r => r.Item1 == ClientReferenceKind.ClientNo).Select(r => r.Item2).Distinct().ToList();
+        if (numbers.Count > 0)
+        {
+            foreach (var c in await db.Clients.AsNoTracking().Where(c => numbers.Contains(c.ClientNo)).Select(c => new { c.Id, c.ClientNo }).ToListAsync(ct))
+            {
+                found[(ClientReferenceKind.ClientNo, c.ClientNo)] = (c.Id, c.ClientNo);
+            }
+        }
+        foreach (var (kind, external) in messages.Select(Reference).Where(r => r.Item1 != ClientReferenceKind.ClientNo).Distinct())
+        {
+            // WeCom external user ids: a handful per batch, looked up as before (first linked client).
+            var c = await db.Clients.AsNoTracking().Where(c => c.WeComExternalUserId == external).Select(c => new { c.Id, c.ClientNo }).FirstOrDefaultAsync(ct);
+            if (c is not null) found[(kind, external)] = (c.Id, c.ClientNo);
+        }
+        return found;
+    }
+
+    private async Task<Dictionary<(long, string), long>> StoredKeysAsync((long Id, string ClientNo)[] clientOf, string?[] keyOf, CancellationToken ct)
+    {
+        var keys = keyOf.OfType<string>().Distinct().ToList();
+        if (keys.Count == 0) return [];
+        var clientIds = clientOf.Where((_, i) => keyOf[i] is not null).Select(c => c.Id).Distinct().ToList();
+        var rows = await db.TimelineEvents.AsNoTracking()
+            .Where(e => clientIds.Contains(e.ClientId) && e.IdempotencyKey != null && keys.Contains(e.IdempotencyKey))
+            .Select(e => new { e.ClientId, e.IdempotencyKey, e.Id })
+            .ToListAsync(ct);
+        return rows.ToDictionary(r => (r.ClientId, r.IdempotencyKey!), r => r.Id);
+    }
+
+    /// <summary>The newest open conversation per client and channel, tracked (the messages update them).</summary>
+    private async Task<Dictionary<(long, string), Conversation>> OpenConversationsAsync(List<long> clientIds, CancellationToken ct)
+    {
+        var open = await db.Conversations.Where(c => clientIds.Contains(c.ClientId) && c.State != ConversationState.Closed).ToListAsync(ct);
+        return open.GroupBy(c => (c.ClientId, c.Channel)).ToDictionary(g => g.Key, g => g.MaxBy(c => c.Id)!);
+    }
+
+    /// <summary>The colleague who asked to keep this client after closing the last conversation, if still active and in time.</summary>
+    private async Task<int?> KeptWithAsync(long clientId, string channel, DateTimeOffset now, CancellationToken ct)
+    {
+        var previous = await db.Conversations.AsNoTracking()
+            .Where(c => c.ClientId == clientId && c.Channel == channel)
+            .OrderByDescending(c => c.Id)
+            .Select(c => new { c.KeepWithStaffId, c.KeepUntil })
+            .FirstOrDefaultAsync(ct);
+        return previous is { KeepWithStaffId: { } staffId, KeepUntil: { } until } && until > now && await db.Staff.AnyAsync(s => s.Id == staffId && s.IsActive, ct)
+            ? staffId
+            : null;
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Inbound batch: {Stored} of {Count} client messages stored")]
+    private static partial void LogStored(ILogger logger, int stored, int count);
+}
