@@ -25,7 +25,7 @@ namespace CoServe.Bench.Transfers;
 /// 200 managers, below by the service officer pool except 10% still with their manager; exemptions: 3% of
 /// manager-served clients opened by their manager within the year, 2% professional investors, 0.2% pinned),
 /// then <see cref="PlanTransfers.PlanAsync"/> for the second month, timed.</item>
-/// <item><c>transfers execute --moves 100000</c>: N manager-served clients below the line for two months, each a
+/// <item><c>transfers execute --moves 100000 [--batch-size B]</c>: N manager-served clients below the line for two months, each a
 /// WeCom contact of his manager in the WeCom simulator (in this process, over loopback HTTP); plan, approve,
 /// and <see cref="ExecuteTransfers.ExecuteAsync"/> (servicer change, timeline event, notice through the
 /// outbound gate, WeCom transfer requests of 100 customers per call to the officer accounts with room).</item>
@@ -44,7 +44,7 @@ internal static class TransfersBench
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}; {CoreBench.Load()}");
         var work = Path.GetFullPath(a.Get("--work", "/tmp/coserve-bench"));
         if (what is "all" or "plan") await PlanAsync(a.Get("--clients", 1_000_000), work, a.Has("--fresh"));
-        if (what is "all" or "execute") await ExecuteAsync(a.Get("--moves", 100_000), work);
+        if (what is "all" or "execute") await ExecuteAsync(a.Get("--moves", 100_000), a.Get("--batch-size"), work);
         return 0;
     }
 
@@ -219,7 +219,7 @@ internal static class TransfersBench
 
     // ------------------------------------------------------------------ execute
 
-    private static async Task ExecuteAsync(int moves, string work)
+    private static async Task ExecuteAsync(int moves, string? batchSize, string work)
     {
         var managers = 100;
         var perManager = (moves + managers - 1) / managers;
@@ -235,6 +235,8 @@ internal static class TransfersBench
             ["WeCom:Apps:main:EncodingAesKey"] = simOptions.EncodingAesKey,
             ["WeCom:Apps:main:Secret"] = simOptions.Secret,
         };
+        // Transfers:BatchSize (items per transaction) stays the product's default unless --batch-size is given.
+        if (batchSize is not null) extra["Transfers:BatchSize"] = batchSize;
         for (var a = 1; a <= accounts; a++)
         {
             extra[$"Transfers:OfficerWeComAccounts:{a - 1}:UserId"] = $"so{a:D2}";
