@@ -20,10 +20,12 @@ namespace CoServe.Bench.Transfers;
 /// Issue 7's performance items on an embedded (SQLite) store:
 /// <list type="bullet">
 /// <item><c>transfers plan --clients 1000000</c>: a book of N clients with two months of segments (MADA spread
-/// over 316 to 3,160,000 yuan, 20% above the line, each client's MADA moving by -20%..+25% between the months;
-/// clients above the line served by 200 managers, below by the service officer pool except 10% still with their
-/// manager), then <see cref="PlanTransfers.PlanAsync"/> for the second month, timed.</item>
-/// <item><c>transfers execute --moves 100000</c>: N manager-served clients below the line for two months, each a
+/// over 316 to 3,160,000 yuan, 20% above the line, each client's MADA moving by an independent -20%..+25% between
+/// the months, so pool clients cross the line upwards too; clients above the line in the first month served by
+/// 200 managers, below by the service officer pool except 10% still with their manager; exemptions: 3% of
+/// manager-served clients opened by their manager within the year, 2% professional investors, 0.2% pinned),
+/// then <see cref="PlanTransfers.PlanAsync"/> for the second month, timed.</item>
+/// <item><c>transfers execute --moves 100000 [--batch-size B]</c>: N manager-served clients below the line for two months, each a
 /// WeCom contact of his manager in the WeCom simulator (in this process, over loopback HTTP); plan, approve,
 /// and <see cref="ExecuteTransfers.ExecuteAsync"/> (servicer change, timeline event, notice through the
 /// outbound gate, WeCom transfer requests of 100 customers per call to the officer accounts with room).</item>
@@ -42,7 +44,7 @@ internal static class TransfersBench
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}; {CoreBench.Load()}");
         var work = Path.GetFullPath(a.Get("--work", "/tmp/coserve-bench"));
         if (what is "all" or "plan") await PlanAsync(a.Get("--clients", 1_000_000), work, a.Has("--fresh"));
-        if (what is "all" or "execute") await ExecuteAsync(a.Get("--moves", 100_000), work);
+        if (what is "all" or "execute") await ExecuteAsync(a.Get("--moves", 100_000), a.Get("--batch-size"), work);
         return 0;
     }
 
@@ -59,7 +61,14 @@ internal static class TransfersBench
         return BenchHost.Build(dataDir, settings);
     }
 
-    private static double Unit(long i, uint salt) => (uint)((i + salt) * 2654435761u ^ (salt * 40503u)) / (double)uint.MaxValue;
+    /// <summary>A uniform draw in [0, 1) per client and purpose (SplitMix64), independent across salts.</summary>
+    private static double Unit(long i, uint salt)
+    {
+        var z = unchecked((ulong)i * 0x9E3779B97F4A7C15UL + (salt * 0xD1B54A32D192ED03UL));
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        return (z ^ (z >> 31)) / 18446744073709551616.0;
+    }
 
     // ------------------------------------------------------------------ plan
 
@@ -134,10 +143,28 @@ internal static class TransfersBench
         long Prev(long i) => (long)(Math.Pow(10, 2.5 + (4.0 * Unit(i, 1))) * 100);
         long Cur(long i) => (long)(Prev(i) * (0.8 + (0.45 * Unit(i, 2))));
 
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await using (var writer = await BulkWriter.StartAsync(db, "Clients", ["ClientNo", "BranchId", "IsIncomplete", "IsProfessionalInvestor", "CreatedAt", "UpdatedAt", "Version"], null, ct))
+        bool WithManager(long i) => Prev(i) >= threshold || Unit(i, 3) < 0.1;
+        int ManagerOf(long i)
         {
-            for (var i = 1; i <= clients; i++) await writer.AddAsync([CoreBench.ClientNo(i), branchIds[i % branchIds.Count], false, false, now, now, 0], ct);
+            // A manager of the client's branch.
+            var inBranch = byBranch[branchIds[(int)(i % branchIds.Count)]];
+            return inBranch[(int)(Unit(i, 4) * inBranch.Length) % inBranch.Length];
+        }
+        // Exemptions: 3% of manager-served clients opened by their manager within the year, 2% professional
+        // investors, 0.2% pinned (half of them at the client's request).
+        bool Developed(long i) => WithManager(i) && Unit(i, 5) < 0.03;
+        var opsId = await db.Staff.Where(s => s.Login == "ops").Select(s => s.Id).SingleAsync(ct);
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using (var writer = await BulkWriter.StartAsync(db, "Clients",
+            ["ClientNo", "BranchId", "DevelopingManagerId", "OpenedOn", "IsIncomplete", "IsProfessionalInvestor", "CreatedAt", "UpdatedAt", "Version"], null, ct))
+        {
+            for (var i = 1; i <= clients; i++)
+            {
+                var developed = Developed(i);
+                await writer.AddAsync([CoreBench.ClientNo(i), branchIds[i % branchIds.Count], developed ? ManagerOf(i) : null, developed ? "2023-10-01" : "2015-01-01",
+                    false, Unit(i, 6) < 0.02, now, now, 0], ct);
+            }
             await writer.CompleteAsync(ct);
         }
         var ids = await db.Clients.AsNoTracking().OrderBy(c => c.Id).Select(c => c.Id).ToListAsync(ct);
@@ -146,12 +173,8 @@ internal static class TransfersBench
             for (var n = 0; n < ids.Count; n++)
             {
                 var i = n + 1L;
-                var withManager = Prev(i) >= threshold || Unit(i, 3) < 0.1;
-                // A manager of the client's branch.
-                var branch = branchIds[(int)(i % branchIds.Count)];
-                var inBranch = byBranch[branch];
-                var manager = inBranch[(int)(Unit(i, 4) * inBranch.Length) % inBranch.Length];
-                if (withManager)
+                var manager = ManagerOf(i);
+                if (WithManager(i))
                 {
                     await writer.AddAsync([ids[n], manager, true, (int)DutyScopes.PrimaryManager, now], ct);
                 }
@@ -164,6 +187,16 @@ internal static class TransfersBench
             await writer.CompleteAsync(ct);
         }
         await BenchHost.FillServicerClientNosAsync(db, ct);
+        await using (var writer = await BulkWriter.StartAsync(db, "TransferPins", ["ClientId", "ClientRequest", "Reason", "ApprovedByStaffId", "CreatedAt", "ExpiresAt", "RemovedAt"], null, ct))
+        {
+            for (var n = 0; n < ids.Count; n++)
+            {
+                if (Unit(n + 1L, 7) >= 0.002) continue;
+                var request = Unit(n + 1L, 8) < 0.5;
+                await writer.AddAsync([ids[n], request, request ? "客户要求保留客户经理" : "重点维护客户", opsId, now, null, null], ct);
+            }
+            await writer.CompleteAsync(ct);
+        }
         foreach (var (month, mada) in new (CalendarMonth, Func<long, long>)[] { (Month.AddMonths(-1), Prev), (Month, Cur) })
         {
             var baseCount = 0;
@@ -187,7 +220,7 @@ internal static class TransfersBench
 
     // ------------------------------------------------------------------ execute
 
-    private static async Task ExecuteAsync(int moves, string work)
+    private static async Task ExecuteAsync(int moves, string? batchSize, string work)
     {
         var managers = 100;
         var perManager = (moves + managers - 1) / managers;
@@ -203,6 +236,8 @@ internal static class TransfersBench
             ["WeCom:Apps:main:EncodingAesKey"] = simOptions.EncodingAesKey,
             ["WeCom:Apps:main:Secret"] = simOptions.Secret,
         };
+        // Transfers:BatchSize (items per transaction) stays the product's default unless --batch-size is given.
+        if (batchSize is not null) extra["Transfers:BatchSize"] = batchSize;
         for (var a = 1; a <= accounts; a++)
         {
             extra[$"Transfers:OfficerWeComAccounts:{a - 1}:UserId"] = $"so{a:D2}";

@@ -1,6 +1,8 @@
+using System.Data.Common;
 using CoServe.Data;
 using CoServe.Features.Channels.WeCom;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace CoServe.Features.Outreach;
 
@@ -59,6 +61,75 @@ public static class GateCounters
             taken.Add((period, start));
         }
         return null;
+    }
+
+    /// <summary>
+    /// The same slots as <see cref="TryReserveAsync"/> for a batch of decisions in the caller's transaction: the
+    /// same conditional upserts, through two commands created once and re-run with new values (SQLite keeps
+    /// them prepared), instead of a new EF command per statement.
+    /// </summary>
+    public sealed class Slots(CoServeDb db) : IAsyncDisposable
+    {
+        private DbCommand? _take;
+        private DbCommand? _release;
+
+        public async Task<CapPeriod?> TryReserveAsync(long clientId, OutboundCategory category, PeriodCaps caps, DateOnly day, CancellationToken ct)
+        {
+            var taken = new List<(CapPeriod Period, int Start)>(3);
+            foreach (var period in GateRules.Periods)
+            {
+                var cap = caps.For(period);
+                if (cap <= 0) continue;
+                var start = PeriodStart(period, day);
+                _take ??= Command(
+                    """
+                    INSERT INTO "GateCounters" ("ClientId", "Category", "Period", "PeriodStart", "Count") VALUES (@client, @category, @period, @start, 1)
+                    ON CONFLICT ("ClientId", "Category", "Period", "PeriodStart") DO UPDATE SET "Count" = "GateCounters"."Count" + 1 WHERE "GateCounters"."Count" < @cap
+                    """, withCap: true);
+                if (await RunAsync(_take, clientId, category, period, start, cap, ct) == 0)
+                {
+                    _release ??= Command(
+                        """
+                        UPDATE "GateCounters" SET "Count" = "Count" - 1
+                        WHERE "ClientId" = @client AND "Category" = @category AND "Period" = @period AND "PeriodStart" = @start AND "Count" > 0
+                        """, withCap: false);
+                    foreach (var (p, s) in taken) await RunAsync(_release, clientId, category, p, s, 1, ct);
+                    return period;
+                }
+                taken.Add((period, start));
+            }
+            return null;
+        }
+
+        private DbCommand Command(string sql, bool withCap)
+        {
+            var cmd = db.Database.GetDbConnection().CreateCommand();
+            cmd.Transaction = db.Database.CurrentTransaction?.GetDbTransaction() ?? throw new InvalidOperationException("cap slots for a batch are taken inside a transaction");
+            cmd.CommandText = sql;
+            foreach (var name in withCap ? (string[])["@client", "@category", "@period", "@start", "@cap"] : ["@client", "@category", "@period", "@start"])
+            {
+                var p = cmd.CreateParameter();
+                p.ParameterName = name;
+                cmd.Parameters.Add(p);
+            }
+            return cmd;
+        }
+
+        private static Task<int> RunAsync(DbCommand cmd, long clientId, OutboundCategory category, CapPeriod period, int start, int cap, CancellationToken ct)
+        {
+            cmd.Parameters[0].Value = clientId;
+            cmd.Parameters[1].Value = (short)category;
+            cmd.Parameters[2].Value = (short)period;
+            cmd.Parameters[3].Value = start;
+            if (cmd.Parameters.Count > 4) cmd.Parameters[4].Value = cap;
+            return cmd.ExecuteNonQueryAsync(ct);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_take is not null) await _take.DisposeAsync();
+            if (_release is not null) await _release.DisposeAsync();
+        }
     }
 
     private static Task<int> ReleaseAsync(CoServeDb db, long clientId, OutboundCategory category, CapPeriod period, int start, CancellationToken ct) =>

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Globalization;
 using CoServe.Data;
 using CoServe.Features.Channels.WeCom;
 using CoServe.Features.Clients;
@@ -116,6 +117,183 @@ public sealed class OutboundGate(
         return new GateResult(outcome, sketch);
     }
 
+    /// <summary>
+    /// Decides a batch of messages exactly as <see cref="CheckAsync"/> would one after another in one transaction,
+    /// with a few set-based statements instead of a dozen per message: facts, the de-duplication window and the
+    /// cap counters of all the batch's clients are read at once after every client's lock row is taken (in
+    /// client id order, so two batches cannot deadlock), the rules run in memory in the given order (a later
+    /// message to the same client sees the earlier one's send and slots), cap slots are taken with the same
+    /// conditional upsert, and decisions and sends are bulk-written in the transaction.
+    /// </summary>
+    public async Task<IReadOnlyList<GateDecision>> CheckManyAsync(IReadOnlyList<OutboundCandidate> candidates, CancellationToken ct)
+    {
+        var decisions = new GateDecision[candidates.Count];
+        if (candidates.Count == 0) return decisions;
+        var now = clock.GetUtcNow();
+        var rules = Rules;
+        var gate = rules.Options;
+        var sketches = new Dictionary<string, TextSketch>(StringComparer.Ordinal);
+        var ids = candidates.Select(c => c.ClientId).Distinct().ToList();
+        var clients = await db.Clients.AsNoTracking().Where(x => ids.Contains(x.Id))
+            .Select(x => new { x.Id, Row = new GateClientRow(x.SuitabilityLevel, x.SuitabilityAssessedOn, x.IsProfessionalInvestor, x.WeComExternalUserId) })
+            .ToDictionaryAsync(x => x.Id, x => x.Row, ct);
+        var known = clients.Keys.Order().ToList();
+        var informed = candidates.Where(c => c.Purpose != OutboundPurpose.ConversationReply && clients.ContainsKey(c.ClientId)).Select(c => c.ClientId).Distinct().ToList();
+        var consents = (await db.ClientConsents.AsNoTracking()
+                .Where(x => informed.Contains(x.ClientId) && (x.Purpose == ConsentPurpose.Marketing || x.Purpose == ConsentPurpose.ServiceMessages || x.Purpose == ConsentPurpose.PersonalisedPush))
+                .Select(x => new { x.ClientId, x.Purpose, x.Granted }).ToListAsync(ct))
+            .ToLookup(x => x.ClientId, x => (x.Purpose, x.Granted));
+        var optOuts = (await db.OutreachOptOuts.AsNoTracking().Where(x => informed.Contains(x.ClientId))
+                .Select(x => new { x.ClientId, x.Channel, x.Purposes }).ToListAsync(ct))
+            .ToLookup(x => x.ClientId, x => (x.Channel, x.Purposes));
+        bool ComplaintMatters(OutboundCandidate c) => gate.OpenComplaint.Enabled
+            && (c.Purpose == OutboundPurpose.Marketing || (c.Purpose == OutboundPurpose.Research && gate.OpenComplaint.AlsoResearch));
+        var complaining = candidates.Where(c => ComplaintMatters(c) && clients.ContainsKey(c.ClientId)).Select(c => c.ClientId).ToHashSet();
+        var openComplaints = complaining.Count == 0 ? new HashSet<long>() : await complaints.WithOpenComplaintsAsync(complaining, ct);
+
+        var ownTransaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
+        try
+        {
+            if (known.Count > 0)
+            {
+                // One statement for the batch; the values are the clients' numeric ids.
+                var lockRows = string.Join(",", known.Select(id => string.Create(CultureInfo.InvariantCulture, $"({id}, 1)")));
+                var sql = "INSERT INTO \"GateClientLocks\" (\"ClientId\", \"Decisions\") VALUES " + lockRows
+                    + " ON CONFLICT (\"ClientId\") DO UPDATE SET \"Decisions\" = \"GateClientLocks\".\"Decisions\" + 1";
+                await db.Database.ExecuteSqlRawAsync(sql, ct);
+            }
+            var since = now.AddDays(-gate.Deduplication.WindowDays);
+            var recent = (await db.OutboundSends.AsNoTracking()
+                    .Where(s => known.Contains(s.ClientId) && s.At >= since)
+                    .Select(s => new { s.ClientId, Send = new RecentSend(s.Sender, s.SenderStaffId, s.At, s.Title, s.Fingerprint, s.NumbersHash, s.Shingles, s.Sketch) })
+                    .ToListAsync(ct))
+                .Concat(db.OutboundSends.Local.Where(s => clients.ContainsKey(s.ClientId) && s.At >= since).Select(s => new { s.ClientId, Send = s.ToRecent() }))
+                .GroupBy(x => x.ClientId).ToDictionary(g => g.Key, g => g.Select(x => x.Send).ToList());
+            var today = BusinessTime.DateOf(now);
+            var (d, w, m) = (GateCounters.PeriodStart(CapPeriod.Day, today), GateCounters.PeriodStart(CapPeriod.Week, today), GateCounters.PeriodStart(CapPeriod.Month, today));
+            var counters = (await db.GateCounters.AsNoTracking()
+                    .Where(x => known.Contains(x.ClientId)
+                        && ((x.Period == CapPeriod.Day && x.PeriodStart == d) || (x.Period == CapPeriod.Week && x.PeriodStart == w) || (x.Period == CapPeriod.Month && x.PeriodStart == m)))
+                    .Select(x => new { x.ClientId, x.Category, x.Period, x.Count }).ToListAsync(ct))
+                .GroupBy(x => (x.ClientId, x.Category))
+                .ToDictionary(g => g.Key, g => new CapCounts(
+                    g.FirstOrDefault(x => x.Period == CapPeriod.Day)?.Count ?? 0,
+                    g.FirstOrDefault(x => x.Period == CapPeriod.Week)?.Count ?? 0,
+                    g.FirstOrDefault(x => x.Period == CapPeriod.Month)?.Count ?? 0));
+
+            var records = new List<GateDecisionRecord>();
+            var sends = new List<OutboundSend>();
+            Func<int, string>? staffNames = null;
+            await using var slots = new GateCounters.Slots(db);
+            for (var i = 0; i < candidates.Count; i++)
+            {
+                var c = candidates[i];
+                if (!sketches.TryGetValue(c.Text, out var sketch)) sketches[c.Text] = sketch = TextSketch.Of(c.Text);
+                GateOutcome outcome;
+                if (!clients.TryGetValue(c.ClientId, out var client))
+                {
+                    outcome = rules.Decide(c, default, null, default, now);
+                    metrics.Decided(outcome);
+                    decisions[i] = outcome.ToDecision();
+                    continue;
+                }
+                ClientGateFacts facts;
+                if (c.Purpose == OutboundPurpose.ConversationReply)
+                {
+                    facts = new ClientGateFacts(true, client.Level, client.AssessedOn, client.Professional, false, false, null, OptOutPurposes.None, false, 0);
+                }
+                else
+                {
+                    var channelKey = OutreachChannels.OptOutKey(c.Channel);
+                    var groupCount = 0;
+                    if (c.Channel == OutreachChannels.WeComGroup && gate.WeComGroupCap.Enabled && client.WeComExternalUserId is { } external)
+                    {
+                        var (key, _) = WeComGroupMessages.Period(weComOptions.Value.GroupMessageCap, today);
+                        groupCount = await StoredWeComGroupMessageLedger.CountAsync(db, external, key, ct);
+                    }
+                    facts = Facts(client, consents[c.ClientId],
+                        optOuts[c.ClientId].Where(x => x.Channel == channelKey || x.Channel == OutreachChannels.AllChannels).Select(x => x.Purposes),
+                        openComplaints.Contains(c.ClientId), groupCount);
+                }
+                PreviousSend? duplicate = null;
+                if (rules.DeduplicationApplies(c, sketch) && recent.TryGetValue(c.ClientId, out var window))
+                {
+                    duplicate = rules.FindDuplicate(sketch, window, now);
+                }
+                var category = GateRules.CategoryOf(c.Purpose);
+                var capped = rules.IsCapped(c) && category is not null;
+                var counts = capped ? counters.GetValueOrDefault((c.ClientId, category!.Value)) : default;
+                if (duplicate is { Sender: OutboundSender.Staff } && staffNames is null)
+                {
+                    staffNames = (await directory.GetAsync(ct)).StaffName;
+                }
+                var names = duplicate is { Sender: OutboundSender.Staff } ? staffNames : null;
+                outcome = rules.Decide(c, facts, duplicate, counts, now, names);
+                if (outcome.Passes && capped)
+                {
+                    var caps = gate.Caps.For(category!.Value);
+                    if (await slots.TryReserveAsync(c.ClientId, category.Value, caps, today, ct) is { } full)
+                    {
+                        // Only possible when the counters moved outside the lock (an operator's correction).
+                        outcome = rules.Decide(c, facts, duplicate, WithCount(counts, full, caps.For(full)), now, names);
+                    }
+                    else
+                    {
+                        counters[(c.ClientId, category.Value)] = new CapCounts(
+                            counts.Day + (caps.PerDay > 0 ? 1 : 0), counts.Week + (caps.PerWeek > 0 ? 1 : 0), counts.Month + (caps.PerMonth > 0 ? 1 : 0));
+                    }
+                }
+                if (!(c.Purpose == OutboundPurpose.ConversationReply && outcome.Verdict == GateVerdict.Allow))
+                {
+                    records.Add(new GateDecisionRecord(c, sketch.Fingerprint, outcome, now));
+                }
+                if (outcome.Passes)
+                {
+                    var send = new OutboundSend(c, sketch, now);
+                    sends.Add(send);
+                    if (!recent.TryGetValue(c.ClientId, out var list)) recent[c.ClientId] = list = [];
+                    list.Add(send.ToRecent());
+                }
+                metrics.Decided(outcome);
+                decisions[i] = outcome.ToDecision();
+            }
+            await WriteAsync(records, sends, ct);
+            if (ownTransaction is not null) await ownTransaction.CommitAsync(ct);
+        }
+        finally
+        {
+            if (ownTransaction is not null) await ownTransaction.DisposeAsync();
+        }
+        return decisions;
+    }
+
+    private async Task WriteAsync(List<GateDecisionRecord> records, List<OutboundSend> sends, CancellationToken ct)
+    {
+        // One bulk writer at a time: on PostgreSQL a COPY holds the connection until it completes.
+        if (records.Count > 0)
+        {
+            await using var writer = await BulkWriter.StartAsync(db, "GateDecisions",
+                ["ClientId", "Channel", "Sender", "SenderStaffId", "Purpose", "Fingerprint", "ContentVersionId", "CampaignId", "Title", "Verdict", "Rule", "Explanation", "DeferUntil", "Confirmed", "At"], null, ct);
+            foreach (var r in records)
+            {
+                await writer.AddAsync([r.ClientId, r.Channel, (short)r.Sender, r.SenderStaffId, (short)r.Purpose, r.Fingerprint, r.ContentVersionId, r.CampaignId, r.Title,
+                    (short)r.Verdict, r.Rule, r.Explanation, r.DeferUntil, r.Confirmed, r.At], ct);
+            }
+            await writer.CompleteAsync(ct);
+        }
+        if (sends.Count > 0)
+        {
+            await using var writer = await BulkWriter.StartAsync(db, "OutboundSends",
+                ["ClientId", "At", "Channel", "Sender", "SenderStaffId", "Purpose", "Fingerprint", "NumbersHash", "Shingles", "Sketch", "ContentVersionId", "CampaignId", "Title", "Warned"], null, ct);
+            foreach (var s in sends)
+            {
+                await writer.AddAsync([s.ClientId, s.At, s.Channel, (short)s.Sender, s.SenderStaffId, (short)s.Purpose, s.Fingerprint, s.NumbersHash, s.Shingles, s.Sketch,
+                    s.ContentVersionId, s.CampaignId, s.Title, s.Warned], ct);
+            }
+            await writer.CompleteAsync(ct);
+        }
+    }
+
     private Task<int> LockClientAsync(long clientId, CancellationToken ct) =>
         db.Database.ExecuteSqlAsync(
             $"""
@@ -171,19 +349,34 @@ public sealed class OutboundGate(
             var (key, _) = WeComGroupMessages.Period(weComOptions.Value.GroupMessageCap, BusinessTime.DateOf(now));
             groupCount = await StoredWeComGroupMessageLedger.CountAsync(db, external, key, ct);
         }
-        bool? personalised = consents.FirstOrDefault(x => x.Purpose == ConsentPurpose.PersonalisedPush) is { } p ? p.Granted : null;
+        return Facts(new GateClientRow(client.SuitabilityLevel, client.SuitabilityAssessedOn, client.IsProfessionalInvestor, client.WeComExternalUserId),
+            consents.Select(x => (x.Purpose, x.Granted)), optOuts, openComplaint, groupCount);
+    }
+
+    private static ClientGateFacts Facts(GateClientRow client, IEnumerable<(ConsentPurpose Purpose, bool Granted)> consents, IEnumerable<OptOutPurposes> optOuts, bool openComplaint, int groupCount)
+    {
+        bool marketing = false, service = false;
+        bool? personalised = null;
+        foreach (var (purpose, granted) in consents)
+        {
+            if (purpose == ConsentPurpose.Marketing) marketing |= granted;
+            else if (purpose == ConsentPurpose.ServiceMessages) service |= granted;
+            else if (purpose == ConsentPurpose.PersonalisedPush) personalised ??= granted;
+        }
         return new ClientGateFacts(
             true,
-            client.SuitabilityLevel,
-            client.SuitabilityAssessedOn,
-            client.IsProfessionalInvestor,
-            consents.Any(x => x.Purpose == ConsentPurpose.Marketing && x.Granted),
-            consents.Any(x => x.Purpose == ConsentPurpose.ServiceMessages && x.Granted),
+            client.Level,
+            client.AssessedOn,
+            client.Professional,
+            marketing,
+            service,
             personalised,
             optOuts.Aggregate(OptOutPurposes.None, (a, b) => a | b),
             openComplaint,
             groupCount);
     }
+
+    private sealed record GateClientRow(SuitabilityLevel? Level, DateOnly? AssessedOn, bool Professional, string? WeComExternalUserId);
 
     private Task<int> RecordAsync(GateDecisionRecord r, CancellationToken ct)
     {

@@ -87,4 +87,16 @@ public sealed record GateDecision(GateVerdict Verdict, string? Rule, string? Exp
 public interface IOutboundGate
 {
     Task<GateDecision> CheckAsync(OutboundCandidate candidate, CancellationToken ct);
+
+    /// <summary>
+    /// Decisions for several messages, the same as asking <see cref="CheckAsync"/> for each in this order within
+    /// one transaction (a later message to the same client sees the earlier one's send and cap slots).
+    /// Gates that can decide a batch with fewer round trips override this.
+    /// </summary>
+    async Task<IReadOnlyList<GateDecision>> CheckManyAsync(IReadOnlyList<OutboundCandidate> candidates, CancellationToken ct)
+    {
+        var decisions = new List<GateDecision>(candidates.Count);
+        foreach (var c in candidates) decisions.Add(await CheckAsync(c, ct));
+        return decisions;
+    }
 }

@@ -21,43 +21,78 @@ public sealed class ClientMove(
     TimeProvider clock)
 {
     /// <summary>Applies the item's move; returns why it was skipped, or null when moved.</summary>
-    public async Task<string?> ApplyAsync(TransferItem item, CancellationToken ct)
+    public async Task<string?> ApplyAsync(TransferItem item, CancellationToken ct) => (await ApplyManyAsync([item], ct))[0];
+
+    /// <summary>
+    /// Applies a batch of moves in order inside the caller's transaction; returns, per item, why it was skipped
+    /// or null when moved. What the moves need is read once for the batch (clients with their servicers, the
+    /// managers, the officer accounts holding WeCom relationships) and the notices pass the outbound gate as
+    /// one batch, so a move costs a few statements of the batch's save instead of a dozen round trips.
+    /// </summary>
+    public async Task<IReadOnlyList<string?>> ApplyManyAsync(IReadOnlyList<TransferItem> items, CancellationToken ct)
     {
-        var client = await db.Clients.Include(c => c.Servicers).SingleOrDefaultAsync(c => c.Id == item.ClientId, ct);
-        if (client is null) return "the client no longer exists";
-        if (client.PrimaryServicer?.StaffId != item.FromStaffId) return "servicing changed since the plan was made";
+        var clientIds = items.Select(i => i.ClientId).Distinct().ToList();
+        var clients = await db.Clients.Include(c => c.Servicers).Where(c => clientIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
+        var staffIds = items.Select(i => i.Direction == TransferDirection.ToOfficer ? i.FromStaffId : i.ToStaffId).OfType<int>().Distinct().ToList();
+        var staff = await db.Staff.AsNoTracking().Where(s => staffIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, ct);
+        var upward = items.Where(i => i.Direction == TransferDirection.ToManager)
+            .Select(i => clients.GetValueOrDefault(i.ClientId)?.WeComExternalUserId).OfType<string>().Distinct().ToList();
+        var holding = await OfficerAccountsHoldingAsync(upward, ct);
+
         var now = clock.GetUtcNow();
-        string managerName;
-        if (item.Direction == TransferDirection.ToOfficer)
+        var skipped = new string?[items.Count];
+        var notices = new List<(Client Client, string Text)>();
+        for (var n = 0; n < items.Count; n++)
         {
-            var manager = await db.Staff.AsNoTracking().SingleAsync(s => s.Id == item.FromStaffId, ct);
-            client.AssignPrimary(null, DutyScopes.ServiceOfficer, now);
-            client.SetCoServicer(manager.Id, DutyScopes.KeptByManager, now);
-            managerName = manager.DisplayName;
-            item.WeComState = client.WeComExternalUserId is not null && manager.WeComUserId is not null ? WeComTransferState.Pending : WeComTransferState.NotNeeded;
-            item.WeComHandoverUserId = manager.WeComUserId;
+            var item = items[n];
+            if (!clients.TryGetValue(item.ClientId, out var client))
+            {
+                skipped[n] = "the client no longer exists";
+                continue;
+            }
+            if (client.PrimaryServicer?.StaffId != item.FromStaffId)
+            {
+                skipped[n] = "servicing changed since the plan was made";
+                continue;
+            }
+            string managerName;
+            if (item.Direction == TransferDirection.ToOfficer)
+            {
+                var manager = item.FromStaffId is { } from && staff.TryGetValue(from, out var m) ? m : throw new InvalidOperationException($"transfer item {item.Id}: manager {item.FromStaffId} not found");
+                client.AssignPrimary(null, DutyScopes.ServiceOfficer, now);
+                client.SetCoServicer(manager.Id, DutyScopes.KeptByManager, now);
+                managerName = manager.DisplayName;
+                item.WeComState = client.WeComExternalUserId is not null && manager.WeComUserId is not null ? WeComTransferState.Pending : WeComTransferState.NotNeeded;
+                item.WeComHandoverUserId = manager.WeComUserId;
+            }
+            else
+            {
+                if (item.ToStaffId is not { } to || !staff.TryGetValue(to, out var manager) || !manager.IsActive)
+                {
+                    skipped[n] = "the receiving manager is no longer active";
+                    continue;
+                }
+                client.AssignPrimary(manager.Id, DutyScopes.PrimaryManager, now);
+                managerName = manager.DisplayName;
+                var officerAccount = client.WeComExternalUserId is null ? null : holding.GetValueOrDefault(client.WeComExternalUserId);
+                item.WeComState = officerAccount is not null && manager.WeComUserId is not null ? WeComTransferState.Pending : WeComTransferState.NotNeeded;
+                item.WeComHandoverUserId = officerAccount;
+                item.WeComTakeoverUserId = manager.WeComUserId;
+            }
+            item.Status = TransferItemStatus.Moved;
+            item.MovedAt = now;
+            item.Version++;
+            timeline.Append(client.Id, TimelineKind.TransferEvent, ActorKind.System, null, "system", EventVisibility.Internal,
+                text: item.Rule,
+                details: new { direction = item.Direction.ToString(), from = item.FromStaffId, to = item.ToStaffId, plan = item.PlanId, item = item.Id },
+                correlationId: item.PlanId is { } p ? $"transfer-plan-{p}" : $"transfer-item-{item.Id}");
+            var template = item.Direction == TransferDirection.ToOfficer ? options.Value.NoticeToOfficer : options.Value.NoticeToManager;
+            notices.Add((client, template.Replace("{manager}", managerName, StringComparison.Ordinal)));
         }
-        else
-        {
-            var manager = await db.Staff.AsNoTracking().SingleOrDefaultAsync(s => s.Id == item.ToStaffId && s.IsActive, ct);
-            if (manager is null) return "the receiving manager is no longer active";
-            client.AssignPrimary(manager.Id, DutyScopes.PrimaryManager, now);
-            managerName = manager.DisplayName;
-            var officerAccount = client.WeComExternalUserId is null ? null : await OfficerAccountHoldingAsync(client.WeComExternalUserId, ct);
-            item.WeComState = officerAccount is not null && manager.WeComUserId is not null ? WeComTransferState.Pending : WeComTransferState.NotNeeded;
-            item.WeComHandoverUserId = officerAccount;
-            item.WeComTakeoverUserId = manager.WeComUserId;
-        }
-        item.Status = TransferItemStatus.Moved;
-        item.MovedAt = now;
-        item.Version++;
-        timeline.Append(client.Id, TimelineKind.TransferEvent, ActorKind.System, null, "system", EventVisibility.Internal,
-            text: item.Rule,
-            details: new { direction = item.Direction.ToString(), from = item.FromStaffId, to = item.ToStaffId, plan = item.PlanId, item = item.Id },
-            correlationId: item.PlanId is { } p ? $"transfer-plan-{p}" : $"transfer-item-{item.Id}");
-        var template = item.Direction == TransferDirection.ToOfficer ? options.Value.NoticeToOfficer : options.Value.NoticeToManager;
-        await NotifyAsync(client, template.Replace("{manager}", managerName, StringComparison.Ordinal), ct);
-        return null;
+
+        var decisions = await gate.CheckManyAsync([.. notices.Select(x => Notice(x.Client, x.Text))], ct);
+        for (var n = 0; n < notices.Count; n++) Record(notices[n].Client, notices[n].Text, decisions[n]);
+        return skipped;
     }
 
     /// <summary>Restores the servicing the item changed.</summary>
@@ -85,10 +120,18 @@ public sealed class ClientMove(
         await NotifyAsync(client, notice, ct);
     }
 
-    private async Task NotifyAsync(Client client, string text, CancellationToken ct)
+    private async Task NotifyAsync(Client client, string text, CancellationToken ct) =>
+        Record(client, text, await gate.CheckAsync(Notice(client, text), ct));
+
+    private static OutboundCandidate Notice(Client client, string text) =>
+        new(client.Id, ChannelOf(client), OutboundSender.System, null, OutboundPurpose.ServiceNotice, text, null, Urgent: false);
+
+    private static string ChannelOf(Client client) => client.WeComExternalUserId is not null ? "wecom" : WebChatChannel.Name;
+
+    /// <summary>The notice as a Push event with its outbox row, or, when the gate held it, an internal note saying why.</summary>
+    private void Record(Client client, string text, GateDecision verdict)
     {
-        var channel = client.WeComExternalUserId is not null ? "wecom" : WebChatChannel.Name;
-        var verdict = await gate.CheckAsync(new OutboundCandidate(client.Id, channel, OutboundSender.System, null, OutboundPurpose.ServiceNotice, text, null, Urgent: false), ct);
+        var channel = ChannelOf(client);
         if (verdict.Verdict is GateVerdict.Allow or GateVerdict.Warn)
         {
             var ev = timeline.Append(client.Id, TimelineKind.Push, ActorKind.System, null, channel, EventVisibility.ClientVisible, text: text, details: new { notice = "transfer" });
@@ -101,14 +144,17 @@ public sealed class ClientMove(
         }
     }
 
-    /// <summary>The service-officer WeCom account that took the client over most recently, if any.</summary>
-    private async Task<string?> OfficerAccountHoldingAsync(string externalUserId, CancellationToken ct)
+    /// <summary>For each customer, the service-officer WeCom account that took him over most recently.</summary>
+    private async Task<Dictionary<string, string>> OfficerAccountsHoldingAsync(List<string> externalUserIds, CancellationToken ct)
     {
+        var holding = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (externalUserIds.Count == 0) return holding;
         var accounts = options.Value.OfficerWeComAccounts.Select(a => a.UserId).ToList();
-        return await db.WeComTransferRecords.AsNoTracking()
-            .Where(r => r.ExternalUserId == externalUserId && accounts.Contains(r.TakeoverUserId))
-            .OrderByDescending(r => r.At)
-            .Select(r => r.TakeoverUserId)
-            .FirstOrDefaultAsync(ct);
+        var records = await db.WeComTransferRecords.AsNoTracking()
+            .Where(r => externalUserIds.Contains(r.ExternalUserId) && accounts.Contains(r.TakeoverUserId))
+            .Select(r => new { r.ExternalUserId, r.TakeoverUserId, r.At, r.Id })
+            .ToListAsync(ct);
+        foreach (var r in records.OrderBy(r => r.At).ThenBy(r => r.Id)) holding[r.ExternalUserId] = r.TakeoverUserId;
+        return holding;
     }
 }

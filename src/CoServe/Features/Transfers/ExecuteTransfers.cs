@@ -56,14 +56,15 @@ public sealed partial class ExecuteTransfers(
             if (batch.Count == 0) break;
             await using (var tx = await db.Database.BeginTransactionAsync(ct))
             {
-                foreach (var item in batch)
+                var skips = await move.ApplyManyAsync(batch, ct);
+                for (var n = 0; n < batch.Count; n++)
                 {
-                    var skip = await move.ApplyAsync(item, ct);
-                    if (skip is null)
+                    if (skips[n] is not { } skip)
                     {
                         moved++;
                         continue;
                     }
+                    var item = batch[n];
                     item.Status = TransferItemStatus.Skipped;
                     item.SkipReason = skip;
                     item.Version++;
@@ -97,7 +98,9 @@ public sealed partial class ExecuteTransfers(
         var transfers = services.GetService<WeComTransfers>();
         var o = options.Value;
         db.ChangeTracker.Clear();
-        var pending = await db.TransferItems.Where(i => i.WeComState == WeComTransferState.Pending && (planId == null || i.PlanId == planId))
+        // Read untracked and attached a chunk at a time: with a hundred thousand tracked items every save of a
+        // chunk would compare all of them.
+        var pending = await db.TransferItems.AsNoTracking().Where(i => i.WeComState == WeComTransferState.Pending && (planId == null || i.PlanId == planId))
             .OrderBy(i => i.Id).ToListAsync(ct);
         if (pending.Count == 0 || transfers is null) return (0, 0);
         var externalIds = await ExternalIdsAsync(pending, ct);
@@ -124,7 +127,11 @@ public sealed partial class ExecuteTransfers(
                         .FirstOrDefault();
                     if (account.UserId is null)
                     {
-                        foreach (var i in queue) Note(i, "no service-officer WeCom account has room");
+                        foreach (var i in queue)
+                        {
+                            db.TransferItems.Attach(i);
+                            Note(i, "no service-officer WeCom account has room");
+                        }
                         break;
                     }
                     takeover = account.UserId;
@@ -137,6 +144,7 @@ public sealed partial class ExecuteTransfers(
                 }
                 var outcomes = await transfers.TransferAsync(o.WeComApp, handover, takeover!, chunk.Select(i => externalIds[i.ClientId]).ToList(),
                     direction == TransferDirection.ToOfficer ? o.WeComSuccessMessage : null, ct);
+                db.TransferItems.AttachRange(chunk);
                 foreach (var (item, outcome) in chunk.Zip(outcomes))
                 {
                     item.WeComTakeoverUserId = takeover;
@@ -165,6 +173,7 @@ public sealed partial class ExecuteTransfers(
                     }
                 }
                 await db.SaveChangesAsync(ct);
+                db.ChangeTracker.Clear();
             }
         }
         await db.SaveChangesAsync(ct);

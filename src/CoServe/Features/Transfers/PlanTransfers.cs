@@ -1,4 +1,6 @@
+using System.Data.Common;
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 using CoServe.Data;
 using CoServe.Features.Assets;
@@ -9,6 +11,7 @@ using CoServe.Platform.Auth;
 using CoServe.Platform.Money;
 using CoServe.Platform.Time;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 
 namespace CoServe.Features.Transfers;
@@ -30,7 +33,9 @@ public sealed partial class PlanTransfers(
     TimeProvider clock,
     ILogger<PlanTransfers> logger)
 {
-    private sealed record Candidate(long ClientId, int? Primary, int? PreviousManager, int? BranchId, int? Developer, DateOnly? OpenedOn, bool Professional);
+    private sealed record Candidate(long ClientId, int? Primary, int? PreviousManager, int? BranchId, int? Developer, DateOnly? OpenedOn, bool Professional, long?[] History);
+
+    private sealed record ManagerRoom(int Id, int? BranchId, int? Capacity);
 
     public async Task<PlanResult> PlanAsync(CurrentStaff staff, CalendarMonth month, CancellationToken ct)
     {
@@ -49,17 +54,15 @@ public sealed partial class PlanTransfers(
         var up = Fen.FromYuan(o.MoveUpAtOrAbove ?? assets.Value.TierThreshold);
         var depth = Math.Max(o.MonthsBelowToMoveDown, o.MonthsAboveToMoveUp);
         var months = Enumerable.Range(0, depth).Select(i => month.AddMonths(-i).Key).ToList();
-        var history = new Dictionary<long, long?[]>();
-        await foreach (var s in db.MonthlySegments.AsNoTracking().Where(s => months.Contains(s.Month))
-                           .Select(s => new { s.ClientId, s.Month, s.Mada }).AsAsyncEnumerable().WithCancellation(ct))
-        {
-            if (!history.TryGetValue(s.ClientId, out var row)) history[s.ClientId] = row = new long?[depth];
-            row[months.IndexOf(s.Month)] = Fen.FromYuan(s.Mada);
-        }
 
         var managers = await db.Staff.AsNoTracking().Where(s => s.Role == StaffRole.ClientManager && s.IsActive)
-            .Select(s => new { s.Id, s.BranchId, s.ClientCapacity }).ToDictionaryAsync(s => s.Id, ct);
-        var book = await db.ClientServicers.AsNoTracking().Where(s => s.IsPrimary && s.StaffId != null)
+            .OrderBy(s => s.Id).Select(s => new ManagerRoom(s.Id, s.BranchId, s.ClientCapacity)).ToListAsync(ct);
+        var managerById = managers.ToDictionary(m => m.Id);
+        var managersByBranch = managers.GroupBy(m => m.BranchId ?? -1).ToDictionary(g => g.Key, g => g.ToList());
+        // Room only matters for managers with a capacity: count the books of those alone (counting every
+        // manager's book meant visiting every servicer row of a million clients).
+        var limited = managers.Where(m => m.Capacity is not null).Select(m => (int?)m.Id).ToList();
+        var book = limited.Count == 0 ? [] : await db.ClientServicers.AsNoTracking().Where(s => s.IsPrimary && limited.Contains(s.StaffId))
             .GroupBy(s => s.StaffId!.Value).Select(g => new { StaffId = g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.StaffId, g => g.Count, ct);
         var now = clock.GetUtcNow();
         var pinned = (await db.TransferPins.AsNoTracking().Where(p => p.RemovedAt == null && (p.ExpiresAt == null || p.ExpiresAt > now))
@@ -73,29 +76,30 @@ public sealed partial class PlanTransfers(
         db.TransferPlans.Add(plan);
         await db.SaveChangesAsync(ct);
 
+        var ruleDown = $"MADA below {Fen.Format(down)} for {o.MonthsBelowToMoveDown} consecutive month(s)";
+        var ruleUp = $"MADA at or above {Fen.Format(up)} for {o.MonthsAboveToMoveUp} consecutive month(s)";
+        var ruleUpNoRoom = $"MADA at or above {Fen.Format(up)} for {o.MonthsAboveToMoveUp} month(s), but no manager of the branch has room";
         var items = new List<TransferItem>();
         var arrivals = new Dictionary<int, int>();
         var roundRobin = new Dictionary<int, int>();
         int toOfficer = 0, toManager = 0, exempted = 0;
-        await foreach (var c in Candidates(ct))
+        await foreach (var c in CandidatesAsync(months, down, up, o, ct))
         {
-            if (!history.TryGetValue(c.ClientId, out var h)) continue;
+            var h = c.History;
             TransferDirection direction;
             int? target;
             string rule;
-            if (c.Primary is { } manager && managers.ContainsKey(manager) && Consecutive(h, o.MonthsBelowToMoveDown, v => v < down))
+            if (c.Primary is { } manager && managerById.ContainsKey(manager) && Consecutive(h, o.MonthsBelowToMoveDown, v => v < down))
             {
                 direction = TransferDirection.ToOfficer;
                 target = null;
-                rule = $"MADA below {Fen.Format(down)} for {o.MonthsBelowToMoveDown} consecutive month(s)";
+                rule = ruleDown;
             }
             else if (c.Primary is null && Consecutive(h, o.MonthsAboveToMoveUp, v => v >= up))
             {
                 direction = TransferDirection.ToManager;
-                target = ChooseManager(c, managers.Values.Select(m => (m.Id, m.BranchId, m.ClientCapacity)), book, arrivals, roundRobin);
-                rule = target is null
-                    ? $"MADA at or above {Fen.Format(up)} for {o.MonthsAboveToMoveUp} month(s), but no manager of the branch has room"
-                    : $"MADA at or above {Fen.Format(up)} for {o.MonthsAboveToMoveUp} consecutive month(s)";
+                target = ChooseManager(c, managerById, managersByBranch, book, arrivals, roundRobin);
+                rule = target is null ? ruleUpNoRoom : ruleUp;
             }
             else
             {
@@ -143,26 +147,76 @@ public sealed partial class PlanTransfers(
         return new PlanResult(plan.Id, month.ToString(), toOfficer, toManager, exempted, Stopwatch.GetElapsedTime(started));
     }
 
-    private async IAsyncEnumerable<Candidate> Candidates([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    /// <summary>
+    /// Only the clients a rule could fire for, in client id order, with their MADA of the months considered: the
+    /// store joins the month's segments with the primary servicer and applies the threshold tests, so a book of
+    /// a million clients sends back the few percent that may move instead of every client and every segment.
+    /// Plain SQL and a data reader: EF's materialisation of a million rows was most of a plan's time.
+    /// </summary>
+    private async IAsyncEnumerable<Candidate> CandidatesAsync(List<int> months, long down, long up, TransferOptions o,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
-        var kept = DutyScopes.KeptByManager;
-        var q = from c in db.Clients.AsNoTracking()
-                join p in db.ClientServicers on c.Id equals p.ClientId
-                where p.IsPrimary && !c.IsIncomplete
-                select new
-                {
-                    c.Id,
-                    p.StaffId,
-                    Previous = db.ClientServicers.Where(s => s.ClientId == c.Id && !s.IsPrimary && s.StaffId != null && (s.Duties & kept) == kept).Select(s => s.StaffId).FirstOrDefault(),
-                    c.BranchId,
-                    c.DevelopingManagerId,
-                    c.OpenedOn,
-                    c.IsProfessionalInvestor,
-                };
-        await foreach (var r in q.AsAsyncEnumerable().WithCancellation(ct))
+        var sql = new StringBuilder();
+        sql.Append("""
+            SELECT c."Id", p."StaffId", c."BranchId", c."DevelopingManagerId", c."OpenedOn", c."IsProfessionalInvestor",
+              CASE WHEN p."StaffId" IS NULL THEN (SELECT q."StaffId" FROM "ClientServicers" q
+                WHERE q."ClientId" = c."Id" AND NOT q."IsPrimary" AND q."StaffId" IS NOT NULL AND (q."Duties" & @kept) = @kept ORDER BY q."Id" LIMIT 1) END
+            """);
+        for (var i = 0; i < months.Count; i++) sql.Append(CultureInfo.InvariantCulture, $", s{i}.\"Mada\"");
+        sql.Append("""
+
+            FROM "MonthlySegments" s0
+            JOIN "ClientServicers" p ON p."ClientId" = s0."ClientId" AND p."IsPrimary"
+            JOIN "Clients" c ON c."Id" = s0."ClientId"
+            """);
+        for (var i = 1; i < months.Count; i++)
         {
-            yield return new Candidate(r.Id, r.StaffId, r.Previous, r.BranchId, r.DevelopingManagerId, r.OpenedOn, r.IsProfessionalInvestor);
+            sql.Append(CultureInfo.InvariantCulture, $"\nLEFT JOIN \"MonthlySegments\" s{i} ON s{i}.\"Month\" = @m{i} AND s{i}.\"ClientId\" = s0.\"ClientId\"");
         }
+        sql.Append("\nWHERE s0.\"Month\" = @m0 AND NOT c.\"IsIncomplete\" AND ((p.\"StaffId\" IS NOT NULL");
+        for (var i = 0; i < o.MonthsBelowToMoveDown; i++) sql.Append(CultureInfo.InvariantCulture, $" AND s{i}.\"Mada\" < @down");
+        sql.Append(") OR (p.\"StaffId\" IS NULL");
+        for (var i = 0; i < o.MonthsAboveToMoveUp; i++) sql.Append(CultureInfo.InvariantCulture, $" AND s{i}.\"Mada\" >= @up");
+        sql.Append("))\nORDER BY c.\"Id\"");
+
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            await using var cmd = db.Database.GetDbConnection().CreateCommand();
+            cmd.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+            cmd.CommandText = sql.ToString();
+            Parameter(cmd, "@kept", (int)DutyScopes.KeptByManager);
+            Parameter(cmd, "@down", down);
+            Parameter(cmd, "@up", up);
+            for (var i = 0; i < months.Count; i++) Parameter(cmd, $"@m{i}", months[i]);
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+            {
+                var history = new long?[months.Count];
+                for (var i = 0; i < months.Count; i++) history[i] = r.IsDBNull(7 + i) ? null : r.GetInt64(7 + i);
+                yield return new Candidate(
+                    r.GetInt64(0),
+                    r.IsDBNull(1) ? null : r.GetInt32(1),
+                    r.IsDBNull(6) ? null : r.GetInt32(6),
+                    r.IsDBNull(2) ? null : r.GetInt32(2),
+                    r.IsDBNull(3) ? null : r.GetInt32(3),
+                    r.IsDBNull(4) ? null : r.GetFieldValue<DateOnly>(4),
+                    r.GetBoolean(5),
+                    history);
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private static void Parameter(DbCommand cmd, string name, object value)
+    {
+        var p = cmd.CreateParameter();
+        p.ParameterName = name;
+        p.Value = value;
+        cmd.Parameters.Add(p);
     }
 
     private static bool Consecutive(long?[] history, int months, Func<long, bool> test)
@@ -188,17 +242,19 @@ public sealed partial class PlanTransfers(
         return null;
     }
 
-    private static int? ChooseManager(Candidate c, IEnumerable<(int Id, int? BranchId, int? Capacity)> managers, Dictionary<int, int> book, Dictionary<int, int> arrivals, Dictionary<int, int> roundRobin)
+    private static int? ChooseManager(Candidate c, Dictionary<int, ManagerRoom> managers, Dictionary<int, List<ManagerRoom>> byBranch,
+        Dictionary<int, int> book, Dictionary<int, int> arrivals, Dictionary<int, int> roundRobin)
     {
         int Load(int id) => book.GetValueOrDefault(id) + arrivals.GetValueOrDefault(id);
-        bool HasRoom((int Id, int? BranchId, int? Capacity) m) => m.Capacity is null || Load(m.Id) < m.Capacity;
-        var all = managers.ToList();
-        if (c.PreviousManager is { } previous && all.FirstOrDefault(m => m.Id == previous) is { Id: > 0 } prev && HasRoom(prev)) return previous;
-        var branch = all.Where(m => m.BranchId == c.BranchId && HasRoom(m)).OrderBy(m => m.Id).ToList();
+        bool HasRoom(ManagerRoom m) => m.Capacity is null || Load(m.Id) < m.Capacity;
+        int Room(ManagerRoom m) => m.Capacity is { } cap ? cap - Load(m.Id) : int.MaxValue;
+        if (c.PreviousManager is { } previous && managers.TryGetValue(previous, out var prev) && HasRoom(prev)) return previous;
+        if (!byBranch.TryGetValue(c.BranchId ?? -1, out var all)) return null;
+        var branch = all.Where(HasRoom).ToList();
         if (branch.Count == 0) return null;
         // Most room first; ties go round the branch so arrivals spread evenly.
-        var best = branch.Max(m => m.Capacity is { } cap ? cap - Load(m.Id) : int.MaxValue);
-        var tied = branch.Where(m => (m.Capacity is { } cap ? cap - Load(m.Id) : int.MaxValue) == best).ToList();
+        var best = branch.Max(Room);
+        var tied = branch.Where(m => Room(m) == best).ToList();
         var turn = roundRobin.GetValueOrDefault(c.BranchId ?? 0);
         roundRobin[c.BranchId ?? 0] = turn + 1;
         return tied[turn % tied.Count].Id;

@@ -16,6 +16,26 @@ public sealed class WeComTransferHistoryStore(IDbContextFactory<CoServeDb> dbFac
         return await db.WeComTransferRecords.CountAsync(r => r.ExternalUserId == externalUserId && r.At >= since, ct);
     }
 
+    public async ValueTask<IReadOnlyDictionary<string, int>> CountsSinceAsync(IReadOnlyCollection<string> externalUserIds, DateTimeOffset since, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var chunk in externalUserIds.Chunk(1000))
+        {
+            var rows = await db.WeComTransferRecords.Where(r => chunk.Contains(r.ExternalUserId) && r.At >= since)
+                .GroupBy(r => r.ExternalUserId).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(ct);
+            foreach (var r in rows) counts[r.Key] = r.Count;
+        }
+        return counts;
+    }
+
+    public async ValueTask RecordManyAsync(IReadOnlyList<string> externalUserIds, string handoverUserId, string takeoverUserId, DateTimeOffset at, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        db.WeComTransferRecords.AddRange(externalUserIds.Select(id => new WeComTransferRecord(id, handoverUserId, takeoverUserId, at)));
+        await db.SaveChangesAsync(ct);
+    }
+
     public async ValueTask RecordAsync(string externalUserId, string handoverUserId, string takeoverUserId, DateTimeOffset at, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);

@@ -38,6 +38,20 @@ public interface IWeComTransferHistory
 {
     ValueTask<int> CountSinceAsync(string externalUserId, DateTimeOffset since, CancellationToken ct);
     ValueTask RecordAsync(string externalUserId, string handoverUserId, string takeoverUserId, DateTimeOffset at, CancellationToken ct);
+
+    /// <summary>Transfers since an instant of each of many customers (a stored history answers in one query per thousand).</summary>
+    async ValueTask<IReadOnlyDictionary<string, int>> CountsSinceAsync(IReadOnlyCollection<string> externalUserIds, DateTimeOffset since, CancellationToken ct)
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var id in externalUserIds) counts[id] = await CountSinceAsync(id, since, ct);
+        return counts;
+    }
+
+    /// <summary>Records the transfers one call started (a stored history writes them in one transaction).</summary>
+    async ValueTask RecordManyAsync(IReadOnlyList<string> externalUserIds, string handoverUserId, string takeoverUserId, DateTimeOffset at, CancellationToken ct)
+    {
+        foreach (var id in externalUserIds) await RecordAsync(id, handoverUserId, takeoverUserId, at, ct);
+    }
 }
 
 /// <summary>Group messages (群发) each customer received per cap period.</summary>

@@ -79,10 +79,11 @@ public sealed class WeComTransfers(WeComApiClient api, IWeComTransferHistory his
         var now = clock.GetUtcNow();
         var since = BusinessTime.StartOfDay(BusinessTime.DateOf(now).AddDays(-o.TransferWindowDays));
         var eligible = new List<string>(distinct.Count);
+        // The 2-in-90-days rule only binds transfers between active members (在职继承).
+        var counts = resigned ? null : await history.CountsSinceAsync(distinct, since, ct);
         foreach (var id in distinct)
         {
-            // The 2-in-90-days rule only binds transfers between active members (在职继承).
-            if (!resigned && await history.CountSinceAsync(id, since, ct) >= o.MaxTransfersPerCustomer)
+            if (counts is not null && counts.GetValueOrDefault(id) >= o.MaxTransfersPerCustomer)
             {
                 results[id] = new CustomerTransferOutcome(id, TransferStartOutcome.TooFrequent, WeComErrors.TransferTooFrequent);
             }
@@ -109,14 +110,16 @@ public sealed class WeComTransfers(WeComApiClient api, IWeComTransferHistory his
                 continue;
             }
             var perCustomer = reply.Value!.Customer.ToDictionary(c => c.ExternalUserid, c => c.Errcode, StringComparer.Ordinal);
+            var started = new List<string>(chunk.Length);
             foreach (var id in chunk)
             {
                 // A customer missing from the reply was not confirmed as started: report it, never assume.
                 var code = perCustomer.TryGetValue(id, out var c) ? c : WeComErrors.Transport;
                 var outcome = Map(code);
                 results[id] = new CustomerTransferOutcome(id, outcome, code);
-                if (outcome == TransferStartOutcome.Started && !resigned) await history.RecordAsync(id, handover, takeover, now, ct);
+                if (outcome == TransferStartOutcome.Started && !resigned) started.Add(id);
             }
+            if (started.Count > 0) await history.RecordManyAsync(started, handover, takeover, now, ct);
         }
         return [.. externalUserIds.Select(id => results[id])];
     }
