@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using CoServe.Features.Conversations;
+using CoServe.Features.ServiceOfficer.Text;
 
 namespace CoServe.Features.ServiceOfficer.Intents;
 
@@ -46,7 +47,9 @@ public sealed record IntentRule(string Id, ClientIntent Intent, IReadOnlyList<st
 /// <summary>A compiled, immutable rule set. Thread-safe.</summary>
 public sealed class IntentRuleSet
 {
-    private readonly (IntentRule Rule, Regex? Pattern, Regex? Unless)[] _rules;
+    private readonly (IntentRule Rule, Regex? Pattern, Regex? Unless, int[] KeywordIds)[] _rules;
+    /// <summary>Every rule's keywords in one automaton: one pass over the message instead of one per keyword.</summary>
+    private readonly KeywordAutomaton _keywords;
 
     public IntentRuleSet(IEnumerable<IntentRule> rules)
     {
@@ -56,9 +59,17 @@ public sealed class IntentRuleSet
             if (string.IsNullOrWhiteSpace(r.Id)) throw new ArgumentException("every intent rule needs an Id");
             if (r.Keywords.Count == 0 && r.Pattern is null) throw new ArgumentException($"intent rule {r.Id} has neither keywords nor a pattern");
         }
+        var keywordIds = new Dictionary<string, int>(StringComparer.Ordinal);
         _rules = Rules.Select(r => (r,
             r.Pattern is null ? null : new Regex(r.Pattern, RegexOptions.Compiled | RegexOptions.CultureInvariant),
-            r.Unless is null ? null : new Regex(r.Unless, RegexOptions.Compiled | RegexOptions.CultureInvariant))).ToArray();
+            r.Unless is null ? null : new Regex(r.Unless, RegexOptions.Compiled | RegexOptions.CultureInvariant),
+            r.Keywords.Select(k =>
+            {
+                if (string.IsNullOrEmpty(k)) throw new ArgumentException($"intent rule {r.Id} has an empty keyword");
+                if (!keywordIds.TryGetValue(k, out var id)) keywordIds[k] = id = keywordIds.Count;
+                return id;
+            }).ToArray())).ToArray();
+        _keywords = new KeywordAutomaton([.. keywordIds.OrderBy(kv => kv.Value).Select(kv => kv.Key)]);
     }
 
     public IReadOnlyList<IntentRule> Rules { get; }
@@ -84,16 +95,20 @@ public sealed class IntentRuleSet
     public List<(IntentRule Rule, string Evidence)> Match(string normalized)
     {
         var fired = new List<(IntentRule, string)>();
-        foreach (var (rule, pattern, unless) in _rules)
+        Span<bool> found = _keywords.Count <= 1024 ? stackalloc bool[_keywords.Count] : new bool[_keywords.Count];
+        found.Clear();
+        _keywords.FindAll(normalized, found);
+        foreach (var (rule, pattern, unless, keywordIds) in _rules)
         {
             string? evidence = null;
-            if (rule.Keywords.Count > 0)
+            if (keywordIds.Length > 0)
             {
-                foreach (var k in rule.Keywords)
+                // The first of the rule's keywords (in its order) that the text contains, as Contains would find it.
+                for (var k = 0; k < keywordIds.Length; k++)
                 {
-                    if (normalized.Contains(k, StringComparison.Ordinal))
+                    if (found[keywordIds[k]])
                     {
-                        evidence = k;
+                        evidence = rule.Keywords[k];
                         break;
                     }
                 }
