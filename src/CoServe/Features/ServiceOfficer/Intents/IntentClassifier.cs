@@ -16,10 +16,6 @@ public sealed class IntentClassifier
     private const int FileVersion = 1;
     private static readonly byte[] Magic = "CSIM"u8.ToArray();
 
-    /// <summary>
-    /// Feature-major (all classes of one feature side by side): a prediction touches one cache line per feature
-    /// instead of one per feature and class. Files and the constructor use class-major order.
-    /// </summary>
     private readonly float[] _weights;
     private readonly float[] _biases;
 
@@ -28,12 +24,7 @@ public sealed class IntentClassifier
         if (biases.Length != labels.Count || weights.Length != labels.Count * (1 << hashBits)) throw new ArgumentException("intent model weights do not match its labels");
         Labels = labels;
         HashBits = hashBits;
-        var dimension = 1 << hashBits;
-        _weights = new float[weights.Length];
-        for (var c = 0; c < labels.Count; c++)
-        {
-            for (var j = 0; j < dimension; j++) _weights[j * labels.Count + c] = weights[c * dimension + j];
-        }
+        _weights = weights;
         _biases = biases;
     }
 
@@ -47,18 +38,11 @@ public sealed class IntentClassifier
     public float[] Predict(AnalyzedText text)
     {
         var x = Features(text, HashBits);
-        var classes = Labels.Count;
-        var scores = new float[classes];
-        for (var i = 0; i < x.Indices.Length; i++)
-        {
-            var row = _weights.AsSpan(x.Indices[i] * classes, classes);
-            var v = x.Values[i];
-            for (var c = 0; c < classes; c++) scores[c] += row[c] * v;
-        }
+        var scores = new float[Labels.Count];
         var max = float.MinValue;
         for (var c = 0; c < scores.Length; c++)
         {
-            scores[c] += _biases[c];
+            scores[c] = x.Dot(_weights, c * Dimension) + _biases[c];
             max = Math.Max(max, scores[c]);
         }
         var sum = 0f;
@@ -165,15 +149,11 @@ public sealed class IntentClassifier
             if (x != 0) nonZero++;
         }
         w.Write(nonZero);
-        for (var c = 0; c < Labels.Count; c++)
+        for (var i = 0; i < _weights.Length; i++)
         {
-            for (var j = 0; j < Dimension; j++)
-            {
-                var x = _weights[j * Labels.Count + c];
-                if (x == 0) continue;
-                w.Write(c * Dimension + j);
-                w.Write(x);
-            }
+            if (_weights[i] == 0) continue;
+            w.Write(i);
+            w.Write(_weights[i]);
         }
     }
 
