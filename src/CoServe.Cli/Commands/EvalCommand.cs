@@ -28,7 +28,11 @@ internal static class EvalCommand
             var runner = new EvalRunner(engine, snapshot);
 
             var faqFiles = Directory.GetFiles(dir, "eval-faq-*.jsonl").Order(StringComparer.Ordinal).ToList();
-            var faqItems = faqFiles.SelectMany(f => SeedFiles.ReadLabelled(f)).ToList();
+            // Labels written before two near-duplicate entries were merged name the retired one: it means the kept one.
+            var aliasFile = Path.Combine(dir, "kb-aliases.tsv");
+            var aliases = File.Exists(aliasFile) ? SeedFiles.ReadAliases(aliasFile) : [];
+            var faqItems = faqFiles.SelectMany(f => SeedFiles.ReadLabelled(f))
+                .Select(item => aliases.TryGetValue(item.Label, out var kept) ? item with { Label = kept } : item).ToList();
             if (faqItems.Count > 0 && only.Contains("faq"))
             {
                 var faq = runner.Faq(faqItems);

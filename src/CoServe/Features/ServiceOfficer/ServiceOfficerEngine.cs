@@ -269,7 +269,7 @@ public sealed partial class ServiceOfficerEngine : IServiceOfficerResponder, IDi
             explanations.Add(string.Create(CultureInfo.InvariantCulture, $"clarify: confidence {u.Match.Confidence:0.00} between {_options.ClarifyThreshold:0.00} and {_options.AnswerThreshold:0.00}"));
             // The options are approved questions quoted back ("打新一定赚钱吗？"), not statements of the AI, and the
             // officer's own words around them are fixed text; what varies is the salutation, so that is what is checked.
-            var verdict = snapshot.Guardrails.Check(Salute(request));
+            var verdict = snapshot.Guardrails.CheckRecurring(Salute(request));
             if (verdict.Blocked) return Blocked(snapshot, request, verdict, explanations, signals);
             return new OfficerClarification(EngineName, text, options.Select(e => e.Id).ToList(), explanations);
         }
@@ -334,7 +334,8 @@ public sealed partial class ServiceOfficerEngine : IServiceOfficerResponder, IDi
     /// <summary>The last check before anything leaves: the rendered text against every guardrail.</summary>
     private OfficerDecision Guarded(KnowledgeSnapshot snapshot, OfficerRequest request, OfficerAnswer answer, List<string> signals, string? onlyCheck = null)
     {
-        var verdict = snapshot.Guardrails.Check(onlyCheck ?? answer.Text);
+        // Only the variable parts are checked for an approved answer, and they recur from message to message.
+        var verdict = onlyCheck is null ? snapshot.Guardrails.Check(answer.Text) : snapshot.Guardrails.CheckRecurring(onlyCheck);
         if (!verdict.Blocked) return answer;
         var explanations = answer.Explanations.ToList();
         return Blocked(snapshot, request, verdict, explanations, signals);

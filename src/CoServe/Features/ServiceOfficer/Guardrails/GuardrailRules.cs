@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using CoServe.Features.ServiceOfficer.Text;
 
@@ -58,6 +59,24 @@ public sealed partial class GuardrailRuleSet
     }
 
     public IReadOnlyList<GuardrailRule> Rules { get; }
+
+    /// <summary>
+    /// Verdicts of texts that recur on every message (the client's form of address, the branch name and hotline
+    /// filled into approved answers, fixed replies): the rules are immutable, so a text needs checking once per
+    /// rule set. Bounded; beyond the bound texts are simply checked each time.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, GuardrailVerdict> _recurring = new(StringComparer.Ordinal);
+    private int _recurringCount;
+    private const int MaxRecurringTexts = 10_000;
+
+    /// <summary><see cref="Check"/>, remembering the verdict of texts that recur (see <see cref="_recurring"/>).</summary>
+    public GuardrailVerdict CheckRecurring(string text)
+    {
+        if (_recurring.TryGetValue(text, out var known)) return known;
+        var verdict = Check(text);
+        if (Volatile.Read(ref _recurringCount) < MaxRecurringTexts && _recurring.TryAdd(text, verdict)) Interlocked.Increment(ref _recurringCount);
+        return verdict;
+    }
 
     /// <summary>All violations in a text (normalised first, so full-width or traditional variants do not slip through).</summary>
     public GuardrailVerdict Check(string text)

@@ -197,6 +197,32 @@ public static partial class SeedFiles
         return result;
     }
 
+    /// <summary>
+    /// kb-aliases.tsv: <c>retired_id&lt;TAB&gt;kept_id</c> per line (# comments), entries merged into another. A label or
+    /// link naming a retired id means the kept entry. Both ids must be entry ids; a retired id appears once and is
+    /// never itself a kept id (no chains).
+    /// </summary>
+    public static Dictionary<string, string> ReadAliases(string path)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (n, raw) in ReadLines(path))
+        {
+            if (raw.Trim().Length == 0 || raw.TrimStart()[0] == '#') continue;
+            var parts = raw.Split('\t');
+            if (parts.Length != 2 || !EntryIdPattern().IsMatch(parts[0].Trim()) || !EntryIdPattern().IsMatch(parts[1].Trim()))
+            {
+                throw new SeedFormatException($"{path}:{n}: expected 'retired_id<TAB>kept_id' (KB-nnnn)");
+            }
+            var (retired, kept) = (parts[0].Trim(), parts[1].Trim());
+            if (retired == kept || !result.TryAdd(retired, kept)) throw new SeedFormatException($"{path}:{n}: {retired} is listed twice or points to itself");
+        }
+        foreach (var (retired, kept) in result)
+        {
+            if (result.ContainsKey(kept)) throw new SeedFormatException($"{path}: {retired} points to {kept}, which is itself retired");
+        }
+        return result;
+    }
+
     /// <summary>Tab-separated lines with exactly <paramref name="minFields"/>..<paramref name="maxFields"/> non-empty fields.</summary>
     public static IEnumerable<(int Line, string[] Fields)> ReadTsv(string path, int minFields, int maxFields, string expected)
     {

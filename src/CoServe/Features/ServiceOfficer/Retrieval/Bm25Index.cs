@@ -90,7 +90,7 @@ public sealed class Bm25Index
         _entryDocs = perEntry.Select(l => l.ToArray()).ToArray();
         EntryCount = entryCount;
         _docCues = docs.Select(d => QuestionCues.Of(d.Text.Normalized)).ToArray();
-        _entryTerms = _entryDocs.Select(ds => ds.SelectMany(d => _words.DocTerms[d]).GroupBy(t => t).Select(g => (g.Key, g.Count())).OrderBy(x => x.Key).ToArray()).ToArray();
+        _entryTerms = _entryDocs.Select(ds => ds.SelectMany(d => _words.DocTerms(d).ToArray()).GroupBy(t => t).Select(g => (g.Key, g.Count())).OrderBy(x => x.Key).ToArray()).ToArray();
     }
 
     /// <summary>
@@ -123,11 +123,11 @@ public sealed class Bm25Index
         var docs = _entryDocs[entry];
         var n = docs.Length - (excludeDoc >= 0 && _docEntry[excludeDoc] == entry ? 1 : 0);
         if (n <= 0) return (0f, 0f);
-        var excluded = excludeDoc >= 0 && _docEntry[excludeDoc] == entry ? _words.DocTerms[excludeDoc] : [];
+        var excluded = excludeDoc >= 0 && _docEntry[excludeDoc] == entry ? _words.DocTerms(excludeDoc) : [];
         float total = 0f, covered = 0f, maxMissing = 0f;
         foreach (var (term, count) in _entryTerms[entry])
         {
-            var c = count - (excluded.Length > 0 && Array.BinarySearch(excluded, term) >= 0 ? 1 : 0);
+            var c = count - (excluded.Length > 0 && excluded.BinarySearch(term) >= 0 ? 1 : 0);
             if (c * 2 < n) continue;
             var idf = _words.Idf[term];
             total += idf;
@@ -235,6 +235,16 @@ public sealed class Bm25Index
                     var impacts = _answers.PostImpact[term];
                     var scale = weight * an;
                     var mayAdd = s.TouchedEntryCount < EntryBudget;
+                    if (!mayAdd && entries.Length > ForwardLookupFactor * s.TouchedEntryCount)
+                    {
+                        for (var k = 0; k < s.TouchedEntryCount; k++)
+                        {
+                            var e = s.TouchedEntries[k];
+                            var impact = _answers.Impact(e, term);
+                            if (impact != 0f) s.EntryBest[e].AnswerScore += scale * impact;
+                        }
+                        continue;
+                    }
                     for (var i = 0; i < entries.Length; i++)
                     {
                         var e = entries[i];
@@ -313,7 +323,7 @@ public sealed class Bm25Index
             if (t == term)
             {
                 var count = terms[mid].Docs;
-                if (excludeDoc >= 0 && _docEntry[excludeDoc] == entry && Array.BinarySearch(_words.DocTerms[excludeDoc], term) >= 0) count--;
+                if (excludeDoc >= 0 && _docEntry[excludeDoc] == entry && _words.DocTerms(excludeDoc).BinarySearch(term) >= 0) count--;
                 return count > 0;
             }
             if (t < term) lo = mid + 1;
@@ -328,7 +338,7 @@ public sealed class Bm25Index
         if (!_words.TryGetTerm(word, out var term)) return false;
         foreach (var d in _entryDocs[entry])
         {
-            if (d != excludeDoc && Array.BinarySearch(_words.DocTerms[d], term) >= 0) return true;
+            if (d != excludeDoc && _words.DocTerms(d).BinarySearch(term) >= 0) return true;
         }
         return false;
     }
@@ -336,7 +346,7 @@ public sealed class Bm25Index
     /// <summary>Words of a doc the query did not mention (what the candidate is about beyond the question).</summary>
     public IEnumerable<string> UnmatchedDocWords(IndexQuery query, int doc)
     {
-        foreach (var t in _words.DocTerms[doc])
+        foreach (var t in _words.DocTerms(doc).ToArray())
         {
             var found = false;
             foreach (var (qt, _) in query.WordTerms)
@@ -374,6 +384,18 @@ public sealed class Bm25Index
             var acc = field == 0 ? s.WordAcc : s.BigramAcc;
             var docs = f.PostDocs[term];
             var impacts = f.PostImpact[term];
+            if (n >= CandidateBudget && docs.Length > ForwardLookupFactor * n)
+            {
+                // No wording can enter any more and the posting list is far longer than the wordings in play:
+                // look the term up in each of those wordings instead of scanning the list. Same sums, same order.
+                for (var k = 0; k < n; k++)
+                {
+                    var d = touched[k];
+                    var impact = f.Impact(d, term);
+                    if (impact != 0f) acc[d] += weight * impact;
+                }
+                continue;
+            }
             var i = 0;
             // Postings are sorted by impact, so when the budget runs out inside a list the wordings already
             // brought in are the ones this term matters most for.
@@ -395,6 +417,12 @@ public sealed class Bm25Index
         }
         s.TouchedDocCount = n;
     }
+
+    /// <summary>
+    /// A posting list this many times longer than the wordings in play is looked up per wording (a binary search
+    /// in its few terms) rather than scanned: a lookup costs about as much as scanning eight postings.
+    /// </summary>
+    private const int ForwardLookupFactor = 8;
 
     /// <summary>Entries that the answer field may bring into play per query (see <see cref="AccumulateRarestFirst"/>).</summary>
     public const int EntryBudget = 300;
@@ -420,15 +448,27 @@ public sealed class Bm25Index
         public readonly float[] Idf;
         public readonly float[] DocLength;
         public readonly float AverageLength;
-        /// <summary>Distinct term ids of each doc, sorted.</summary>
-        public readonly int[][] DocTerms;
+        /// <summary>Distinct term ids of each doc, sorted, all docs in one array (doc d at DocStart[d]..DocStart[d+1]).</summary>
+        private readonly int[] _docTermIds;
+        /// <summary>The BM25 impact of each of <see cref="_docTermIds"/> in its doc (the same value as in the posting).</summary>
+        private readonly float[] _docTermImpacts;
+        private readonly int[] _docStart;
         public readonly string[] TermText;
+
+        public ReadOnlySpan<int> DocTerms(int doc) => _docTermIds.AsSpan(_docStart[doc], _docStart[doc + 1] - _docStart[doc]);
+
+        /// <summary>The term's impact in the doc, or 0 when the doc lacks it (forward lookup instead of a posting scan).</summary>
+        public float Impact(int doc, int term)
+        {
+            var at = _docTermIds.AsSpan(_docStart[doc], _docStart[doc + 1] - _docStart[doc]).BinarySearch(term);
+            return at >= 0 ? _docTermImpacts[_docStart[doc] + at] : 0f;
+        }
 
         public Field(List<string[]> docs)
         {
             var postings = new List<List<(int Doc, float Tf)>>();
             DocLength = new float[docs.Count];
-            DocTerms = new int[docs.Count][];
+            var docTerms = new int[docs.Count][];
             for (var d = 0; d < docs.Count; d++)
             {
                 var counts = new Dictionary<int, int>();
@@ -446,7 +486,7 @@ public sealed class Bm25Index
                 DocLength[d] = docs[d].Length;
                 var terms = counts.Keys.ToArray();
                 Array.Sort(terms);
-                DocTerms[d] = terms;
+                docTerms[d] = terms;
             }
             AverageLength = docs.Count == 0 ? 1 : Math.Max(1f, DocLength.Average());
             PostDocs = postings.Select(p => p.Select(x => x.Doc).ToArray()).ToArray();
@@ -468,6 +508,19 @@ public sealed class Bm25Index
                 PostDocs[t] = order.Select(i => PostDocs[t][i]).ToArray();
                 PostTf[t] = order.Select(i => PostTf[t][i]).ToArray();
                 PostImpact[t] = order.Select(i => impact[i]).ToArray();
+            }
+            _docStart = new int[docs.Count + 1];
+            for (var d = 0; d < docs.Count; d++) _docStart[d + 1] = _docStart[d] + docTerms[d].Length;
+            _docTermIds = new int[_docStart[docs.Count]];
+            _docTermImpacts = new float[_docTermIds.Length];
+            for (var d = 0; d < docs.Count; d++) docTerms[d].CopyTo(_docTermIds, _docStart[d]);
+            for (var t = 0; t < PostDocs.Length; t++)
+            {
+                for (var i = 0; i < PostDocs[t].Length; i++)
+                {
+                    var d = PostDocs[t][i];
+                    _docTermImpacts[_docStart[d] + Array.BinarySearch(docTerms[d], t)] = PostImpact[t][i];
+                }
             }
             TermText = new string[Vocabulary.Count];
             foreach (var (t, id) in Vocabulary) TermText[id] = t;
@@ -501,7 +554,7 @@ public sealed class Bm25Index
             var sum = 0f;
             foreach (var (t, w) in terms)
             {
-                if (Array.BinarySearch(DocTerms[doc], t) >= 0) sum += w * Idf[t];
+                if (DocTerms(doc).BinarySearch(t) >= 0) sum += w * Idf[t];
             }
             return sum / norm;
         }
@@ -510,7 +563,7 @@ public sealed class Bm25Index
         {
             var total = 0f;
             var matched = 0f;
-            foreach (var t in DocTerms[doc])
+            foreach (var t in DocTerms(doc))
             {
                 total += Idf[t];
                 foreach (var (qt, _) in terms)

@@ -15,6 +15,7 @@ public sealed class WordSegmenter
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _userLookup;
     private readonly double _logTotal;
     private readonly int _maxWordLength;
+    private readonly System.Collections.BitArray _userFirst = new(char.MaxValue + 1);
 
     public WordSegmenter(JiebaDictionary main, IEnumerable<UserWord> userWords)
     {
@@ -30,6 +31,7 @@ public sealed class WordSegmenter
             JiebaDictionary.AddWord(_user, word, freq);
             maxLen = Math.Max(maxLen, word.Length);
         }
+        foreach (var word in _user.Keys) _userFirst[word[0]] = true;
         _userLookup = _user.GetAlternateLookup<ReadOnlySpan<char>>();
         _logTotal = Math.Log(main.Total);
         _maxWordLength = Math.Min(maxLen, 32);
@@ -67,11 +69,18 @@ public sealed class WordSegmenter
 
     public static bool IsHan(char c) => c is >= '\u4E00' and <= '\u9FFF' or >= '\u3400' and <= '\u4DBF';
 
+    /// <summary>
+    /// Frequency of a word in the user or the main dictionary (user first), 0 for a prefix only, -1 when neither
+    /// knows it, so the word graph stops extending a word there (both dictionaries hold every prefix of their words).
+    /// </summary>
     private int Frequency(ReadOnlySpan<char> word)
     {
-        if (_userLookup.TryGetValue(word, out var u) && u > 0) return u;
+        // Most spans start with a character no user word starts with: skip that lookup.
+        var u = 0;
+        var inUser = _userFirst[word[0]] && _userLookup.TryGetValue(word, out u);
+        if (inUser && u > 0) return u;
         var m = _main.Frequency(word);
-        return m >= 0 ? m : (u == 0 ? 0 : -1);
+        return m >= 0 ? m : (inUser ? 0 : -1);
     }
 
     private int SuggestFrequency(string word)
