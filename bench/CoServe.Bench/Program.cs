@@ -17,6 +17,8 @@ internal static class Program
         ["officer"] = ("service officer decisions per second and snapshot build (see docs/quality.md)", a => Task.FromResult(ServiceOfficer.OfficerBench.Run(a))),
         ["aml"] = ("AML detection over a one-day transaction feed (--clients N --transactions N --work DIR)", Duties.AmlBench.RunAsync),
         ["gate"] = ("outbound gate decision latency (rules, in memory, over SQLite) and a campaign planned for N clients (--clients N --work DIR)", Outreach.GateBench.RunAsync),
+        ["campaign"] = ("a campaign executed by the campaign worker and the outbox against a loopback channel with a known rate (--recipients N --throttle PER_MINUTE --channel-rate PER_SECOND)", Outreach.CampaignBench.RunAsync),
+        ["campaign-channel"] = ("(child process of campaign) the loopback channel", Outreach.CampaignBench.ChannelAsync),
         ["llm"] = ("grounded LLM mode overhead over the model's own latency, local OpenAI-compatible server (--messages N --model-ms M)", ServiceOfficer.LlmModeBench.RunAsync),
         ["core"] = ("co-service core: inbound messages/s over HTTP, latest 50 of 10M timeline events (throughput|latest --store sqlite|postgres)", Core.CoreBench.RunAsync),
         ["core-bare"] = ("(child process of core) a bare Kestrel endpoint", Core.CoreBench.BareAsync),

@@ -119,6 +119,7 @@ public sealed class GateRules(GateOptions options, int suitabilityValidityMonths
         foreach (var r in recent)
         {
             if (r.At < since) continue;
+            if (!CanBeDuplicate(sketch, r.Fingerprint, r.NumbersHash)) continue;
             var s = sketch.Compare(r.Fingerprint, r.NumbersHash, r.Shingles, TextSketch.Read(r.Sketch));
             if (!IsDuplicate(s)) continue;
             if (best is null || Rank(s) > Rank(best.Similarity) || (Rank(s) == Rank(best.Similarity) && r.At > best.At))
@@ -128,6 +129,13 @@ public sealed class GateRules(GateOptions options, int suitabilityValidityMonths
         }
         return best;
     }
+
+    /// <summary>
+    /// What <see cref="IsDuplicate"/> needs before any sketch is compared: the same text or the same numbers.
+    /// Most of a client's week fails it, so most comparisons end here.
+    /// </summary>
+    public static bool CanBeDuplicate(TextSketch sketch, long fingerprint, long numbersHash) =>
+        sketch.Fingerprint == fingerprint || sketch.NumbersHash == numbersHash;
 
     public bool IsDuplicate(TextSimilarity s) =>
         s.Exact || (s.SameNumbers && s.Jaccard >= Options.Deduplication.NearDuplicateJaccard && s.Containment >= Options.Deduplication.NearDuplicateContainment);

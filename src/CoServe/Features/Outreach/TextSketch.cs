@@ -48,71 +48,105 @@ public sealed class TextSketch
     public static TextSketch Of(string? text)
     {
         text ??= "";
-        var buffer = ArrayPool<char>.Shared.Rent(text.Length + 1);
+        // One pass over the text into stack buffers (pooled arrays for long texts): no substrings, no list of
+        // numbers, and only the sketch and its K hashes are allocated. The result is bit for bit what the plain
+        // fold-sort-distinct formulation gives (TextSketchTests keeps that reference), so stored sketches and
+        // every duplicate verdict stay the same.
+        char[]? rentedChars = null;
+        long[]? rentedNumbers = null;
+        uint[]? rentedHashes = null;
         try
         {
-            var n = 0;
-            var numbers = new List<long>();
-            var number = 0L;
-            var inNumber = false;
-            var pendingPoint = false;
-            foreach (var raw in text)
-            {
-                var c = TextNormalizer.Fold(raw);
-                if (c == '\0') continue;
-                if (char.IsAsciiDigit(c))
-                {
-                    // 1.2 and 12 are different figures; numbers longer than 18 digits only need telling apart.
-                    if (pendingPoint)
-                    {
-                        number = unchecked((number * 31) + 7);
-                        buffer[n++] = '.';
-                    }
-                    number = unchecked((number * 10) + (c - '0'));
-                    inNumber = true;
-                    pendingPoint = false;
-                }
-                else if (inNumber && c == '.' && !pendingPoint)
-                {
-                    pendingPoint = true;
-                }
-                else if (inNumber)
-                {
-                    numbers.Add(number);
-                    number = 0;
-                    inNumber = false;
-                    pendingPoint = false;
-                }
-                if (char.IsLetterOrDigit(c)) buffer[n++] = c;
-            }
-            if (inNumber) numbers.Add(number);
-            var normalised = buffer.AsSpan(0, n);
+            var small = text.Length <= StackLimit;
+            // A number takes at least one character and ends before the next one starts.
+            var maxNumbers = (text.Length / 2) + 1;
+            Span<char> buffer = small ? stackalloc char[text.Length] : (rentedChars = ArrayPool<char>.Shared.Rent(text.Length));
+            Span<long> numbers = small ? stackalloc long[maxNumbers] : (rentedNumbers = ArrayPool<long>.Shared.Rent(maxNumbers));
+            var (n, count) = Normalise(text, buffer, numbers);
+            var normalised = buffer[..n];
             var fingerprint = Hash64(normalised);
-            var numbersHash = NumbersHashOf(numbers);
+            var numbersHash = NumbersHashOf(numbers[..count]);
             if (n < 2) return new TextSketch(fingerprint, numbersHash, n, 0, []);
 
-            var hashes = ArrayPool<uint>.Shared.Rent(n - 1);
-            try
+            Span<uint> hashes = small ? stackalloc uint[n - 1] : (rentedHashes = ArrayPool<uint>.Shared.Rent(n - 1)).AsSpan(0, n - 1);
+            for (var i = 0; i < hashes.Length; i++) hashes[i] = Mix32(((uint)normalised[i] << 16) | normalised[i + 1]);
+            hashes.Sort();
+            var distinct = 1;
+            for (var i = 1; i < hashes.Length; i++)
             {
-                for (var i = 0; i < n - 1; i++) hashes[i] = Mix32(((uint)normalised[i] << 16) | normalised[i + 1]);
-                var span = hashes.AsSpan(0, n - 1);
-                span.Sort();
-                var distinct = 0;
-                for (var i = 0; i < span.Length; i++)
-                {
-                    if (i == 0 || span[i] != span[i - 1]) span[distinct++] = span[i];
-                }
-                return new TextSketch(fingerprint, numbersHash, n, distinct, span[..Math.Min(K, distinct)].ToArray());
+                if (hashes[i] != hashes[distinct - 1]) hashes[distinct++] = hashes[i];
             }
-            finally
-            {
-                ArrayPool<uint>.Shared.Return(hashes);
-            }
+            return new TextSketch(fingerprint, numbersHash, n, distinct, hashes[..Math.Min(K, distinct)].ToArray());
         }
         finally
         {
-            ArrayPool<char>.Shared.Return(buffer);
+            if (rentedChars is not null) ArrayPool<char>.Shared.Return(rentedChars);
+            if (rentedNumbers is not null) ArrayPool<long>.Shared.Return(rentedNumbers);
+            if (rentedHashes is not null) ArrayPool<uint>.Shared.Return(rentedHashes);
         }
+    }
+
+    /// <summary>Folded letters and digits into <paramref name="buffer"/>, the numbers met on the way into <paramref name="numbers"/>.</summary>
+    private static (int Length, int Numbers) Normalise(string text, Span<char> buffer, Span<long> numbers)
+    {
+        var fold = FoldTable;
+        var n = 0;
+        var count = 0;
+        var number = 0L;
+        var inNumber = false;
+        var pendingPoint = false;
+        foreach (var raw in text)
+        {
+            var entry = fold[raw];
+            if (entry == Dropped) continue;
+            var c = (char)entry;
+            if (char.IsAsciiDigit(c))
+            {
+                // 1.2 and 12 are different figures; numbers longer than 18 digits only need telling apart.
+                if (pendingPoint)
+                {
+                    number = unchecked((number * 31) + 7);
+                    buffer[n++] = '.';
+                }
+                number = unchecked((number * 10) + (c - '0'));
+                inNumber = true;
+                pendingPoint = false;
+            }
+            else if (inNumber && c == '.' && !pendingPoint)
+            {
+                pendingPoint = true;
+            }
+            else if (inNumber)
+            {
+                numbers[count++] = number;
+                number = 0;
+                inNumber = false;
+                pendingPoint = false;
+            }
+            if ((entry & LetterOrDigit) != 0) buffer[n++] = c;
+        }
+        if (inNumber) numbers[count++] = number;
+        return (n, count);
+    }
+
+    // Texts up to this many characters are sketched in stack buffers; longer ones in pooled arrays.
+    private const int StackLimit = 512;
+    private const int LetterOrDigit = 1 << 16;
+    private const int Dropped = 1 << 17;
+
+    // TextNormalizer.Fold and char.IsLetterOrDigit of the folded character, for every UTF-16 unit: one array
+    // read per character instead of a switch, a frozen-dictionary lookup and a Unicode category lookup.
+    private static readonly int[] FoldTable = BuildFoldTable();
+
+    private static int[] BuildFoldTable()
+    {
+        var table = new int[char.MaxValue + 1];
+        for (var i = 0; i <= char.MaxValue; i++)
+        {
+            var c = TextNormalizer.Fold((char)i);
+            table[i] = c == '\0' ? Dropped : c | (char.IsLetterOrDigit(c) ? LetterOrDigit : 0);
+        }
+        return table;
     }
 
     /// <summary>The minimum hashes of a stored sketch, without copying.</summary>
@@ -127,42 +161,33 @@ public sealed class TextSketch
         if (fpA == fpB) return new TextSimilarity(true, 1, 1, true);
         if (shinglesA == 0 || shinglesB == 0) return new TextSimilarity(false, 0, 0, numA == numB);
         // The K smallest hashes of A ∪ B all lie in A's or B's sketch; those in both sketches are in A ∩ B.
+        // Branch-free merge while both have hashes left: the comparisons are unpredictable.
         int i = 0, j = 0, taken = 0, both = 0;
-        while (taken < K && (i < a.Length || j < b.Length))
+        while (taken < K && i < a.Length && j < b.Length)
         {
-            if (j >= b.Length || (i < a.Length && a[i] < b[j]))
-            {
-                i++;
-            }
-            else if (i >= a.Length || b[j] < a[i])
-            {
-                j++;
-            }
-            else
-            {
-                both++;
-                i++;
-                j++;
-            }
+            var x = a[i];
+            var y = b[j];
+            both += x == y ? 1 : 0;
+            i += x <= y ? 1 : 0;
+            j += y <= x ? 1 : 0;
             taken++;
         }
+        taken += Math.Min(K - taken, (a.Length - i) + (b.Length - j));
         var jaccard = taken == 0 ? 0 : (double)both / taken;
         var intersection = jaccard * (shinglesA + shinglesB) / (1 + jaccard);
         var containment = Math.Min(1, intersection / Math.Min(shinglesA, shinglesB));
         return new TextSimilarity(false, jaccard, containment, numA == numB);
     }
 
-    private static long NumbersHashOf(List<long> numbers)
+    private static long NumbersHashOf(Span<long> numbers)
     {
-        if (numbers.Count == 0) return 0;
+        if (numbers.IsEmpty) return 0;
         numbers.Sort();
         var h = 1469598103934665603UL;
-        long? previous = null;
-        foreach (var x in numbers)
+        for (var i = 0; i < numbers.Length; i++)
         {
-            if (x == previous) continue;
-            previous = x;
-            h = Mix64(h ^ (ulong)x);
+            if (i > 0 && numbers[i] == numbers[i - 1]) continue;
+            h = Mix64(h ^ (ulong)numbers[i]);
         }
         return (long)h;
     }
