@@ -220,7 +220,7 @@ internal static class CampaignBench
             using var response = await http.PostAsync(new Uri("/deliver", UriKind.Relative), content, ct);
             if (response.StatusCode == HttpStatusCode.TooManyRequests)
             {
-                return new DeliveryResult(DeliveryStatus.RetryLater, null, "rate limited", response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1));
+                return new DeliveryResult(DeliveryStatus.Throttled, null, "rate limited", response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1));
             }
             response.EnsureSuccessStatusCode();
             return new DeliveryResult(DeliveryStatus.Delivered, message.IdempotencyKey, null, null);

@@ -55,6 +55,12 @@ public enum DeliveryStatus
     RetryLater = 2,
     /// <summary>Will never succeed (client unreachable on this channel, invalid id); recorded on the timeline.</summary>
     Failed = 3,
+
+    /// <summary>
+    /// The channel's rate limit refused this message, which is itself fine: not counted as a failed attempt; the
+    /// channel is paused until <see cref="DeliveryResult.RetryAfter"/>.
+    /// </summary>
+    Throttled = 4,
 }
 
 public sealed record DeliveryResult(DeliveryStatus Status, string? ProviderMessageId, string? Error, TimeSpan? RetryAfter);

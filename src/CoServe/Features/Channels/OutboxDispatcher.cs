@@ -8,7 +8,9 @@ namespace CoServe.Features.Channels;
 /// <summary>
 /// Delivers outbox messages through their channel, retrying with backoff and honouring the channel's
 /// RetryAfter. Each attempt passes the outbox row's key, so a channel that already delivered it does not
-/// deliver it twice after a crash between sending and recording.
+/// deliver it twice after a crash between sending and recording. A channel that answers "throttled" is paused for
+/// the rest of the pass (its other messages wait too, without being tried), and throttling never uses up a
+/// message's attempts: a campaign bursting into a rate limit loses nothing.
 /// </summary>
 public sealed partial class OutboxDispatcher(IServiceScopeFactory scopes, OutboxSignal signal, TimeProvider clock, ILogger<OutboxDispatcher> logger)
     : SignalledWorker(signal, TimeSpan.FromSeconds(1), logger)
@@ -32,8 +34,14 @@ public sealed partial class OutboxDispatcher(IServiceScopeFactory scopes, Outbox
             .OrderBy(o => o.Id)
             .Take(100)
             .ToListAsync(ct);
+        var paused = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         foreach (var o in due)
         {
+            if (paused.TryGetValue(o.Channel, out var until))
+            {
+                o.Postpone(until, "channel throttled");
+                continue;
+            }
             var ev = await db.TimelineEvents.AsNoTracking().SingleAsync(e => e.Id == o.TimelineEventId, ct);
             var client = await db.Clients.AsNoTracking().Where(c => c.Id == o.ClientId).Select(c => new { c.ClientNo, c.WeComExternalUserId }).SingleAsync(ct);
             if (!channels.TryGetValue(o.Channel, out var channel))
@@ -55,6 +63,10 @@ public sealed partial class OutboxDispatcher(IServiceScopeFactory scopes, Outbox
             {
                 case DeliveryStatus.Delivered:
                     o.Delivered(result.ProviderMessageId, clock.GetUtcNow());
+                    break;
+                case DeliveryStatus.Throttled:
+                    paused[o.Channel] = clock.GetUtcNow() + (result.RetryAfter ?? TimeSpan.FromSeconds(1));
+                    o.Postpone(paused[o.Channel], result.Error ?? "channel throttled");
                     break;
                 case DeliveryStatus.RetryLater when o.Attempts + 1 < MaxAttempts:
                     o.RetryAt(clock.GetUtcNow() + (result.RetryAfter ?? RetryBackoff.After(o.Attempts)), result.Error);

@@ -61,6 +61,13 @@ public sealed class OutboxMessage
         LastError = error;
     }
 
+    /// <summary>The channel was throttled: try again later without counting an attempt against this message.</summary>
+    public void Postpone(DateTimeOffset at, string? reason)
+    {
+        NextAttemptAt = at;
+        LastError = reason;
+    }
+
     public void Fail(string error)
     {
         Attempts++;

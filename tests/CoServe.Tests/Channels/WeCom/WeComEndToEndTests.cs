@@ -95,13 +95,13 @@ public sealed class WeComEndToEndTests
     }
 
     [Fact]
-    public async Task Reply_RateLimited_IsRetryLaterWithADelay()
+    public async Task Reply_RateLimited_IsThrottledWithADelay()
     {
         await using var rig = await WeComRig.StartAsync();
         await rig.Sim.ClientSaysAsync("wmClient005", "你好");
         rig.Sim.State.ForceError("kf/send_msg", 45009, 10);
         var result = await rig.Get<WeComOutboundChannel>().DeliverAsync(new OutboundMessage(1, "wecom", "C1", "wmClient005", "稍等", "k-rl"), CancellationToken.None);
-        Assert.Equal(DeliveryStatus.RetryLater, result.Status);
+        Assert.Equal(DeliveryStatus.Throttled, result.Status);
         Assert.NotNull(result.RetryAfter);
         Assert.Empty(rig.Sim.State.Delivered);
         Assert.Equal(4, rig.Sim.State.CallCount("kf/send_msg"));

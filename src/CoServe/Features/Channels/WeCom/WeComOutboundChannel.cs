@@ -37,6 +37,8 @@ public sealed class WeComOutboundChannel(WeComApiClient api, IWeComDeliveryLedge
                 var providerId = string.IsNullOrEmpty(reply.Value!.Msgid) ? msgId : reply.Value.Msgid;
                 await ledger.RecordAsync(message.IdempotencyKey, providerId, clock.GetUtcNow(), ct);
                 return new DeliveryResult(DeliveryStatus.Delivered, providerId, null, null);
+            case WeComCallStatus.RetryLater when reply.ErrCode is RateLimited or ConcurrencyLimited:
+                return new DeliveryResult(DeliveryStatus.Throttled, null, $"WeCom rate limit (errcode {reply.ErrCode})", reply.RetryAfter ?? TimeSpan.FromSeconds(30));
             case WeComCallStatus.RetryLater:
                 return new DeliveryResult(DeliveryStatus.RetryLater, null, $"WeCom busy (errcode {reply.ErrCode})", reply.RetryAfter ?? TimeSpan.FromSeconds(30));
             case WeComCallStatus.Failed:
@@ -45,6 +47,9 @@ public sealed class WeComOutboundChannel(WeComApiClient api, IWeComDeliveryLedge
                 throw new InvalidOperationException($"unexpected call status {reply.Status}");
         }
     }
+
+    /// <summary>WeCom's "API calls over the limit" and "too many concurrent calls": the message is fine, the pace is not.</summary>
+    private const int RateLimited = 45009, ConcurrencyLimited = 45033;
 
     private static DeliveryResult Failed(string reason) => new(DeliveryStatus.Failed, null, reason, null);
 
