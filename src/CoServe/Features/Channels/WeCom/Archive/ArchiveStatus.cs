@@ -16,7 +16,8 @@ public sealed record ArchiveStatusReport(bool Enabled, int LagAlertMinutes, IRea
 /// How far behind each app's archive is. Lag = now - the last pull that read the archive to its end (or since the
 /// first pull, until one has): it grows when the puller is stopped, failing, or cannot keep up, and it is computed
 /// when read, so a dead puller still shows. Past WeCom:Archive:LagAlertMinutes operators are alerted, well before
-/// WeCom's 5-day retention drops what was not read.
+/// WeCom's 5-day retention drops what was not read. The alert holds for every configured app that has been
+/// pulled at least once, whether by the background puller (WeCom:Archive:Enabled) or by `coserve wecom archive pull`.
 /// </summary>
 public sealed class ArchiveStatus(IDbContextFactory<CoServeDb> dbFactory, IOptions<ArchiveOptions> options, TimeProvider clock)
 {
@@ -31,7 +32,7 @@ public sealed class ArchiveStatus(IDbContextFactory<CoServeDb> dbFactory, IOptio
             if (!cursors.TryGetValue(app, out var c)) return new ArchiveAppStatus(app, 0, null, null, null, TimeSpan.Zero, false, 0, 0, 0, 0, 0);
             var lag = now - (c.CaughtUpAt ?? c.StartedAt);
             if (lag < TimeSpan.Zero) lag = TimeSpan.Zero;
-            return new ArchiveAppStatus(app, c.Seq, c.LastPullAt, c.CaughtUpAt, c.NewestMessageAt, lag, o.Enabled && lag > TimeSpan.FromMinutes(o.LagAlertMinutes),
+            return new ArchiveAppStatus(app, c.Seq, c.LastPullAt, c.CaughtUpAt, c.NewestMessageAt, lag, o.Apps.ContainsKey(app) && lag > TimeSpan.FromMinutes(o.LagAlertMinutes),
                 c.Written, c.SkippedNoConsent, c.SkippedNoClient, c.Ignored, c.Failed);
         }).ToList();
         var recent = failures <= 0 ? [] : await db.ArchiveFailures.AsNoTracking().OrderByDescending(x => x.Id).Take(failures)
