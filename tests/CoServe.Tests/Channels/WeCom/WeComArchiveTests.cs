@@ -311,4 +311,54 @@ public class WeComArchiveTests
         var error = Assert.Throws<InvalidOperationException>(() => FinanceSdkArchiveSource.Open(notALibrary, "corp", "secret", new ArchiveOptions()));
         Assert.Contains("could not be loaded as a native library", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task TheWebAppsBackgroundPuller_ReadsTheArchiveContinuously()
+    {
+        await using var sim = await WeComSimulator.StartAsync(new SimulatorOptions { StaffUsers = 0 });
+        sim.Archive.UsePublicKey(1, ArchiveRig.Keys[1].ExportSubjectPublicKeyInfoPem());
+        await using var s = await ApiScenario.StartAsync(configure: c =>
+        {
+            c["WeCom:ApiBaseAddress"] = sim.BaseAddress.ToString();
+            c["WeCom:Apps:main:CorpId"] = sim.Options.CorpId;
+            c["WeCom:Apps:main:Token"] = sim.Options.Token;
+            c["WeCom:Apps:main:EncodingAesKey"] = sim.Options.EncodingAesKey;
+            c["WeCom:Archive:Enabled"] = "true";
+            c["WeCom:Archive:IntervalSeconds"] = "1";
+            c["WeCom:Archive:Apps:main:Secret"] = sim.Options.ArchiveSecret;
+            c["WeCom:Archive:Apps:main:PrivateKeys:1"] = ArchiveRig.Keys[1].ExportPkcs8PrivateKeyPem();
+        });
+        long clientId;
+        await using (var db = s.NewDb())
+        {
+            var client = await db.Clients.Include(c => c.Consents).SingleAsync(c => c.ClientNo == "C101");
+            client.WeComExternalUserId = "wmW101";
+            client.SetConsent(ConsentPurpose.ConversationArchive, true, "test", s.App.Clock.GetUtcNow());
+            await db.SaveChangesAsync();
+            clientId = client.Id;
+        }
+
+        async Task<string[]> TextsAsync()
+        {
+            await using var db = s.NewDb();
+            var protector = s.App.Get<FieldProtector>();
+            var cipher = await db.TimelineEvents.AsNoTracking().Where(e => e.ClientId == clientId && e.Channel == "wecom").OrderBy(e => e.Id).Select(e => e.TextCipher).ToListAsync();
+            return [.. cipher.Select(c => protector.DecryptOrNull(ProtectedField.MessageText, c) ?? "")];
+        }
+
+        async Task EventuallyAsync(string[] expected)
+        {
+            var until = Environment.TickCount64 + 30_000;
+            while (!(await TextsAsync()).SequenceEqual(expected))
+            {
+                if (Environment.TickCount64 > until) Assert.Equal(expected, await TextsAsync());
+                await Task.Delay(100);
+            }
+        }
+
+        sim.Archive.Send("wx_cm1", ["wmW101"], "后台拉取第一条");
+        await EventuallyAsync(["后台拉取第一条"]);
+        sim.Archive.Send("wmW101", ["wx_cm1"], "后台拉取第二条");
+        await EventuallyAsync(["后台拉取第一条", "后台拉取第二条"]);
+    }
 }
