@@ -310,6 +310,18 @@ public class WeComArchiveTests
         await File.WriteAllTextAsync(notALibrary, "not an ELF file");
         var error = Assert.Throws<InvalidOperationException>(() => FinanceSdkArchiveSource.Open(notALibrary, "corp", "secret", new ArchiveOptions()));
         Assert.Contains("could not be loaded as a native library", error.Message, StringComparison.Ordinal);
+
+        // A puller whose SDK will not load fails loudly, and its lag still grows into an alert.
+        var configured = rig.Core.Services.GetRequiredService<IOptions<ArchiveOptions>>().Value;
+        using var sdkSources = new ArchiveSources(
+            Options.Create(new ArchiveOptions { SdkLibraryPath = notALibrary, Apps = configured.Apps }),
+            rig.Core.Services.GetRequiredService<IOptions<CoServe.Features.Channels.WeCom.WeComOptions>>(),
+            rig.Core.Services.GetRequiredService<IHttpClientFactory>());
+        var puller = ActivatorUtilities.CreateInstance<ArchivePuller>(rig.Core.Services, sdkSources);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => puller.PullPageAsync("main", CancellationToken.None));
+        rig.Core.Clock.Advance(TimeSpan.FromMinutes(61));
+        var status = await rig.Core.Services.GetRequiredService<ArchiveStatus>().ReadAsync(0, CancellationToken.None);
+        Assert.True(Assert.Single(status.Apps).Alert);
     }
 
     [Fact]

@@ -33,12 +33,13 @@ public sealed partial class ArchivePuller(
 
     public async Task<ArchivePullResult> PullPageAsync(string app, CancellationToken ct)
     {
-        var (source, keys) = sources.For(app);
         var limit = options.Value.BatchSize;
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CoServeDb>();
         var timeline = scope.ServiceProvider.GetRequiredService<TimelineWriter>();
+        // The cursor row exists before the source is opened, so a source that never works still shows a growing lag.
         var from = await EnsureCursorAsync(db, app, ct);
+        var (source, keys) = sources.For(app);
 
         var reply = await source.GetChatDataAsync(from, limit, ct);
         var now = clock.GetUtcNow();

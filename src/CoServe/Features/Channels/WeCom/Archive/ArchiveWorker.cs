@@ -37,10 +37,11 @@ public sealed partial class ArchiveWorker(
                 var page = await puller.PullPageAsync(app, ct);
                 if (!page.CaughtUp && !page.Raced) more++;
             }
-            catch (ArchiveSourceException ex)
+            catch (Exception ex) when (ex is ArchiveSourceException or InvalidOperationException)
             {
-                // The cursor stays; the next round retries, and the lag check below alerts if this goes on.
-                LogPullFailed(logger, app, ex.Message);
+                // The SDK or simulator failed, or the SDK would not load: the cursor stays, the next round retries,
+                // and the lag check below alerts if this goes on. Other apps are still pulled.
+                LogPullFailed(logger, app, ex);
             }
         }
         await CheckLagAsync(ct);
@@ -57,8 +58,8 @@ public sealed partial class ArchiveWorker(
         }
     }
 
-    [LoggerMessage(LogLevel.Warning, "WeCom archive {App}: pull failed ({Reason}); cursor unchanged, retrying next round")]
-    private static partial void LogPullFailed(ILogger logger, string app, string reason);
+    [LoggerMessage(LogLevel.Warning, "WeCom archive {App}: pull failed; cursor unchanged, retrying next round")]
+    private static partial void LogPullFailed(ILogger logger, string app, Exception ex);
 
     [LoggerMessage(LogLevel.Warning, "WeCom archive {App} is {LagMinutes} minutes behind (alert bound {BoundMinutes}); WeCom keeps messages only {RetentionDays} days")]
     private static partial void LogLagAlert(ILogger logger, string app, int lagMinutes, int boundMinutes, int retentionDays);
