@@ -14,6 +14,7 @@ internal static class Program
         ["feed"] = ("write a synthetic daily asset feed (--clients N --month yyyy-MM --out FILE)", MonthClose.FeedGenerator.RunAsync),
         ["duckdb-monthclose"] = ("(child process of monthclose) the DuckDB side of the month close", MonthClose.DuckDbMonthClose.RunAsync),
         ["wecom"] = ("WeCom callback throughput and latency (see docs/benchmarks.md)", WeComBench.RunAsync),
+        ["wecom-archive"] = ("conversation archive pull from the WeCom simulator to timelines (--messages N --work DIR)", ArchiveBench.RunAsync),
         ["officer"] = ("service officer decisions per second and snapshot build (see docs/quality.md)", a => Task.FromResult(ServiceOfficer.OfficerBench.Run(a))),
         ["aml"] = ("AML detection over a one-day transaction feed (--clients N --transactions N --work DIR)", Duties.AmlBench.RunAsync),
         ["gate"] = ("outbound gate decision latency (rules, in memory, over SQLite) and a campaign planned for N clients (--clients N --work DIR)", Outreach.GateBench.RunAsync),

@@ -9,6 +9,7 @@ internal static class Failure
     public static string? Describe(Exception ex) => ex switch
     {
         ImportRejectedException r => "rejected: " + r.Message,
+        CoServe.Features.Channels.WeCom.Archive.ArchiveSourceException a => "WeCom archive not readable now: " + a.Message,
         OptionsValidationException o => "configuration is not valid: " + string.Join("; ", o.Failures),
         ArgumentException a => "error: " + (a.ParamName is null ? a.Message : a.Message.Replace($" (Parameter '{a.ParamName}')", "", StringComparison.Ordinal)),
         FormatException f => "error: " + f.Message,

@@ -18,6 +18,7 @@ internal static class Program
         root.Subcommands.Add(StaffCommands.CreateBranches());
         root.Subcommands.Add(DemoCommands.Create());
         root.Subcommands.Add(WeComCommands.CreateSimulator());
+        root.Subcommands.Add(WeComCommands.Create());
         NluCommands.AddTo(root);
         root.Subcommands.Add(TransfersCommands.Create());
         root.Subcommands.Add(DutiesCommands.CreateAml());

@@ -1,10 +1,59 @@
 using System.CommandLine;
+using CoServe.Features.Channels.WeCom.Archive;
 using CoServe.Features.Channels.WeCom.Simulator;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CoServe.Cli.Commands;
 
 internal static class WeComCommands
 {
+    /// <summary>`coserve wecom archive pull|status`: the conversation archive (会话存档) by hand.</summary>
+    public static Command Create()
+    {
+        var app = new Option<string>("--app") { Description = "WeCom app whose archive to read (WeCom:Archive:Apps:{app})", DefaultValueFactory = _ => "main" };
+        var pages = new Option<int>("--max-pages") { Description = "Stop after this many pages (of WeCom:Archive:BatchSize records)", DefaultValueFactory = _ => 1000 };
+        var pull = new Command("pull", "Read the archive from the stored cursor to its end once, writing consented client chats to timelines");
+        pull.Options.Add(app);
+        pull.Options.Add(pages);
+        pull.SetAction((parse, ct) => CliHost.RunAsync(parse, async sp =>
+        {
+            var name = parse.GetValue(app)!;
+            var results = await sp.GetRequiredService<ArchivePuller>().PullAllAsync(name, Math.Max(1, parse.GetValue(pages)), ct);
+            Console.WriteLine($"{name}: {results.Sum(r => r.Records)} records in {results.Count} page(s); written {results.Sum(r => r.Written)}, "
+                + $"without consent {results.Sum(r => r.SkippedNoConsent)}, not a client chat {results.Sum(r => r.SkippedNoClient)}, ignored {results.Sum(r => r.Ignored)}, "
+                + $"failed {results.Sum(r => r.Failed)}; cursor at seq {results[^1].Seq}{(results[^1].CaughtUp ? "" : " (more to read)")}");
+            return PrintStatus(await sp.GetRequiredService<ArchiveStatus>().ReadAsync(0, ct), name);
+        }, ct));
+
+        var status = new Command("status", "Show each app's cursor, lag and recent unreadable records");
+        status.SetAction((parse, ct) => CliHost.RunAsync(parse, async sp =>
+        {
+            var report = await sp.GetRequiredService<ArchiveStatus>().ReadAsync(20, ct);
+            var code = 0;
+            foreach (var a in report.Apps) code = Math.Max(code, PrintStatus(report, a.App));
+            foreach (var f in report.RecentFailures) Console.WriteLine($"unreadable: {f.App} seq {f.Seq} msgid {f.MsgId} publickey_ver {f.PublicKeyVersion}: {f.Reason} {f.Detail} at {f.At:u}");
+            return code;
+        }, ct));
+
+        var archive = new Command("archive", "Conversation archive (会话存档)");
+        archive.Subcommands.Add(pull);
+        archive.Subcommands.Add(status);
+        var wecom = new Command("wecom", "WeCom (企业微信) operations");
+        wecom.Subcommands.Add(archive);
+        return wecom;
+    }
+
+    /// <summary>Prints one app's lag; exit code 3 when it is past the alert bound, so a cron job can page someone.</summary>
+    private static int PrintStatus(ArchiveStatusReport report, string app)
+    {
+        if (report.Apps.FirstOrDefault(a => a.App == app) is not { } a) return 0;
+        Console.WriteLine($"{a.App}: seq {a.Seq}, lag {a.Lag.TotalMinutes:0} min (alert above {report.LagAlertMinutes}), last pull {a.LastPullAt?.ToString("u") ?? "never"}, "
+            + $"newest message {a.NewestMessageAt?.ToString("u") ?? "none"}; totals written {a.Written}, without consent {a.SkippedNoConsent}, not a client chat {a.SkippedNoClient}, ignored {a.Ignored}, failed {a.Failed}");
+        if (!a.Alert) return 0;
+        Console.Error.WriteLine($"ALERT: the {a.App} archive is {a.Lag.TotalHours:0.0} h behind; WeCom keeps messages only {ArchiveOptions.RetentionDays} days");
+        return 3;
+    }
+
     /// <summary>`coserve wecom-sim`: the local WeCom simulator for the demo and manual testing.</summary>
     public static Command CreateSimulator()
     {

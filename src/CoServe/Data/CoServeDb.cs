@@ -80,6 +80,8 @@ public abstract class CoServeDb(DbContextOptions options) : DbContext(options)
     public DbSet<Features.Channels.WeCom.Stored.WeComContactRow> WeComContacts => Set<Features.Channels.WeCom.Stored.WeComContactRow>();
     public DbSet<Features.Coverage.WeComContactMatch> WeComContactMatches => Set<Features.Coverage.WeComContactMatch>();
     public DbSet<Features.Coverage.WeComLinkAudit> WeComLinkAudits => Set<Features.Coverage.WeComLinkAudit>();
+    public DbSet<Features.Channels.WeCom.Archive.ArchiveCursor> ArchiveCursors => Set<Features.Channels.WeCom.Archive.ArchiveCursor>();
+    public DbSet<Features.Channels.WeCom.Archive.ArchiveFailure> ArchiveFailures => Set<Features.Channels.WeCom.Archive.ArchiveFailure>();
 
     public abstract bool IsSqlite { get; }
 

@@ -26,9 +26,11 @@ public sealed class TimelineWriter(CoServeDb db, FieldProtector protector, LiveE
         long? ticketId = null,
         string? correlationId = null,
         string? idempotencyKey = null,
-        IReadOnlyCollection<int>? mentions = null)
+        IReadOnlyCollection<int>? mentions = null,
+        DateTimeOffset? at = null)
     {
-        var e = new TimelineEvent(clientId, kind, actor, actorStaffId, channel, visibility, clock.GetUtcNow())
+        // at: when it happened, if not now (messages read later from a channel's archive).
+        var e = new TimelineEvent(clientId, kind, actor, actorStaffId, channel, visibility, at ?? clock.GetUtcNow())
         {
             TextCipher = text is null ? null : protector.Encrypt(ProtectedField.MessageText, text),
             Details = details is null ? null : JsonSerializer.Serialize(details, DetailsJson.Options),

@@ -4,6 +4,7 @@ using CoServe.Data;
 using CoServe.Features.Assets;
 using CoServe.Features.Channels;
 using CoServe.Features.Channels.WeCom;
+using CoServe.Features.Channels.WeCom.Archive;
 using CoServe.Features.Channels.WebChat;
 using CoServe.Features.Clients;
 using CoServe.Features.Conversations;
@@ -44,6 +45,7 @@ public static class CoServeHost
         services.AddTransfers(configuration);
         services.AddCoverage(configuration);
         services.AddWeCom(configuration);
+        services.AddWeComArchive(configuration);
         services.AddDuties(configuration);
         services.AddSingleton<Microsoft.AspNetCore.Identity.IPasswordHasher<StaffMember>, Microsoft.AspNetCore.Identity.PasswordHasher<StaffMember>>();
         services.AddDataProtection()
@@ -61,6 +63,7 @@ public static class CoServeHost
         services.AddOutreachWorkers();
         services.AddHostedService<ServiceOfficerWarmup>();
         services.AddHostedService<TransferWeComWorker>();
+        services.AddWeComArchiveWorker();
         services.AddCoServeAuth();
         services.AddLocalization();
         services.AddRazorComponents().AddInteractiveServerComponents();

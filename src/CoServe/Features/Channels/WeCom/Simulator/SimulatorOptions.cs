@@ -13,6 +13,9 @@ public sealed class SimulatorOptions
     public string AgentId { get; set; } = "1000002";
     public string OpenKfId { get; set; } = "wkCoServeServiceOfficer";
 
+    /// <summary>The 会话内容存档 secret the archive's GetChatData expects with the corp id.</summary>
+    public string ArchiveSecret { get; set; } = "coserve-sim-archive-secret";
+
     /// <summary>CoServe's callback URL, e.g. http://127.0.0.1:5080/api/wecom/callback/main; null = no callbacks.</summary>
     public string? CallbackUrl { get; set; }
 

@@ -19,11 +19,12 @@ public sealed class WeComSimulator : IAsyncDisposable
     private readonly HttpClient _callbacks;
     private readonly WeComCrypto _crypto;
 
-    private WeComSimulator(WebApplication app, SimulatorState state, SimulatorClock clock, Uri baseAddress)
+    private WeComSimulator(WebApplication app, SimulatorState state, SimulatorArchive archive, SimulatorClock clock, Uri baseAddress)
     {
         _app = app;
         State = state;
         Clock = clock;
+        Archive = archive;
         BaseAddress = baseAddress;
         _crypto = new WeComCrypto(state.Options.Token, state.Options.EncodingAesKey, state.Options.CorpId);
         _callbacks = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
@@ -31,6 +32,7 @@ public sealed class WeComSimulator : IAsyncDisposable
 
     public SimulatorState State { get; }
     public SimulatorClock Clock { get; }
+    public SimulatorArchive Archive { get; }
     public Uri BaseAddress { get; }
     public SimulatorOptions Options => State.Options;
 
@@ -47,13 +49,15 @@ public sealed class WeComSimulator : IAsyncDisposable
         var clock = new SimulatorClock();
         var state = new SimulatorState(options, clock);
         builder.Services.AddSingleton(state);
+        var archive = new SimulatorArchive(clock);
         var app = builder.Build();
         WeComSimulator? sim = null;
         MapApi(app, state);
+        MapArchive(app, state, archive);
         MapControl(app, () => sim!);
         await app.StartAsync(ct);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        sim = new WeComSimulator(app, state, clock, new Uri(address.EndsWith('/') ? address : address + "/"));
+        sim = new WeComSimulator(app, state, archive, clock, new Uri(address.EndsWith('/') ? address : address + "/"));
         return sim;
     }
 
@@ -369,6 +373,34 @@ public sealed class WeComSimulator : IAsyncDisposable
         });
     }
 
+    /// <summary>
+    /// The archive over HTTP, standing in for the native SDK's GetChatData: the SDK's Init(corpid, secret)
+    /// credentials travel in the body, the answer has the SDK's JSON shape {errcode, errmsg, chatdata:[...]}.
+    /// </summary>
+    private static void MapArchive(WebApplication app, SimulatorState state, SimulatorArchive archive)
+    {
+        app.MapPost("/finance/getchatdata", async (HttpContext http, CancellationToken ct) =>
+        {
+            if (Admit(state, http, "finance/getchatdata", needsToken: false) is { } refused) return refused;
+            var b = await BodyAsync(http.Request, ct);
+            if (Str(b, "corpid") != state.Options.CorpId) return Reply(SimulatorErrors.InvalidCorpId);
+            if (Str(b, "secret") != state.Options.ArchiveSecret) return Reply(SimulatorErrors.InvalidSecret);
+            var seq = b.ValueKind == JsonValueKind.Object && b.TryGetProperty("seq", out var s) && s.TryGetInt64(out var n) ? n : -1;
+            var (code, records) = archive.GetChatData(seq, Int(b, "limit"));
+            return Reply(code, new()
+            {
+                ["chatdata"] = records.Select(r => new Dictionary<string, object?>
+                {
+                    ["seq"] = r.Seq,
+                    ["msgid"] = r.MsgId,
+                    ["publickey_ver"] = r.PublicKeyVer,
+                    ["encrypt_random_key"] = r.EncryptRandomKey,
+                    ["encrypt_chat_msg"] = r.EncryptChatMsg,
+                }).ToList(),
+            });
+        });
+    }
+
     private static Dictionary<string, object?> KfItem(SimKfMessage m)
     {
         var item = new Dictionary<string, object?>
@@ -397,6 +429,7 @@ public sealed class WeComSimulator : IAsyncDisposable
     // ---------------------------------------------------------------- /sim control API for tests and the demo
 
     private sealed record SayRequest(string? Text, int? Deliveries, string? MsgType);
+    private sealed record ArchiveMessageRequest(string From, List<string> ToList, string? Text, string? RoomId, string? MsgType);
     private sealed record ContactEventRequest(string ChangeType, string UserId, string? ExternalUserId, string? FailReason, int? Deliveries);
     private sealed record FaultRequest(string? Path, int? ErrCode, int? Count, int? Status5xx, int? FailAfterCalls, bool? Clear);
 
@@ -433,6 +466,14 @@ public sealed class WeComSimulator : IAsyncDisposable
             ["url"] = m.Url,
             ["at"] = m.At,
         }).ToList(), Json));
+        control.MapPost("/archive/messages", (ArchiveMessageRequest r) =>
+            Results.Json(new Dictionary<string, object?> { ["msgid"] = sim().Archive.Send(r.From, r.ToList, r.Text ?? "", r.RoomId, r.MsgType ?? "text") }, Json));
+        control.MapPost("/archive/public-keys/{version:int}", async (int version, HttpRequest request) =>
+        {
+            using var reader = new StreamReader(request.Body);
+            sim().Archive.UsePublicKey(version, await reader.ReadToEndAsync());
+            return Results.NoContent();
+        });
         control.MapGet("/calls", () => Results.Json(sim().State.Calls, Json));
         control.MapGet("/transfers", () => Results.Json(sim().State.Transfers.Select(t => new Dictionary<string, object?>
         {

@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace CoServe.Features.Channels.WeCom.Archive;
+
+/// <summary>
+/// The enterprise's RSA private keys by publickey_ver. WeCom encrypts each record's random key with the public
+/// key of the version the admin console shows as current (RSA, PKCS#1 v1.5); CoServe decrypts it here and hands
+/// the random key to the source's DecryptData.
+/// </summary>
+public sealed class ArchiveKeyRing : IDisposable
+{
+    private readonly Dictionary<int, RSA> _keys;
+
+    private ArchiveKeyRing(Dictionary<int, RSA> keys) => _keys = keys;
+
+    public static ArchiveKeyRing Load(ArchiveAppOptions app)
+    {
+        var keys = new Dictionary<int, RSA>();
+        foreach (var (version, key) in app.PrivateKeys)
+        {
+            var rsa = RSA.Create();
+            rsa.ImportFromPem(Pem(key));
+            keys[int.Parse(version, NumberStyles.None, CultureInfo.InvariantCulture)] = rsa;
+        }
+        return new ArchiveKeyRing(keys);
+    }
+
+    /// <summary>What is wrong with a configured key (PEM text or file path), or null; never echoes the key.</summary>
+    public static string? Describe(string key)
+    {
+        if (string.IsNullOrWhiteSpace(key)) return "empty";
+        if (!key.Contains("-----BEGIN", StringComparison.Ordinal) && !File.Exists(key)) return "neither a PEM key nor the path of an existing file";
+        try
+        {
+            using var rsa = RSA.Create();
+            rsa.ImportFromPem(Pem(key));
+            // A public key imports too, but cannot decrypt.
+            rsa.ExportParameters(includePrivateParameters: true);
+            return null;
+        }
+        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
+        {
+            return "not an RSA private key in PEM (PKCS#1 or PKCS#8)";
+        }
+    }
+
+    private static string Pem(string key) => key.Contains("-----BEGIN", StringComparison.Ordinal) ? key : File.ReadAllText(key);
+
+    public bool Has(int version) => _keys.ContainsKey(version);
+
+    /// <summary>The record's random key, or null when it does not decrypt with this version's key.</summary>
+    public string? DecryptRandomKey(int version, string encryptRandomKey)
+    {
+        if (!_keys.TryGetValue(version, out var rsa)) return null;
+        try
+        {
+            var plain = rsa.Decrypt(Convert.FromBase64String(encryptRandomKey), RSAEncryptionPadding.Pkcs1);
+            return Encoding.UTF8.GetString(plain);
+        }
+        catch (Exception ex) when (ex is FormatException or CryptographicException)
+        {
+            return null;
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var rsa in _keys.Values) rsa.Dispose();
+    }
+}
+
+/// <summary>
+/// The simulator's stand-in for the SDK's message encryption. WeCom's DecryptData is opaque (inside the native
+/// SDK, undocumented), so the simulator uses its own documented convention: the random key is 32 ASCII characters
+/// and the message is base64(nonce[12] || ciphertext || tag[16]) under AES-256-GCM with the key's bytes. Only the
+/// simulator and <see cref="SimulatorArchiveSource"/> use it; with the real SDK, DecryptData does this step.
+/// </summary>
+public static class SimulatorArchiveCipher
+{
+    public static string NewRandomKey() => RandomNumberGenerator.GetString("abcdefghijklmnopqrstuvwxyz0123456789", 32);
+
+    public static string Encrypt(string randomKey, string plaintext)
+    {
+        var key = KeyBytes(randomKey) ?? throw new ArgumentException("the random key must be 32 ASCII characters", nameof(randomKey));
+        var plain = Encoding.UTF8.GetBytes(plaintext);
+        var output = new byte[12 + plain.Length + 16];
+        RandomNumberGenerator.Fill(output.AsSpan(0, 12));
+        using var aes = new AesGcm(key, 16);
+        aes.Encrypt(output.AsSpan(0, 12), plain, output.AsSpan(12, plain.Length), output.AsSpan(12 + plain.Length));
+        return Convert.ToBase64String(output);
+    }
+
+    /// <summary>The plaintext, or null when the key is not a simulator key or the ciphertext is corrupt.</summary>
+    public static string? Decrypt(string randomKey, string encryptChatMsg)
+    {
+        if (KeyBytes(randomKey) is not { } key) return null;
+        byte[] data;
+        try
+        {
+            data = Convert.FromBase64String(encryptChatMsg);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+        if (data.Length < 28) return null;
+        var plain = new byte[data.Length - 28];
+        try
+        {
+            using var aes = new AesGcm(key, 16);
+            aes.Decrypt(data.AsSpan(0, 12), data.AsSpan(12, plain.Length), data.AsSpan(12 + plain.Length), plain);
+            return Encoding.UTF8.GetString(plain);
+        }
+        catch (AuthenticationTagMismatchException)
+        {
+            return null;
+        }
+    }
+
+    private static byte[]? KeyBytes(string randomKey) =>
+        randomKey.Length == 32 && randomKey.All(char.IsAscii) ? Encoding.ASCII.GetBytes(randomKey) : null;
+}
