@@ -5,11 +5,14 @@ using System.Text;
 using CoServe.Features.Channels;
 using CoServe.Features.Channels.WeCom;
 using CoServe.Features.Channels.WeCom.Simulator;
+using CoServe.Platform.Storage;
+using CoServe.Platform.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 
 namespace CoServe.Bench.WeCom;
@@ -41,7 +44,10 @@ internal static class WeComBench
         var contacts = Option(args, "--contacts", 100_000);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"machine: {Environment.ProcessorCount} cores, {RuntimeInfo()}; server GC {System.Runtime.GCSettings.IsServerGC}"));
-        if (what is "all" or "callbacks") await CallbacksAsync(requests, concurrency);
+        // --stored: the web app's own inbox (callbacks kept in the SQLite store until processed, as deployed)
+        // instead of the in-memory queue of a WeCom-only host.
+        var stored = args.Contains("--stored");
+        if (what is "all" or "callbacks") await CallbacksAsync(requests, concurrency, stored);
         if (what is "all" or "contacts") await ContactsAsync(contacts);
         return 0;
     }
@@ -56,11 +62,12 @@ internal static class WeComBench
 
     // ------------------------------------------------------------------ callbacks
 
-    private static async Task CallbacksAsync(int requests, int concurrency)
+    private static async Task CallbacksAsync(int requests, int concurrency, bool stored)
     {
         var sim = new SimulatorOptions();
         var sink = new CountingSink();
-        await using var coserve = await StartCoServeAsync(sim, "http://127.0.0.1:9/", sink);
+        var dataDir = stored ? Path.Combine(Path.GetTempPath(), "coserve-bench-wecom-" + Guid.NewGuid().ToString("N")[..8]) : null;
+        await using var coserve = await StartCoServeAsync(sim, "http://127.0.0.1:9/", sink, dataDir);
         await using var bare = await StartBareAsync();
         var coserveBase = coserve.Urls.First();
         var bareBase = bare.Urls.First();
@@ -79,7 +86,8 @@ internal static class WeComBench
         var until = Environment.TickCount64 + 30_000;
         while (sink.Count < requests + warmup && Environment.TickCount64 < until) await Task.Delay(50);
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"callbacks over loopback HTTP/1.1, {concurrency} concurrent connections, {requests:N0} requests each"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"callbacks over loopback HTTP/1.1, {concurrency} concurrent connections, {requests:N0} requests each; inbox: {(stored ? "stored (SQLite)" : "in memory")}; process CPU {Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds:F1} s"));
         Print("bare Kestrel endpoint (200)", bareResult);
         Print("WeCom callback (verify+decrypt+dedup+enqueue)", ours);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -135,7 +143,7 @@ internal static class WeComBench
             Ms(latencies[(int)(latencies.Length * 0.99)]), Ms(latencies[^1]), errors);
     }
 
-    private static async Task<WebApplication> StartCoServeAsync(SimulatorOptions sim, string apiBase, IInboundMessageSink sink)
+    private static async Task<WebApplication> StartCoServeAsync(SimulatorOptions sim, string apiBase, IInboundMessageSink sink, string? dataDir)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Bench", ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.Sources.Clear();
@@ -151,9 +159,25 @@ internal static class WeComBench
         });
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        builder.Services.AddSingleton(sink);
-        builder.Services.AddWeCom(builder.Configuration);
+        if (dataDir is null)
+        {
+            builder.Services.AddSingleton(sink);
+            builder.Services.AddWeCom(builder.Configuration);
+        }
+        else
+        {
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Storage:DataDirectory"] = dataDir,
+                ["Demo:SeedWhenEmpty"] = "false",
+                ["Security:FieldProtection:EncryptionKey"] = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray()),
+                ["Security:FieldProtection:BlindIndexKey"] = Convert.ToBase64String(Enumerable.Range(101, 32).Select(i => (byte)i).ToArray()),
+            });
+            builder.Services.AddCoServeCore(builder.Configuration);
+            builder.Services.Replace(ServiceDescriptor.Scoped(_ => sink));
+        }
         var app = builder.Build();
+        if (dataDir is not null) await app.Services.GetRequiredService<StoreMigrations>().MigrateAsync(CancellationToken.None);
         app.MapWeCom();
         await app.StartAsync();
         return app;

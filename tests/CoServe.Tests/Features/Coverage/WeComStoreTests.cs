@@ -73,6 +73,25 @@ public class WeComStoreTests
     [SkippableTheory]
     [InlineData(StoreKind.Sqlite)]
     [InlineData(StoreKind.Postgres)]
+    public async Task Inbox_BurstOfCallbacksWithRacingRetries_QueuesEachOnce(StoreKind kind)
+    {
+        await using var h = await CoreHarness.StartAsync(kind);
+        var now = h.Clock.GetUtcNow();
+        var inbox = h.Services.GetRequiredService<StoredWeComCallbackInbox>();
+        // 200 callbacks, each arriving three times at once: written together (group commit), queued once each.
+        var works = Enumerable.Range(0, 200).Select(i => Text("burst" + i)).Select(m => new WeComCallbackWork("main", m, now) { Key = m.DeduplicationKey("main") }).ToList();
+        var answers = await Task.WhenAll(works.Concat(works).Concat(works).Select(w => Task.Run(async () => await inbox.TryEnqueueAsync(w, CancellationToken.None))));
+
+        Assert.All(answers, Assert.True);
+        Assert.Equal(200, await inbox.PendingAsync(CancellationToken.None));
+        var claimed = new List<WeComCallbackWork>();
+        while (await inbox.ClaimAsync(64, CancellationToken.None) is { Count: > 0 } page) claimed.AddRange(page);
+        Assert.Equal(works.Select(w => w.Message.MsgId).Order(), claimed.Select(c => c.Message.MsgId).Order());
+    }
+
+    [SkippableTheory]
+    [InlineData(StoreKind.Sqlite)]
+    [InlineData(StoreKind.Postgres)]
     public async Task CursorsTokensDeliveriesAndContacts_SurviveRestart_AndRepeatsAreIdempotent(StoreKind kind)
     {
         await using var h = await CoreHarness.StartAsync(kind);

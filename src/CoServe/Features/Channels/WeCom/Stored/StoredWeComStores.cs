@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using CoServe.Data;
+using CoServe.Platform.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -32,27 +33,53 @@ public sealed class StoredWeComCallbackInbox(IDbContextFactory<CoServeDb> dbFact
     /// <summary>Nothing was written by the claim, so there is nothing to give back.</summary>
     public ValueTask ReleaseAsync(string key, CancellationToken ct) => ValueTask.CompletedTask;
 
+    /// <summary>Callbacks arriving together are inserted in one transaction (group commit), one per caller otherwise.</summary>
+    private readonly GroupCommit<WeComInboxEntry, bool> _inserts = new(entries => InsertAsync(dbFactory, entries), 256);
+
     public async ValueTask<bool> TryEnqueueAsync(WeComCallbackWork work, CancellationToken ct)
     {
         var key = work.Key ?? work.Message.DeduplicationKey(work.App);
-        var hash = Hash(key);
         var payload = JsonSerializer.Serialize(work.Message);
         var expires = work.ReceivedAt.AddSeconds(options.Value.DeduplicationWindowSeconds);
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        // A row whose window ended is a finished callback: the key may be used again.
-        await db.WeComInbox.Where(x => x.KeyHash == hash && x.ExpiresAt <= work.ReceivedAt && x.State == WeComInboxState.Done).ExecuteDeleteAsync(ct);
-        db.WeComInbox.Add(new WeComInboxEntry(hash, work.App, payload, work.ReceivedAt, expires));
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateException ex) when (DbErrors.IsUniqueViolation(ex))
-        {
-            // A concurrent retry of the same callback got there first: it is queued once, and this one may be acknowledged.
-        }
+        await _inserts.SubmitAsync(new WeComInboxEntry(Hash(key), work.App, payload, work.ReceivedAt, expires), ct);
         // One pending wake-up is enough: the worker claims everything waiting when it wakes.
         if (_signal.CurrentCount == 0) _signal.Release();
         return true;
+    }
+
+    /// <summary>
+    /// Inserts a batch of callbacks. A row whose window ended is a finished callback: its key may be used again. A
+    /// key already queued (a retry of a callback that is still remembered, here or earlier in the batch) is not
+    /// inserted twice, and its caller may still acknowledge: the callback is queued once.
+    /// </summary>
+    private static async Task<IReadOnlyList<bool>> InsertAsync(IDbContextFactory<CoServeDb> dbFactory, IReadOnlyList<WeComInboxEntry> entries)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync();
+            await using var tx = await db.Database.BeginTransactionAsync();
+            var hashes = entries.Select(e => e.KeyHash).Distinct().ToList();
+            var existing = await db.WeComInbox.Where(x => hashes.Contains(x.KeyHash)).ToListAsync();
+            var firstArrival = entries.GroupBy(e => e.KeyHash).ToDictionary(g => g.Key, g => g.Min(e => e.ReceivedAt));
+            var finished = existing.Where(x => x.State == WeComInboxState.Done && x.ExpiresAt <= firstArrival[x.KeyHash]).ToList();
+            db.WeComInbox.RemoveRange(finished);
+            var taken = existing.Except(finished).Select(x => x.KeyHash).ToHashSet();
+            foreach (var e in entries)
+            {
+                // A fresh row per attempt: a failed attempt leaves nothing behind in these objects' state.
+                if (taken.Add(e.KeyHash)) db.WeComInbox.Add(new WeComInboxEntry(e.KeyHash, e.App, e.Payload ?? "", e.ReceivedAt, e.ExpiresAt));
+            }
+            try
+            {
+                await db.SaveChangesAsync();
+                await tx.CommitAsync();
+                return entries.Select(_ => true).ToList();
+            }
+            catch (DbUpdateException ex) when (attempt < 3 && DbErrors.IsUniqueViolation(ex))
+            {
+                // Another node queued one of these keys meanwhile: read again; that row now counts as queued.
+            }
+        }
     }
 
     public async IAsyncEnumerable<WeComCallbackWork> ReadAllAsync([EnumeratorCancellation] CancellationToken ct)
@@ -120,7 +147,11 @@ public sealed class StoredWeComCallbackInbox(IDbContextFactory<CoServeDb> dbFact
         await db.WeComInbox.Where(x => x.State == WeComInboxState.Done && x.ExpiresAt <= now).ExecuteDeleteAsync(ct);
     }
 
-    public void Dispose() => _signal.Dispose();
+    public void Dispose()
+    {
+        _signal.Dispose();
+        _inserts.Dispose();
+    }
 
     internal static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 }
