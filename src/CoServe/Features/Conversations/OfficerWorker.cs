@@ -16,21 +16,48 @@ public sealed partial class OfficerWorker(IServiceScopeFactory scopes, OfficerSi
 
     protected override Task<int> RunOnceAsync(CancellationToken ct) => DrainAsync(ct);
 
-    /// <summary>Processes what is queued now, oldest first. Public for tests and tools.</summary>
+    /// <summary>Work items answered in one unit of work (one per conversation, so each sees the previous answer).</summary>
+    public const int BatchSize = 50;
+
+    /// <summary>Processes what is queued now, oldest first, in batches. Public for tests and tools.</summary>
     public async Task<int> DrainAsync(CancellationToken ct)
     {
-        List<long> ids;
-        await using (var scope = scopes.CreateAsyncScope())
+        var processed = 0;
+        while (true)
         {
-            var db = scope.ServiceProvider.GetRequiredService<CoServeDb>();
-            ids = await db.OfficerWorkItems.AsNoTracking()
-                .Where(w => w.ProcessedAt == null && w.Attempts < MaxAttempts)
-                .OrderBy(w => w.Id)
-                .Select(w => w.Id)
-                .Take(100)
-                .ToListAsync(ct);
+            List<(long Id, long ConversationId)> queued;
+            await using (var scope = scopes.CreateAsyncScope())
+            {
+                var db = scope.ServiceProvider.GetRequiredService<CoServeDb>();
+                queued = (await db.OfficerWorkItems.AsNoTracking()
+                    .Where(w => w.ProcessedAt == null && w.Attempts < MaxAttempts)
+                    .OrderBy(w => w.Id)
+                    .Select(w => new { w.Id, w.ConversationId })
+                    .Take(BatchSize * 2)
+                    .ToListAsync(ct)).ConvertAll(w => (w.Id, w.ConversationId));
+            }
+            if (queued.Count == 0) return processed;
+            // The oldest item of each conversation; a conversation's next message waits for the next round.
+            var batch = queued.DistinctBy(w => w.ConversationId).Take(BatchSize).Select(w => w.Id).ToList();
+            await ProcessAsync(batch, ct);
+            processed += batch.Count;
         }
-        foreach (var id in ids)
+    }
+
+    /// <summary>One batch; when it fails as a whole (a takeover raced it, one bad item), each item alone.</summary>
+    private async Task ProcessAsync(List<long> batch, CancellationToken ct)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<RespondAsOfficer>().ProcessBatchAsync(batch, ct);
+            return;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && batch.Count > 1)
+        {
+            LogBatchFailed(logger, batch.Count, ex);
+        }
+        foreach (var id in batch)
         {
             await using var scope = scopes.CreateAsyncScope();
             try
@@ -47,8 +74,10 @@ public sealed partial class OfficerWorker(IServiceScopeFactory scopes, OfficerSi
                 await db.SaveChangesAsync(ct);
             }
         }
-        return ids.Count;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A batch of {Count} officer work items failed; answering them one by one")]
+    private static partial void LogBatchFailed(ILogger logger, int count, Exception ex);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Officer work item {WorkItemId} failed")]
     private static partial void LogItemFailed(ILogger logger, long workItemId, Exception ex);

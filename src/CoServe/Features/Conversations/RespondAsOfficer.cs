@@ -38,59 +38,112 @@ public sealed partial class RespondAsOfficer(
     public const string Channel = "officer";
 
     /// <returns>What happened, for logs and tests: answered, clarified, handoff, silent.</returns>
-    public async Task<string> ProcessAsync(long workItemId, CancellationToken ct)
+    public async Task<string> ProcessAsync(long workItemId, CancellationToken ct) => (await ProcessBatchAsync([workItemId], ct))[0];
+
+    /// <summary>
+    /// Answers several queued messages of different conversations in one unit of work: reads once per batch, the
+    /// outbound gate decides every reply in one call (in order, as if one by one), one transaction for all. Each
+    /// item is still applied with the conversation version it read, so a takeover meanwhile keeps the AI silent
+    /// there; a takeover after that fails the whole batch (optimistic concurrency) and the caller retries.
+    /// </summary>
+    /// <returns>One outcome per item, in order.</returns>
+    public async Task<IReadOnlyList<string>> ProcessBatchAsync(IReadOnlyList<long> workItemIds, CancellationToken ct)
     {
-        var item = await db.OfficerWorkItems.SingleAsync(w => w.Id == workItemId, ct);
-        if (item.ProcessedAt is not null) return item.Outcome ?? "done";
-        var conversation = await db.Conversations.AsNoTracking().SingleAsync(c => c.Id == item.ConversationId, ct);
-        if (!conversation.AiMaySpeak) return await FinishAsync(item, "silent", ct);
-
-        var request = await BuildRequestAsync(conversation, item.ClientMessageEventId, ct);
-        var decision = await responder.RespondAsync(request, ct);
-
-        // Apply with the version read above: a takeover since then wins and the AI says nothing.
-        db.ChangeTracker.Clear();
-        item = await db.OfficerWorkItems.SingleAsync(w => w.Id == workItemId, ct);
-        var tracked = await db.Conversations.SingleAsync(c => c.Id == conversation.Id, ct);
-        if (tracked.Version != conversation.Version && !tracked.AiMaySpeak) return await FinishAsync(item, "silent", ct);
-
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var now = clock.GetUtcNow();
-        string outcome;
-        switch (decision)
+        var outcomes = new string[workItemIds.Count];
+        var items = await db.OfficerWorkItems.AsNoTracking().Where(w => workItemIds.Contains(w.Id)).ToDictionaryAsync(w => w.Id, ct);
+        var conversationIds = items.Values.Select(w => w.ConversationId).Distinct().ToList();
+        var read = await db.Conversations.AsNoTracking().Where(c => conversationIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
+        if (items.Count != workItemIds.Count || items.Values.GroupBy(w => w.ConversationId).Any(g => g.Count() > 1))
         {
-            case OfficerHandoff h:
-                outcome = await HandOffAsync(tracked, h.Reason, h.Package, h.HoldingMessage, Explain(h), ct);
-                break;
-            case OfficerAnswer a:
-                outcome = await SpeakAsync(tracked, a.Text, new { engine = a.Engine, entry = a.KnowledgeEntryId, confidence = Math.Round(a.Confidence, 3), why = a.Explanations }, ct)
-                    ?? await HandOffAsync(tracked, HandoffReason.GuardrailBlocked, Package(request, "Faq"), null, "gate blocked the answer", ct);
-                if (outcome == "answered") await ActionsAsync(tracked, a.Actions, ct);
-                break;
-            case OfficerClarification c:
-                outcome = await SpeakAsync(tracked, c.Text, new { engine = c.Engine, clarify = c.OptionEntryIds, why = c.Explanations }, ct) is null
-                    ? await HandOffAsync(tracked, HandoffReason.GuardrailBlocked, Package(request, "Faq"), null, "gate blocked the clarification", ct)
-                    : "clarified";
-                break;
-            default:
-                throw new InvalidOperationException($"unknown officer decision {decision.GetType().Name}");
+            throw new ArgumentException("a batch holds existing work items of different conversations", nameof(workItemIds));
         }
-        item.Done(outcome, now);
+
+        // Decide outside the transaction: the engine (or a model) may take a while.
+        var clients = await ClientsAsync(read.Values.Select(c => c.ClientId).Distinct().ToList(), ct);
+        var work = new List<(int Index, OfficerRequest Request, OfficerDecision Decision, int Version)>();
+        for (var i = 0; i < workItemIds.Count; i++)
+        {
+            var item = items[workItemIds[i]];
+            var conversation = read[item.ConversationId];
+            if (item.ProcessedAt is not null || !conversation.AiMaySpeak)
+            {
+                outcomes[i] = item.ProcessedAt is not null ? item.Outcome ?? "done" : "silent";
+                continue;
+            }
+            var request = await BuildRequestAsync(conversation, item.ClientMessageEventId, clients[conversation.ClientId], ct);
+            work.Add((i, request, await responder.RespondAsync(request, ct), conversation.Version));
+        }
+
+        // Apply with the versions read above: a takeover since then wins and the AI says nothing.
+        db.ChangeTracker.Clear();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var tracked = await db.OfficerWorkItems.Where(w => workItemIds.Contains(w.Id)).ToDictionaryAsync(w => w.Id, ct);
+        var conversations = await db.Conversations.Where(c => conversationIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
+        var speaking = work.Where(w =>
+        {
+            var c = conversations[tracked[workItemIds[w.Index]].ConversationId];
+            if (c.Version == w.Version || c.AiMaySpeak) return true;
+            outcomes[w.Index] = "silent";
+            return false;
+        }).ToList();
+        var replies = speaking.Where(w => w.Decision is OfficerAnswer or OfficerClarification).ToList();
+        var verdicts = await gate.CheckManyAsync(replies.Select(w => new OutboundCandidate(
+            conversations[tracked[workItemIds[w.Index]].ConversationId].ClientId,
+            conversations[tracked[workItemIds[w.Index]].ConversationId].Channel,
+            OutboundSender.Officer, null, OutboundPurpose.ConversationReply, ReplyText(w.Decision), null, false)).ToList(), ct);
+        var verdictOf = replies.Select((w, n) => (w.Index, Verdict: verdicts[n])).ToDictionary(x => x.Index, x => x.Verdict);
+
+        var now = clock.GetUtcNow();
+        var touched = new List<Conversation>();
+        foreach (var (index, request, decision, _) in speaking)
+        {
+            var conversation = conversations[tracked[workItemIds[index]].ConversationId];
+            touched.Add(conversation);
+            switch (decision)
+            {
+                case OfficerHandoff h:
+                    outcomes[index] = await HandOffAsync(conversation, h.Reason, h.Package, h.HoldingMessage, Explain(h), ct);
+                    break;
+                case OfficerAnswer a:
+                    outcomes[index] = Speak(conversation, a.Text, verdictOf[index], new { engine = a.Engine, entry = a.KnowledgeEntryId, confidence = Math.Round(a.Confidence, 3), why = a.Explanations })
+                        ?? await HandOffAsync(conversation, HandoffReason.GuardrailBlocked, Package(request, "Faq"), null, "gate blocked the answer", ct);
+                    if (outcomes[index] == "answered") await ActionsAsync(conversation, a.Actions, clients[conversation.ClientId].ClientNo, ct);
+                    break;
+                case OfficerClarification c:
+                    outcomes[index] = Speak(conversation, c.Text, verdictOf[index], new { engine = c.Engine, clarify = c.OptionEntryIds, why = c.Explanations }) is null
+                        ? await HandOffAsync(conversation, HandoffReason.GuardrailBlocked, Package(request, "Faq"), null, "gate blocked the clarification", ct)
+                        : "clarified";
+                    break;
+                default:
+                    throw new InvalidOperationException($"unknown officer decision {decision.GetType().Name}");
+            }
+            LogDecision(logger, conversation.Id, outcomes[index], decision.Engine);
+        }
+        for (var i = 0; i < workItemIds.Count; i++)
+        {
+            var item = tracked[workItemIds[i]];
+            if (item.ProcessedAt is null) item.Done(outcomes[i], now);
+        }
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
 
         timeline.Publish();
-        live.Publish(new ConversationChanged(tracked.ClientId, tracked.Id));
+        foreach (var c in touched) live.Publish(new ConversationChanged(c.ClientId, c.Id));
         await notifier.FlushAsync(ct);
-        outbox.Notify();
-        LogDecision(logger, tracked.Id, outcome, decision.Engine);
-        return outcome;
+        if (touched.Count > 0) outbox.Notify();
+        return outcomes;
     }
 
-    /// <summary>Stores an AI message for the client if the gate allows it; null when the gate blocked it.</summary>
-    private async Task<string?> SpeakAsync(Conversation conversation, string text, object details, CancellationToken ct)
+    private static string ReplyText(OfficerDecision d) => d switch
     {
-        var verdict = await gate.CheckAsync(new OutboundCandidate(conversation.ClientId, conversation.Channel, OutboundSender.Officer, null, OutboundPurpose.ConversationReply, text, null, false), ct);
+        OfficerAnswer a => a.Text,
+        OfficerClarification c => c.Text,
+        _ => throw new ArgumentOutOfRangeException(nameof(d)),
+    };
+
+    /// <summary>Stores an AI message for the client if the gate allowed it; null when the gate held it back.</summary>
+    private string? Speak(Conversation conversation, string text, GateDecision verdict, object details)
+    {
         if (verdict.Verdict is GateVerdict.Block or GateVerdict.Defer)
         {
             timeline.Append(conversation.ClientId, TimelineKind.Note, ActorKind.System, null, Channel, EventVisibility.Internal,
@@ -116,7 +169,7 @@ public sealed partial class RespondAsOfficer(
     }
 
     /// <summary>Side tasks the officer asked for (an appointment for the manager): recorded and sent to the client's manager.</summary>
-    private async Task ActionsAsync(Conversation conversation, IReadOnlyList<OfficerAction> actions, CancellationToken ct)
+    private async Task ActionsAsync(Conversation conversation, IReadOnlyList<OfficerAction> actions, string clientNo, CancellationToken ct)
     {
         if (actions.Count == 0) return;
         var owner = await db.ClientServicers.AsNoTracking()
@@ -124,7 +177,6 @@ public sealed partial class RespondAsOfficer(
             .OrderByDescending(s => s.IsPrimary)
             .Select(s => s.StaffId)
             .FirstOrDefaultAsync(ct);
-        var clientNo = await db.Clients.Where(c => c.Id == conversation.ClientId).Select(c => c.ClientNo).SingleAsync(ct);
         foreach (var action in actions)
         {
             timeline.Append(conversation.ClientId, TimelineKind.TicketEvent, ActorKind.Officer, null, Channel, EventVisibility.Internal,
@@ -133,14 +185,20 @@ public sealed partial class RespondAsOfficer(
         }
     }
 
-    private async Task<string> FinishAsync(OfficerWorkItem item, string outcome, CancellationToken ct)
+    private async Task<Dictionary<long, ClientFacts>> ClientsAsync(List<long> clientIds, CancellationToken ct)
     {
-        item.Done(outcome, clock.GetUtcNow());
-        await db.SaveChangesAsync(ct);
-        return outcome;
+        var clients = await db.Clients.AsNoTracking().Include(c => c.Consents).Where(c => clientIds.Contains(c.Id)).ToListAsync(ct);
+        var branchIds = clients.Where(c => c.BranchId is not null).Select(c => c.BranchId!.Value).Distinct().ToList();
+        var branches = await db.Branches.AsNoTracking().Where(b => branchIds.Contains(b.Id)).ToDictionaryAsync(b => b.Id, ct);
+        return clients.ToDictionary(c => c.Id, c => new ClientFacts(c, c.BranchId is { } b ? branches.GetValueOrDefault(b) : null));
     }
 
-    private async Task<OfficerRequest> BuildRequestAsync(Conversation conversation, long messageEventId, CancellationToken ct)
+    private sealed record ClientFacts(Client Client, Organization.Branch? Branch)
+    {
+        public string ClientNo => Client.ClientNo;
+    }
+
+    private async Task<OfficerRequest> BuildRequestAsync(Conversation conversation, long messageEventId, ClientFacts facts, CancellationToken ct)
     {
         var events = await db.TimelineEvents.AsNoTracking()
             .Where(e => e.ConversationId == conversation.Id && e.Id <= messageEventId
@@ -156,10 +214,8 @@ public sealed partial class RespondAsOfficer(
             EntryOf(e.Details),
             e.At)).ToList();
 
-        var client = await db.Clients.AsNoTracking().Include(c => c.Consents).SingleAsync(c => c.Id == conversation.ClientId, ct);
-        var branch = client.BranchId is { } b ? await db.Branches.AsNoTracking().SingleOrDefaultAsync(x => x.Id == b, ct) : null;
+        var (client, branch) = (facts.Client, facts.Branch);
         var today = Platform.Time.BusinessTime.Today(clock);
-        var facts = new Dictionary<string, string>();
         var context = new OfficerClientContext(
             client.ClientNo,
             "尊敬的客户",
@@ -169,7 +225,7 @@ public sealed partial class RespondAsOfficer(
             client.IsProfessionalInvestor,
             clientOptions.Value.IsSuitabilityExpired(client.SuitabilityAssessedOn, today),
             client.HasConsent(ConsentPurpose.ExternalModelProcessing),
-            facts);
+            new Dictionary<string, string>());
         return new OfficerRequest(context, protector.DecryptOrNull(ProtectedField.MessageText, current.TextCipher) ?? "", history, conversation.Channel);
     }
 

@@ -61,6 +61,35 @@ public class ConversationFlowTests
         Assert.Equal(90, await db.OfficerWorkItems.CountAsync());
     }
 
+    [SkippableTheory]
+    [InlineData(StoreKind.Sqlite)]
+    [InlineData(StoreKind.Postgres)]
+    public async Task OfficerAnswersABatch_OneTurnPerConversation_EachReplyAfterItsQuestion(StoreKind kind)
+    {
+        await using var s = await CoServiceScenario.StartAsync(kind);
+        await s.SayAsync("P400", ScriptedOfficer.Question);
+        await s.SayAsync("C100", ScriptedOfficer.Question);
+        await s.SayAsync("S300", ScriptedOfficer.Question);
+        await s.SayAsync("P400", ScriptedOfficer.Question + "？");
+
+        Assert.Equal(4, await s.DrainAsync());
+
+        await using var db = s.NewDb();
+        Assert.Equal(0, await db.OfficerWorkItems.CountAsync(w => w.ProcessedAt == null));
+        Assert.Equal(4, s.Officer.Calls);
+        foreach (var clientNo in new[] { "P400", "C100", "S300" })
+        {
+            var kinds = await db.TimelineEvents.Where(e => db.Clients.Any(c => c.Id == e.ClientId && c.ClientNo == clientNo)
+                    && (e.Kind == TimelineKind.ClientMessage || e.Kind == TimelineKind.OfficerMessage))
+                .OrderBy(e => e.Id).Select(e => e.Kind).ToListAsync();
+            var expected = clientNo == "P400"
+                ? new[] { TimelineKind.ClientMessage, TimelineKind.ClientMessage, TimelineKind.OfficerMessage, TimelineKind.OfficerMessage }
+                : [TimelineKind.ClientMessage, TimelineKind.OfficerMessage];
+            Assert.Equal(expected, kinds);
+        }
+        Assert.Equal(4, await db.Outbox.CountAsync());
+    }
+
     [Fact]
     public async Task BadMessages_AreRejectedWithReasons_NothingStored()
     {
