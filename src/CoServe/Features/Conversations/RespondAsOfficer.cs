@@ -79,17 +79,17 @@ public sealed partial class RespondAsOfficer(
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var tracked = await db.OfficerWorkItems.Where(w => workItemIds.Contains(w.Id)).ToDictionaryAsync(w => w.Id, ct);
         var conversations = await db.Conversations.Where(c => conversationIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
+        Conversation ConversationOf(int index) => conversations[tracked[workItemIds[index]].ConversationId];
         var speaking = work.Where(w =>
         {
-            var c = conversations[tracked[workItemIds[w.Index]].ConversationId];
+            var c = ConversationOf(w.Index);
             if (c.Version == w.Version || c.AiMaySpeak) return true;
             outcomes[w.Index] = "silent";
             return false;
         }).ToList();
         var replies = speaking.Where(w => w.Decision is OfficerAnswer or OfficerClarification).ToList();
         var verdicts = await gate.CheckManyAsync(replies.Select(w => new OutboundCandidate(
-            conversations[tracked[workItemIds[w.Index]].ConversationId].ClientId,
-            conversations[tracked[workItemIds[w.Index]].ConversationId].Channel,
+            ConversationOf(w.Index).ClientId, ConversationOf(w.Index).Channel,
             OutboundSender.Officer, null, OutboundPurpose.ConversationReply, ReplyText(w.Decision), null, false)).ToList(), ct);
         var verdictOf = replies.Select((w, n) => (w.Index, Verdict: verdicts[n])).ToDictionary(x => x.Index, x => x.Verdict);
 
@@ -97,7 +97,7 @@ public sealed partial class RespondAsOfficer(
         var touched = new List<Conversation>();
         foreach (var (index, request, decision, _) in speaking)
         {
-            var conversation = conversations[tracked[workItemIds[index]].ConversationId];
+            var conversation = ConversationOf(index);
             touched.Add(conversation);
             switch (decision)
             {

@@ -39,40 +39,16 @@ public static class GateCounters
         return new CapCounts(Of(CapPeriod.Day), Of(CapPeriod.Week), Of(CapPeriod.Month));
     }
 
-    /// <summary>Takes one slot in every capped period, or none: returns the period that was full, if any.</summary>
-    public static async Task<CapPeriod?> TryReserveAsync(CoServeDb db, long clientId, OutboundCategory category, PeriodCaps caps, DateOnly day, CancellationToken ct)
-    {
-        var taken = new List<(CapPeriod Period, int Start)>(3);
-        foreach (var period in GateRules.Periods)
-        {
-            var cap = caps.For(period);
-            if (cap <= 0) continue;
-            var start = PeriodStart(period, day);
-            var rows = await db.Database.ExecuteSqlAsync(
-                $"""
-                INSERT INTO "GateCounters" ("ClientId", "Category", "Period", "PeriodStart", "Count") VALUES ({clientId}, {(short)category}, {(short)period}, {start}, 1)
-                ON CONFLICT ("ClientId", "Category", "Period", "PeriodStart") DO UPDATE SET "Count" = "GateCounters"."Count" + 1 WHERE "GateCounters"."Count" < {cap}
-                """, ct);
-            if (rows == 0)
-            {
-                foreach (var (p, s) in taken) await ReleaseAsync(db, clientId, category, p, s, ct);
-                return period;
-            }
-            taken.Add((period, start));
-        }
-        return null;
-    }
-
     /// <summary>
-    /// The same slots as <see cref="TryReserveAsync"/> for a batch of decisions in the caller's transaction: the
-    /// same conditional upserts, through two commands created once and re-run with new values (SQLite keeps
-    /// them prepared), instead of a new EF command per statement.
+    /// Takes cap slots inside the caller's transaction (one decision, or a batch of them): the conditional upsert
+    /// above through two commands created once and re-run with new values (SQLite keeps them prepared).
     /// </summary>
     public sealed class Slots(CoServeDb db) : IAsyncDisposable
     {
         private DbCommand? _take;
         private DbCommand? _release;
 
+        /// <summary>Takes one slot in every capped period, or none: returns the period that was full, if any.</summary>
         public async Task<CapPeriod?> TryReserveAsync(long clientId, OutboundCategory category, PeriodCaps caps, DateOnly day, CancellationToken ct)
         {
             var taken = new List<(CapPeriod Period, int Start)>(3);
@@ -131,13 +107,6 @@ public static class GateCounters
             if (_release is not null) await _release.DisposeAsync();
         }
     }
-
-    private static Task<int> ReleaseAsync(CoServeDb db, long clientId, OutboundCategory category, CapPeriod period, int start, CancellationToken ct) =>
-        db.Database.ExecuteSqlAsync(
-            $"""
-            UPDATE "GateCounters" SET "Count" = "Count" - 1
-            WHERE "ClientId" = {clientId} AND "Category" = {(short)category} AND "Period" = {(short)period} AND "PeriodStart" = {start} AND "Count" > 0
-            """, ct);
 
     /// <summary>Counter rows of periods that ended: kept only as long as the longest period.</summary>
     public static Task<int> PurgeBeforeAsync(CoServeDb db, DateOnly day, CancellationToken ct)

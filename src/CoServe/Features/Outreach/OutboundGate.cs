@@ -90,7 +90,8 @@ public sealed class OutboundGate(
             if (outcome.Passes && capped)
             {
                 var caps = rules.Options.Caps.For(category!.Value);
-                if (await GateCounters.TryReserveAsync(db, c.ClientId, category.Value, caps, today, ct) is { } full)
+                await using var slots = new GateCounters.Slots(db);
+                if (await slots.TryReserveAsync(c.ClientId, category.Value, caps, today, ct) is { } full)
                 {
                     // Only possible when the counters moved outside the lock (an operator's correction).
                     outcome = rules.Decide(c, facts, duplicate, WithCount(counts, full, caps.For(full)), now, names);
