@@ -49,7 +49,7 @@ public sealed partial class InboundBatch(
         // First pass: settle duplicates and open the conversations that are missing (their ids are needed below).
         var firstInBatch = new Dictionary<(long, string), int>();
         var toStore = new List<int>();
-        var started = new List<(Conversation Conversation, int? KeptWith)>();
+        var missing = new List<(long ClientId, string Channel)>();
         for (var i = 0; i < messages.Count; i++)
         {
             if (keyOf[i] is not { } key) continue;
@@ -61,11 +61,15 @@ public sealed partial class InboundBatch(
             }
             if (!firstInBatch.TryAdd((client, key), i)) continue; // answered with the first copy's event below
             toStore.Add(i);
-            var channel = messages[i].Channel;
-            if (conversations.ContainsKey((client, channel))) continue;
-            var keepWith = await KeptWithAsync(client, channel, now, ct);
+            if (!conversations.ContainsKey((client, messages[i].Channel))) missing.Add((client, messages[i].Channel));
+        }
+        var keepers = await KeptWithAsync(missing, now, ct);
+        var started = new List<(Conversation Conversation, int? KeptWith)>();
+        foreach (var (client, channel) in missing.Distinct())
+        {
+            var keepWith = keepers.TryGetValue((client, channel), out var keeper) ? keeper : (int?)null;
             var conversation = new Conversation(client, channel, now);
-            if (keepWith is { } keeper) conversation.StartWithStaff(keeper, now);
+            if (keepWith is { } staff) conversation.StartWithStaff(staff, now);
             else conversation.StartWithAi(now);
             db.Conversations.Add(conversation);
             conversations[(client, channel)] = conversation;
@@ -169,17 +173,33 @@ public sealed partial class InboundBatch(
         return open.GroupBy(c => (c.ClientId, c.Channel)).ToDictionary(g => g.Key, g => g.MaxBy(c => c.Id)!);
     }
 
-    /// <summary>The colleague who asked to keep this client after closing the last conversation, if still active and in time.</summary>
-    private async Task<int?> KeptWithAsync(long clientId, string channel, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// For each client and channel about to start a conversation: the colleague who asked, when closing the last
+    /// one, to keep the client, if still active and in time. One query for the batch: only conversations closed
+    /// with "keep with me" are read, and such a wish counts only if no later conversation followed it.
+    /// </summary>
+    private async Task<Dictionary<(long, string), int>> KeptWithAsync(List<(long ClientId, string Channel)> starting, DateTimeOffset now, CancellationToken ct)
     {
-        var previous = await db.Conversations.AsNoTracking()
-            .Where(c => c.ClientId == clientId && c.Channel == channel)
-            .OrderByDescending(c => c.Id)
-            .Select(c => new { c.KeepWithStaffId, c.KeepUntil })
-            .FirstOrDefaultAsync(ct);
-        return previous is { KeepWithStaffId: { } staffId, KeepUntil: { } until } && until > now && await db.Staff.AnyAsync(s => s.Id == staffId && s.IsActive, ct)
-            ? staffId
-            : null;
+        if (starting.Count == 0) return [];
+        var clientIds = starting.Select(s => s.ClientId).Distinct().ToList();
+        var wishes = (await db.Conversations.AsNoTracking()
+                .Where(c => clientIds.Contains(c.ClientId) && c.KeepWithStaffId != null)
+                .Select(c => new { c.Id, c.ClientId, c.Channel, c.KeepWithStaffId, c.KeepUntil })
+                .ToListAsync(ct))
+            .Where(c => c.KeepUntil > now && starting.Contains((c.ClientId, c.Channel)))
+            .ToList();
+        if (wishes.Count == 0) return [];
+        var wishClients = wishes.Select(w => w.ClientId).Distinct().ToList();
+        var latest = await db.Conversations.AsNoTracking()
+            .Where(c => wishClients.Contains(c.ClientId))
+            .GroupBy(c => new { c.ClientId, c.Channel })
+            .Select(g => g.Max(c => c.Id))
+            .ToListAsync(ct);
+        var staffIds = wishes.Select(w => w.KeepWithStaffId!.Value).Distinct().ToList();
+        var active = await db.Staff.AsNoTracking().Where(s => staffIds.Contains(s.Id) && s.IsActive).Select(s => s.Id).ToListAsync(ct);
+        return wishes
+            .Where(w => latest.Contains(w.Id) && active.Contains(w.KeepWithStaffId!.Value))
+            .ToDictionary(w => (w.ClientId, w.Channel), w => w.KeepWithStaffId!.Value);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Inbound batch: {Stored} of {Count} client messages stored")]

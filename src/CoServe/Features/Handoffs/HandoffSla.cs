@@ -38,6 +38,14 @@ public sealed partial class HandoffSla(
         var waiting = await db.Tickets.Where(t => t.Status == TicketStatus.Open).OrderBy(t => t.Id).ToListAsync(ct);
         int reminded = 0, escalated = 0, rerouted = 0, assigned = 0;
         var clientNos = await ClientNumbersAsync(waiting.Select(t => t.ClientId), ct);
+        var changed = new HashSet<Ticket>();
+        // Pools found with nobody free in this run: one look per pool, not one per waiting ticket (assigning only
+        // adds load, and leaving someone out only shrinks a pool, so the answer holds for the rest of the run).
+        var nobodyFree = new HashSet<(TicketQueue, int?)>();
+        void NobodyFree(Ticket t)
+        {
+            if (PoolKey(t) is { } key) nobodyFree.Add(key);
+        }
 
         foreach (var t in waiting)
         {
@@ -49,6 +57,7 @@ public sealed partial class HandoffSla(
             {
                 foreach (var id in await RecipientsAsync(t, ct)) notifier.Add(id, NotificationKind.SlaReminder, "即将超时：" + label, link, t.ClientId, t.Id);
                 t.MarkReminded(now);
+                changed.Add(t);
                 Event(t, new { sla = "reminder", due = t.FirstResponseDueAt });
                 reminded++;
             }
@@ -57,19 +66,22 @@ public sealed partial class HandoffSla(
             if (now >= nextEscalation)
             {
                 t.Escalate(now);
+                changed.Add(t);
                 foreach (var id in await EscalationTargetsAsync(t, ct)) notifier.Add(id, NotificationKind.SlaEscalation, $"已超时（第{t.EscalationLevel}级升级）：" + label, link, t.ClientId, t.Id);
                 Event(t, new { sla = "breached", level = t.EscalationLevel, due = t.FirstResponseDueAt });
                 escalated++;
             }
 
             var pool = t.Queue is TicketQueue.DigitalOps or TicketQueue.Advisors or TicketQueue.BranchDuty;
-            if (!pool) continue;
+            if (!pool || PoolKey(t) is { } key && nobodyFree.Contains(key)) continue;
             if (t.AssigneeStaffId is { } assignee && presence.IsGone(assignee, TimeSpan.FromSeconds(o.OfflineGraceSeconds)))
             {
                 var route = await router.RouteAsync(t.ClientId, t.Reason, excludeStaffId: assignee, ct);
+                if (route.AssigneeStaffId is null) NobodyFree(t);
                 if (route.AssigneeStaffId is { } next && next != assignee)
                 {
                     await ReassignAsync(t, next, now, ct);
+                    changed.Add(t);
                     notifier.Add(next, NotificationKind.HandoffAssigned, "转给您（原处理人离线）：" + label, link, t.ClientId, t.Id);
                     Event(t, new { rerouted = next, from = assignee, why = "assignee offline" });
                     rerouted++;
@@ -78,9 +90,11 @@ public sealed partial class HandoffSla(
             else if (t.AssigneeStaffId is null)
             {
                 var route = await router.RouteAsync(t.ClientId, t.Reason, excludeStaffId: null, ct);
+                if (route.AssigneeStaffId is null) NobodyFree(t);
                 if (route.AssigneeStaffId is { } next)
                 {
                     await ReassignAsync(t, next, now, ct);
+                    changed.Add(t);
                     notifier.Add(next, NotificationKind.HandoffAssigned, "新的转人工：" + label, link, t.ClientId, t.Id);
                     Event(t, new { assigned = next, why = route.Explanation });
                     assigned++;
@@ -90,10 +104,21 @@ public sealed partial class HandoffSla(
         await db.SaveChangesAsync(ct);
         timeline.Publish();
         await notifier.FlushAsync(ct);
-        foreach (var t in waiting) live.Publish(new TicketChanged(t.ClientId, t.Id));
+        foreach (var t in changed) live.Publish(new TicketChanged(t.ClientId, t.Id));
         if (reminded + escalated + rerouted + assigned > 0) LogRun(logger, reminded, escalated, rerouted, assigned);
         return new SlaRunReport(reminded, escalated, rerouted, assigned);
     }
+
+    /// <summary>
+    /// The pool a waiting ticket is routed in, when that does not depend on the client: the queue its reason goes
+    /// to, and the branch for a branch queue. A duty owner is the client's own, so such tickets are never skipped.
+    /// </summary>
+    private (TicketQueue, int?)? PoolKey(Ticket t) => options.Value.QueueFor(t.Reason) switch
+    {
+        TicketQueue.DutyOwner => null,
+        TicketQueue.BranchDuty => (TicketQueue.BranchDuty, t.BranchId),
+        var queue => (queue, null),
+    };
 
     private void Event(Ticket t, object details) =>
         timeline.Append(t.ClientId, TimelineKind.TicketEvent, ActorKind.System, null, "system", EventVisibility.Internal,

@@ -3,9 +3,11 @@ using CoServe.Features.Handoffs;
 using CoServe.Features.Notifications;
 using CoServe.Features.Organization;
 using CoServe.Features.Timeline;
+using CoServe.Platform.Live;
 using CoServe.Platform.Time;
 using CoServe.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CoServe.Tests.Features.Conversations;
 
@@ -59,6 +61,30 @@ public class RoutingAndSlaTests
         var mine = await s.H.RunAsync<ConversationQueries, IReadOnlyList<InboxItem>>(q => q.InboxAsync(TestOrg.As(s.Org.Ops), InboxView.Mine, null, null, CancellationToken.None));
         Assert.Equal(ticket.Id, Assert.Single(mine).TicketId);
         Assert.Equal(s.Org.Ops.Id, (await s.ConversationAsync("P400")).ControllerStaffId);
+    }
+
+    [Fact]
+    public async Task SlaRun_PushesOnlyTheTicketsItChanged()
+    {
+        // Open consoles reload on every pushed ticket: a run that changes nothing must push nothing.
+        await using var s = await CoServiceScenario.StartAsync();
+        var first = await HandOffAsync(s, "P400", "我要人工");
+        var second = await HandOffAsync(s, "C100", "我要人工");
+        var pushed = new List<long>();
+        using var subscription = s.H.Services.GetRequiredService<LiveEvents>().Subscribe(e =>
+        {
+            if (e is TicketChanged t) lock (pushed) pushed.Add(t.TicketId);
+        });
+        async Task<SlaRunReport> RunAsync() => await s.H.RunAsync<HandoffSla, SlaRunReport>(x => x.RunAsync(CancellationToken.None));
+
+        Assert.Equal(new SlaRunReport(0, 0, 0, 0), await RunAsync());
+        Assert.Empty(pushed);
+
+        s.Online(s.Org.Ops);
+        Assert.Equal(2, (await RunAsync()).Assigned);
+        Assert.Equal([first.Id, second.Id], pushed.Order());
+        Assert.Equal(new SlaRunReport(0, 0, 0, 0), await RunAsync());
+        Assert.Equal(2, pushed.Count);
     }
 
     [Fact]
