@@ -34,6 +34,15 @@ public sealed partial class OutboxDispatcher(IServiceScopeFactory scopes, Outbox
             .OrderBy(o => o.Id)
             .Take(100)
             .ToListAsync(ct);
+        if (due.Count == 0) return 0;
+
+        // The batch's messages and recipients in two reads, not two per message.
+        var eventIds = due.Select(o => o.TimelineEventId).ToList();
+        var events = await db.TimelineEvents.AsNoTracking().Where(e => eventIds.Contains(e.Id))
+            .Select(e => new { e.Id, e.TextCipher }).ToDictionaryAsync(e => e.Id, ct);
+        var clientIds = due.Select(o => o.ClientId).Distinct().ToList();
+        var clients = await db.Clients.AsNoTracking().Where(c => clientIds.Contains(c.Id))
+            .Select(c => new { c.Id, c.ClientNo, c.WeComExternalUserId }).ToDictionaryAsync(c => c.Id, ct);
         var paused = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         foreach (var o in due)
         {
@@ -42,8 +51,7 @@ public sealed partial class OutboxDispatcher(IServiceScopeFactory scopes, Outbox
                 o.Postpone(until, "channel throttled");
                 continue;
             }
-            var ev = await db.TimelineEvents.AsNoTracking().SingleAsync(e => e.Id == o.TimelineEventId, ct);
-            var client = await db.Clients.AsNoTracking().Where(c => c.Id == o.ClientId).Select(c => new { c.ClientNo, c.WeComExternalUserId }).SingleAsync(ct);
+            var (ev, client) = (events[o.TimelineEventId], clients[o.ClientId]);
             if (!channels.TryGetValue(o.Channel, out var channel))
             {
                 o.Fail($"no delivery channel '{o.Channel}' is configured");
