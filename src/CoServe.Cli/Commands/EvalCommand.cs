@@ -13,17 +13,27 @@ internal static class EvalCommand
     {
         var misses = new Option<int>("--show-misses") { Description = "Print up to N misses per section (for tuning)", DefaultValueFactory = _ => 0 };
         var sections = new Option<string>("--only") { Description = "Run only these sections, comma-separated: faq, intents, guardrails (default: all)" };
+        var split = new Option<string>("--split")
+        {
+            Description = "Half of each eval file: test (odd positions, the held-out half the figures are reported on), dev (even positions, for reading misses and tuning) or all",
+            DefaultValueFactory = _ => "test",
+        };
+        var set = new Option<string[]>("--set") { Description = "Override an option for this run, e.g. --set AnswerThreshold=0.6 (repeatable; for the dev split)", AllowMultipleArgumentsPerToken = false };
         var cmd = new Command("eval", "Quality of the service officer on the held-out sets (FAQ, intents/handoffs, guardrails) and of a plain BM25 baseline");
         cmd.Options.Add(NluCommands.SeedDir);
         cmd.Options.Add(misses);
         cmd.Options.Add(sections);
+        cmd.Options.Add(split);
+        cmd.Options.Add(set);
         cmd.SetAction((parse, ct) => NluCommands.Run(() =>
         {
             var show = parse.GetValue(misses);
             var only = (parse.GetValue(sections) ?? "faq,intents,guardrails").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            var half = EvalSplits.Parse(parse.GetValue(split) ?? "test");
             var dir = NluCommands.SeedDirectory(parse);
             var watch = Stopwatch.StartNew();
-            var (engine, snapshot) = NluCommands.BuildEngine(parse);
+            var (engine, snapshot) = NluCommands.BuildEngine(parse, parse.GetValue(set));
+            Console.WriteLine($"split: {half.ToString().ToLowerInvariant()} (dev = even positions of each eval file, test = odd positions, all = both)");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"knowledge base: {snapshot.Version}; snapshot built in {watch.Elapsed.TotalSeconds:0.0} s; ranker {(snapshot.Ranker.IsTrained ? "trained" : "untrained")}; intent model {(snapshot.Intents is null ? "none (no train-intents.jsonl)" : "trained")}"));
             var runner = new EvalRunner(engine, snapshot);
 
@@ -31,13 +41,13 @@ internal static class EvalCommand
             // Labels written before two near-duplicate entries were merged name the retired one: it means the kept one.
             var aliasFile = Path.Combine(dir, "kb-aliases.tsv");
             var aliases = File.Exists(aliasFile) ? SeedFiles.ReadAliases(aliasFile) : [];
-            var faqItems = faqFiles.SelectMany(f => SeedFiles.ReadLabelled(f))
+            var faqItems = faqFiles.SelectMany(f => EvalSplits.Select(SeedFiles.ReadLabelled(f), half))
                 .Select(item => aliases.TryGetValue(item.Label, out var kept) ? item with { Label = kept } : item).ToList();
             if (faqItems.Count > 0 && only.Contains("faq"))
             {
                 var faq = runner.Faq(faqItems);
                 Console.WriteLine();
-                Console.WriteLine($"FAQ ({faq.Items} held-out questions from {string.Join(", ", faqFiles.Select(Path.GetFileName))})");
+                Console.WriteLine($"FAQ ({faq.Items} questions, {half.ToString().ToLowerInvariant()} split, from {string.Join(", ", faqFiles.Select(Path.GetFileName))})");
                 Console.WriteLine(Line("  engine   top-1 accuracy", faq.Top1Accuracy));
                 Console.WriteLine(Line("  engine   top-3 accuracy", faq.Top3Accuracy));
                 Console.WriteLine(Line("  engine   entry among re-ranked candidates", faq.CandidateRecall));
@@ -58,9 +68,9 @@ internal static class EvalCommand
             var intentsFile = Path.Combine(dir, "eval-intents.jsonl");
             if (File.Exists(intentsFile) && only.Contains("intents"))
             {
-                var intents = runner.Intents(SeedFiles.ReadLabelled(intentsFile), faqItems);
+                var intents = runner.Intents(EvalSplits.Select(SeedFiles.ReadLabelled(intentsFile), half), faqItems);
                 Console.WriteLine();
-                Console.WriteLine($"Intents and handoffs ({intents.Items} utterances: eval-intents.jsonl plus the FAQ questions as label Faq)");
+                Console.WriteLine($"Intents and handoffs ({intents.Items} utterances, {half.ToString().ToLowerInvariant()} split: eval-intents.jsonl plus the FAQ questions as label Faq)");
                 Console.WriteLine(Line("  intent accuracy", intents.IntentAccuracy));
                 foreach (var r in intents.Reasons.OrderBy(r => r.Reason, StringComparer.Ordinal))
                 {

@@ -246,14 +246,7 @@ internal static class NluCommands
             if (k is < 2 or > 20) throw new ArgumentException("--folds must be 2..20");
             var show = parse.GetValue(misses);
             var seed = Seed(parse);
-            var options = new ServiceOfficerOptions();
-            foreach (var assignment in parse.GetValue(set) ?? [])
-            {
-                var eq = assignment.IndexOf('=', StringComparison.Ordinal);
-                var property = eq > 0 ? typeof(ServiceOfficerOptions).GetProperty(assignment[..eq]) : null;
-                if (property is null) throw new ArgumentException($"--set {assignment}: expected Name=Value with an option name");
-                property.SetValue(options, Convert.ChangeType(assignment[(eq + 1)..], property.PropertyType, CultureInfo.InvariantCulture));
-            }
+            var options = Options(parse.GetValue(set));
             var today = Today();
             var faqRows = new List<(double Confidence, bool Correct, bool InTop3, string Decision)>();
             var intentMetrics = new List<IntentMetrics>();
@@ -346,9 +339,23 @@ internal static class NluCommands
 
     internal static string SeedDirectory(ParseResult parse) => parse.GetValue(SeedDir)?.FullName ?? ServiceOfficerSetup.DefaultSeedDirectory;
 
-    internal static (ServiceOfficerEngine Engine, KnowledgeSnapshot Snapshot) BuildEngine(ParseResult parse)
+    /// <summary>Engine options with <c>--set Name=Value</c> overrides applied (for trying a setting on the dev split or in cross-validation).</summary>
+    internal static ServiceOfficerOptions Options(IEnumerable<string>? assignments)
     {
         var options = new ServiceOfficerOptions();
+        foreach (var assignment in assignments ?? [])
+        {
+            var eq = assignment.IndexOf('=', StringComparison.Ordinal);
+            var property = eq > 0 ? typeof(ServiceOfficerOptions).GetProperty(assignment[..eq]) : null;
+            if (property is null) throw new ArgumentException($"--set {assignment}: expected Name=Value with an option name");
+            property.SetValue(options, Convert.ChangeType(assignment[(eq + 1)..], property.PropertyType, CultureInfo.InvariantCulture));
+        }
+        return options;
+    }
+
+    internal static (ServiceOfficerEngine Engine, KnowledgeSnapshot Snapshot) BuildEngine(ParseResult parse, IEnumerable<string>? assignments = null)
+    {
+        var options = Options(assignments);
         var snapshot = KnowledgeSnapshot.Build(Seed(parse), options, Today());
         return (new ServiceOfficerEngine(options, TimeProvider.System, snapshot), snapshot);
     }

@@ -1,0 +1,80 @@
+using CoServe.Features.Conversations;
+using CoServe.Features.ServiceOfficer.Evaluation;
+using CoServe.Features.ServiceOfficer.Intents;
+using CoServe.Features.ServiceOfficer.Text;
+using static CoServe.Tests.ServiceOfficer.OfficerFixtures;
+
+namespace CoServe.Tests.ServiceOfficer;
+
+/// <summary>The AML typology rules (the fix for the AmlRelated recall drop), negation, and the eval split.</summary>
+public sealed class IntentRuleTests
+{
+    private static ClientIntent? Strongest(string text) =>
+        IntentRuleSet.Strongest(IntentRuleSet.Default().Match(TextNormalizer.Normalize(text)).Select(f => f.Rule.Intent));
+
+    private static IEnumerable<string> Fired(string text) =>
+        IntentRuleSet.Default().Match(TextNormalizer.Normalize(text)).Select(f => f.Rule.Id);
+
+    [Theory]
+    [InlineData("我打算把股票账户卖给一个中介", "aml.account-handover")]
+    [InlineData("有人每月给我三百块，让我提供账户给他用", "aml.account-handover")]
+    [InlineData("帮我同事开个户，他人在外地", "aml.on-behalf")]
+    [InlineData("单位的钱能打进我的证券账户吗", "aml.third-party-funds")]
+    [InlineData("卖完基金的钱直接转给别人可以吗", "aml.third-party-funds")]
+    [InlineData("拆成几笔转进来是不是就没事了", "aml.evasion")]
+    [InlineData("钱转入后马上转出有什么限制", "aml.evasion")]
+    [InlineData("资金来源一栏必须写吗", "aml.source-of-funds")]
+    [InlineData("家里有一大袋现金想存进来炒股", "aml.source-of-funds")]
+    public void AmlTypologies_FireWithoutAFixedKeyword(string text, string rule)
+    {
+        Assert.Contains(rule, Fired(text));
+        Assert.Equal(ClientIntent.AmlRelated, Strongest(text));
+    }
+
+    [Theory]
+    [InlineData("可以用家人的银行卡转账吗")]
+    [InlineData("现金分红什么时候到账")]
+    [InlineData("今天转入的钱今天能转出吗")]
+    [InlineData("银证转账有金额限制吗")]
+    [InlineData("转托管怎么办理")]
+    [InlineData("股票怎么转让给子女")]
+    public void AmlRules_OrdinaryQuestionsAboutTheRules_DoNotFire(string text) => Assert.Null(Strongest(text));
+
+    [Fact]
+    public void AmlArrangement_WithAConfidentFaqMatch_IsHandedOffNotAnswered()
+    {
+        // The regression: an AML arrangement that also reads like an account-opening question was answered from
+        // the FAQ once the intent model's AmlRelated probability fell below the override threshold.
+        var handoff = Assert.IsType<OfficerHandoff>(Respond("能不能帮我老板在手机上开户，他人不方便过来"));
+        Assert.Equal(HandoffReason.AmlRelated, handoff.Reason);
+        Assert.Contains(handoff.Explanations, e => e.Contains("rule aml.on-behalf", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("我不是要投诉，就想问问开户要多久", null)]
+    [InlineData("不需要转人工，我自己看看", null)]
+    [InlineData("没有生气，只是问一下", null)]
+    [InlineData("是不是要投诉你们才肯处理", ClientIntent.Complaint)]
+    [InlineData("不投诉不行了，我要投诉", ClientIntent.Complaint)]
+    [InlineData("我要投诉，不是开玩笑", ClientIntent.Complaint)]
+    public void Negation_DeniesTheKeywordRightAfterIt_QuestionsDoNot(string text, ClientIntent? expected) =>
+        Assert.Equal(expected, Strongest(text));
+
+    [Theory]
+    [InlineData("你们那个柜员服务太差了", ClientIntent.Complaint)]
+    [InlineData("真是\"专业\"的回答", ClientIntent.NegativeEmotion)]
+    [InlineData("怎么有人在卖我的股票", ClientIntent.AccountSecurity)]
+    public void Rules_StaffConductSarcasmAndSomeoneElseTrading(string text, ClientIntent expected) => Assert.Equal(expected, Strongest(text));
+
+    [Fact]
+    public void EvalSplits_AlternatePositions_AreDisjointAndCoverTheFile()
+    {
+        var items = Enumerable.Range(0, 7).ToList();
+        var dev = EvalSplits.Select(items, EvalSplit.Dev);
+        var test = EvalSplits.Select(items, EvalSplit.Test);
+        Assert.Equal([0, 2, 4, 6], dev);
+        Assert.Equal([1, 3, 5], test);
+        Assert.Equal(items, EvalSplits.Select(items, EvalSplit.All));
+        Assert.Throws<ArgumentException>(() => EvalSplits.Parse("train"));
+    }
+}
