@@ -208,17 +208,33 @@ public sealed partial class CampaignExecutor(
                 r.HeldBack(d.Verdict == GateVerdict.Defer ? RecipientStatus.Deferred : RecipientStatus.Blocked, d.Rule, d.Explanation, d.DeferUntil, now);
             }
         }
-        if (sent.Count > 0)
-        {
-            // The events' and outbox rows' ids are needed on the recipients.
-            await db.SaveChangesAsync(ct);
-            foreach (var (r, ev, message) in sent) r.Sent(ev.Id, message.Id, now);
-        }
         await db.SaveChangesAsync(ct);
+        if (sent.Count > 0) await MarkSentAsync(db, campaign.Id, sent, now, ct);
         await tx.CommitAsync(ct);
         timeline.Publish();
-        foreach (var r in recipients) metrics.CampaignSends.Add(1, new KeyValuePair<string, object?>("status", r.Status.ToString()));
+        if (sent.Count > 0) metrics.CampaignSends.Add(sent.Count, new KeyValuePair<string, object?>("status", nameof(RecipientStatus.Sent)));
+        foreach (var r in recipients.Except(sent.Select(x => x.Recipient)))
+        {
+            metrics.CampaignSends.Add(1, new KeyValuePair<string, object?>("status", r.Status.ToString()));
+        }
         return recipients.Count;
+    }
+
+    /// <summary>
+    /// What <see cref="CampaignRecipient.Sent"/> does, for the whole batch in one statement once the events' and
+    /// outbox rows' ids are known: saving the recipients one by one was a sixth of a batch's time.
+    /// </summary>
+    private static Task<int> MarkSentAsync(CoServeDb db, long campaignId, List<(CampaignRecipient Recipient, TimelineEvent Event, OutboxMessage Message)> sent, DateTimeOffset now, CancellationToken ct)
+    {
+        object at = db.IsSqlite ? now.UtcTicks : now;
+        // The values inlined are numeric ids.
+        string Case(Func<(CampaignRecipient Recipient, TimelineEvent Event, OutboxMessage Message), long> value) =>
+            "CASE \"ClientId\"" + string.Concat(sent.Select(x => string.Create(CultureInfo.InvariantCulture, $" WHEN {x.Recipient.ClientId} THEN {value(x)}"))) + " END";
+        var ids = string.Join(",", sent.Select(x => x.Recipient.ClientId.ToString(CultureInfo.InvariantCulture)));
+        var sql = "UPDATE \"CampaignRecipients\" SET \"Status\" = {0}, \"SentAt\" = {1}, \"UpdatedAt\" = {1}"
+            + ", \"TimelineEventId\" = " + Case(x => x.Event.Id) + ", \"OutboxId\" = " + Case(x => x.Message.Id)
+            + " WHERE \"CampaignId\" = {2} AND \"ClientId\" IN (" + ids + ")";
+        return db.Database.ExecuteSqlRawAsync(sql, [(short)RecipientStatus.Sent, at, campaignId], ct);
     }
 
     /// <summary>

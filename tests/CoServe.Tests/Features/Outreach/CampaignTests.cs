@@ -274,6 +274,12 @@ public class CampaignTests
         {
             var verdicts = await db.GateDecisions.Where(d => d.CampaignId == id).GroupBy(d => d.Verdict).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(x => x.Key, x => x.Count);
             Assert.Equal((5, 2, 3), (verdicts[GateVerdict.Allow], verdicts[GateVerdict.Block], verdicts[GateVerdict.Defer]));
+            // Each sent recipient points at its own Push event and that event's outbox row.
+            var key = CampaignExecutor.CorrelationOf(id);
+            var outbox = await db.Outbox.AsNoTracking().Where(o => o.Message!.IdempotencyKey == key)
+                .Select(o => new { o.Id, o.ClientId, o.TimelineEventId, EventClient = o.Message!.ClientId }).ToListAsync();
+            Assert.All(done.Values.Where(x => x.Status == RecipientStatus.Sent), x =>
+                Assert.Single(outbox, o => o.Id == x.OutboxId && o.TimelineEventId == x.TimelineEventId && o.ClientId == x.ClientId && o.EventClient == x.ClientId));
             Assert.Equal(CampaignStatus.Completed, (await db.Campaigns.SingleAsync(x => x.Id == id)).Status);
         }
         var report = await r.ReportAsync(id);
