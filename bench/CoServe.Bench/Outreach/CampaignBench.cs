@@ -21,8 +21,8 @@ using Microsoft.Extensions.Logging;
 namespace CoServe.Bench.Outreach;
 
 /// <summary>
-/// A campaign executed end to end: the real <see cref="CampaignWorker"/> (throttle, recipient claims, a gate
-/// decision, Push event and outbox row per recipient) and the real <see cref="OutboxDispatcher"/> delivering
+/// A campaign executed end to end: the real <see cref="CampaignWorker"/> (throttle, recipients claimed, decided by
+/// the gate and written with their Push events and outbox rows in batches) and the real <see cref="OutboxDispatcher"/> delivering
 /// over HTTP to a loopback channel in a child process that accepts a known rate (a token bucket; 429 with
 /// Retry-After above it). Reports the rate achieved against the throttle, CoServe's CPU per message, and which
 /// of the two was the bound. The loopback channel stands in for the web chat channel, which delivers in process.
@@ -82,6 +82,7 @@ internal static class CampaignBench
             var wall = sw.Elapsed.TotalSeconds;
             var cpu = OwnCpu() - cpu0;
             var channelCpu = channel.CpuSeconds() - channelCpu0;
+            var end = OwnCpu();
             await host.StopAsync();
 
             var stats = await StatsAsync(http);
@@ -94,6 +95,13 @@ internal static class CampaignBench
                 $"wall {wall:0.0} s from schedule to the last delivery; steady state (after the first tenth) {progress.SteadyDelivered:N0} delivered in {sendSeconds:0.0} s = {achieved:0.0}/s against a throttle of {target:0.0}/s ({achieved / target:P0})"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"CoServe CPU {cpu:0.0} s ({cpu / wall:P0} of one core; {cpu * 1000 / Math.Max(1, progress.Sent):0.00} ms per message sent), loopback channel CPU {channelCpu:0.0} s; load {load0} -> {CoreBench.Load()}"));
+            // Stages: until the campaign completes the executor runs (the dispatcher delivering alongside); after
+            // that only the dispatcher drains the outbox, which gives its own CPU per delivery.
+            var e = progress.Executed;
+            var tailDelivered = Math.Max(1, progress.Sent - e.Delivered);
+            var dispatchPerMessage = (end - e.Cpu) / tailDelivered;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"stages: executor done after {e.At:0.0} s ({progress.Sent / e.At:0.0} recipients/s from schedule, {e.Delivered:N0} delivered by then, CPU {e.Cpu - cpu0:0.0} s); dispatcher alone afterwards {tailDelivered:N0} in {wall - e.At:0.0} s, {dispatchPerMessage * 1000:0.00} CPU-ms per delivery; executor about {(e.Cpu - cpu0 - (dispatchPerMessage * e.Delivered)) * 1000 / Math.Max(1, progress.Sent):0.00} CPU-ms per recipient"));
             // Below 95% of the throttle with refusals from the channel means pacing (bursts above its limit and
             // their retries); without refusals, CoServe did not produce messages fast enough.
             Console.WriteLine(achieved >= target * 0.95 ? "bound: the throttle (CoServe kept up)"
@@ -107,13 +115,17 @@ internal static class CampaignBench
         }
     }
 
-    private sealed record Progress(double SteadyFrom, int Sent, int HeldBack, int SteadyDelivered, double SteadySeconds);
+    private sealed record Progress(double SteadyFrom, int Sent, int HeldBack, int SteadyDelivered, double SteadySeconds, Stage Executed);
+
+    /// <summary>When the executor finished (the campaign completed): what was delivered by then and this process's CPU.</summary>
+    private sealed record Stage(double At, int Delivered, double Cpu);
 
     /// <summary>Polls the store until every recipient is final and every outbox row delivered; prints a line every 10 s.</summary>
     private static async Task<Progress> WatchAsync(IServiceProvider services, long campaignId, HttpClient http, Stopwatch sw)
     {
         double? steadyFrom = null;
         var deliveredAtSteady = 0;
+        Stage? executed = null;
         var lastPrint = 0.0;
         while (true)
         {
@@ -128,6 +140,7 @@ internal static class CampaignBench
                 deliveredAtSteady = stats.Delivered;
             }
             var pending = await db.Outbox.CountAsync(o => o.Status == OutboxStatus.Pending);
+            if (executed is null && campaign.Status == CampaignStatus.Completed) executed = new Stage(sw.Elapsed.TotalSeconds, stats.Delivered, OwnCpu());
             if (sw.Elapsed.TotalSeconds - lastPrint >= 10)
             {
                 lastPrint = sw.Elapsed.TotalSeconds;
@@ -140,7 +153,7 @@ internal static class CampaignBench
                     .GroupBy(r => r.Status).Select(g => new { g.Key, Count = g.Count() }).ToListAsync();
                 var sent = byStatus.Where(s => s.Key == RecipientStatus.Sent).Sum(s => s.Count);
                 var from = steadyFrom ?? 0;
-                return new Progress(from, sent, byStatus.Sum(s => s.Count) - sent, stats.Delivered - deliveredAtSteady, sw.Elapsed.TotalSeconds - from);
+                return new Progress(from, sent, byStatus.Sum(s => s.Count) - sent, stats.Delivered - deliveredAtSteady, sw.Elapsed.TotalSeconds - from, executed!);
             }
         }
     }

@@ -235,6 +235,14 @@ public sealed class CampaignRecipient
         UpdatedAt = now;
     }
 
+    /// <summary>A try that ended in an error (its claim rolled back): counted; at the last allowed try the recipient is failed for good.</summary>
+    public void AttemptFailed(int maxAttempts, string rule, string explanation, DateTimeOffset now)
+    {
+        Attempts++;
+        UpdatedAt = now;
+        if (Attempts >= maxAttempts) HeldBack(RecipientStatus.Failed, rule, explanation, null, now);
+    }
+
     public void Queue(int? staffId, DateTimeOffset now)
     {
         Status = RecipientStatus.Queued;

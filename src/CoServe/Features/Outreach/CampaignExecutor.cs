@@ -1,3 +1,4 @@
+using System.Globalization;
 using CoServe.Data;
 using CoServe.Features.Channels;
 using CoServe.Features.Channels.WeCom;
@@ -18,13 +19,17 @@ public sealed record StepResult(int Processed, bool Finished);
 
 /// <summary>
 /// Sends campaigns, crash-safe and idempotent per (campaign, client). When a campaign starts, its audience
-/// and the gate's first answer are frozen into recipient rows in one transaction. Each recipient is then
-/// sent in its own transaction that claims the row ("pending -> attempt"), asks the gate, and writes the Push
-/// event, the outbox row and the new recipient state together: a crash before the commit leaves the
-/// recipient pending with nothing sent, a crash after it leaves it sent, and a second node's claim waits for
-/// the first and finds nothing left to claim. The timeline's unique (client, idempotency key) is a second
-/// guard. WeCom group messages become tasks for the staff member who last chatted with the client; a task
-/// whose outcome is unknown after a crash is never re-sent automatically.
+/// and the gate's first answer are frozen into recipient rows in one transaction. Recipients are then sent
+/// in batches (<see cref="CampaignOptions.BatchSize"/>), each in one transaction that claims the batch's rows
+/// ("pending -> attempt", one statement), asks the gate about all of them at once
+/// (<see cref="OutboundGate.CheckManyAsync"/>), and writes the Push events, the outbox rows and the new
+/// recipient states together: a crash before the commit leaves the whole batch pending with nothing sent, a
+/// crash after it leaves it sent, and a second node's claim waits for the first and finds nothing left to
+/// claim. The timeline's unique (client, idempotency key) is a second guard. A batch that fails is retried
+/// one recipient at a time, so one bad recipient does not hold back the others; a recipient that keeps failing
+/// alone is failed after <see cref="CampaignOptions.MaxAttempts"/> claims. WeCom group messages go one by one
+/// and become tasks for the staff member who last chatted with the client; a task whose outcome is unknown
+/// after a crash is never re-sent automatically.
 /// </summary>
 public sealed partial class CampaignExecutor(
     IServiceScopeFactory scopes,
@@ -37,6 +42,7 @@ public sealed partial class CampaignExecutor(
     public const string ContentWithdrawnRule = "ContentWithdrawn";
     public const string NoWeComContactRule = "NoWeComContact";
     public const string WeComRule = "WeCom";
+    public const string SendErrorRule = "SendError";
 
     /// <summary>Starts scheduled campaigns that are due; returns every running campaign.</summary>
     public async Task<IReadOnlyList<RunningCampaign>> StartDueAsync(CancellationToken ct)
@@ -80,7 +86,7 @@ public sealed partial class CampaignExecutor(
         var due = await db.CampaignRecipients.AsNoTracking()
             .Where(r => r.CampaignId == campaignId && (r.Status == RecipientStatus.Pending || (r.Status == RecipientStatus.Deferred && r.NotBefore <= now)))
             .OrderBy(r => r.ClientId).Take(Math.Max(0, max))
-            .Select(r => new { r.ClientId, r.Variant })
+            .Select(r => new DueRecipient(r.ClientId, r.Variant))
             .ToListAsync(ct);
         if (due.Count == 0)
         {
@@ -104,14 +110,160 @@ public sealed partial class CampaignExecutor(
         var variants = (await sp.GetRequiredService<Campaigns>().VariantsAsync(campaign, ct)).ToDictionary(v => v.Label, StringComparer.Ordinal);
         var today = BusinessTime.DateOf(now);
         var processed = 0;
-        foreach (var r in due)
+        if (campaign.Channel == OutreachChannels.WeComGroup)
         {
-            if (ct.IsCancellationRequested) break;
-            var variant = variants[r.Variant];
-            if (await SendOneAsync(campaign, variant, variant.Content.IsUsableOn(today), r.ClientId, ct)) processed++;
+            foreach (var r in due)
+            {
+                if (ct.IsCancellationRequested) break;
+                var variant = variants[r.Variant];
+                if (await SendOneAsync(campaign, variant, variant.Content.IsUsableOn(today), r.ClientId, ct)) processed++;
+            }
+        }
+        else
+        {
+            // The batches together never exceed max: the caller sizes max by the throttle's tokens.
+            foreach (var batch in due.Chunk(options.Value.Campaigns.BatchSize))
+            {
+                if (ct.IsCancellationRequested) break;
+                processed += await SendBatchAsync(campaign, variants, today, batch, ct);
+            }
         }
         outbox.Notify();
         return new StepResult(processed, false);
+    }
+
+    private sealed record DueRecipient(long ClientId, string Variant);
+
+    /// <summary>One batch in one transaction; when it fails as a whole, each recipient alone (as the service officer's batches do).</summary>
+    private async Task<int> SendBatchAsync(Campaign campaign, Dictionary<string, PlannedVariant> variants, DateOnly today, DueRecipient[] batch, CancellationToken ct)
+    {
+        try
+        {
+            return await SendTogetherAsync(campaign, variants, today, batch, ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogBatchFailed(logger, campaign.Id, batch.Length, ex);
+        }
+        var processed = 0;
+        foreach (var r in batch)
+        {
+            if (ct.IsCancellationRequested) break;
+            var variant = variants[r.Variant];
+            try
+            {
+                if (await SendOneAsync(campaign, variant, variant.Content.IsUsableOn(today), r.ClientId, ct)) processed++;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogRecipientFailed(logger, campaign.Id, ex);
+                await RecordFailedAttemptAsync(campaign.Id, r.ClientId, ct);
+                processed++;
+            }
+        }
+        return processed;
+    }
+
+    /// <summary>
+    /// Claims the batch with one statement, has the gate decide every claimed recipient in one call, then writes
+    /// the Push events, outbox rows and recipient states and commits them with the claim and the gate's records.
+    /// </summary>
+    private async Task<int> SendTogetherAsync(Campaign campaign, Dictionary<string, PlannedVariant> variants, DateOnly today, DueRecipient[] batch, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var sp = scope.ServiceProvider;
+        var db = sp.GetRequiredService<CoServeDb>();
+        var timeline = sp.GetRequiredService<TimelineWriter>();
+        var gate = sp.GetRequiredService<OutboundGate>();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var now = clock.GetUtcNow();
+        var claimed = await ClaimAsync(db, campaign.Id, batch, now, ct);
+        if (claimed.Count == 0) return 0;
+        var recipients = await db.CampaignRecipients.Where(r => r.CampaignId == campaign.Id && claimed.Contains(r.ClientId)).OrderBy(r => r.ClientId).ToListAsync(ct);
+        var asking = new List<CampaignRecipient>(recipients.Count);
+        foreach (var r in recipients)
+        {
+            if (variants[r.Variant].Content.IsUsableOn(today)) asking.Add(r);
+            else r.HeldBack(RecipientStatus.Blocked, ContentWithdrawnRule, "内容已撤回或不在有效期内，未发送", null, now);
+        }
+        var decisions = await gate.CheckManyAsync([.. asking.Select(r => variants[r.Variant].Candidate with { ClientId = r.ClientId })], ct);
+        var sent = new List<(CampaignRecipient Recipient, TimelineEvent Event, OutboxMessage Message)>();
+        for (var i = 0; i < asking.Count; i++)
+        {
+            var (r, d) = (asking[i], decisions[i]);
+            // Campaign messages are never confirmed by staff, so only Allow passes (a Warn holds them back).
+            if (d.Verdict == GateVerdict.Allow)
+            {
+                var variant = variants[r.Variant];
+                var ev = timeline.Append(r.ClientId, TimelineKind.Push, ActorKind.System, null, campaign.Channel, EventVisibility.ClientVisible,
+                    text: variant.Candidate.Text,
+                    details: new { campaign = campaign.Id, variant = variant.Label, content = variant.Content.Id, title = variant.Content.Title },
+                    correlationId: CorrelationOf(campaign.Id), idempotencyKey: CorrelationOf(campaign.Id));
+                var message = new OutboxMessage(r.ClientId, ev, campaign.Channel, now);
+                db.Outbox.Add(message);
+                sent.Add((r, ev, message));
+            }
+            else
+            {
+                r.HeldBack(d.Verdict == GateVerdict.Defer ? RecipientStatus.Deferred : RecipientStatus.Blocked, d.Rule, d.Explanation, d.DeferUntil, now);
+            }
+        }
+        await db.SaveChangesAsync(ct);
+        if (sent.Count > 0) await MarkSentAsync(db, campaign.Id, sent, now, ct);
+        await tx.CommitAsync(ct);
+        timeline.Publish();
+        if (sent.Count > 0) metrics.CampaignSends.Add(sent.Count, new KeyValuePair<string, object?>("status", nameof(RecipientStatus.Sent)));
+        foreach (var r in recipients.Except(sent.Select(x => x.Recipient)))
+        {
+            metrics.CampaignSends.Add(1, new KeyValuePair<string, object?>("status", r.Status.ToString()));
+        }
+        return recipients.Count;
+    }
+
+    /// <summary>
+    /// What <see cref="CampaignRecipient.Sent"/> does, for the whole batch in one statement once the events' and
+    /// outbox rows' ids are known: saving the recipients one by one was a sixth of a batch's time.
+    /// </summary>
+    private static Task<int> MarkSentAsync(CoServeDb db, long campaignId, List<(CampaignRecipient Recipient, TimelineEvent Event, OutboxMessage Message)> sent, DateTimeOffset now, CancellationToken ct)
+    {
+        object at = db.IsSqlite ? now.UtcTicks : now;
+        // The values inlined are numeric ids.
+        string Case(Func<(CampaignRecipient Recipient, TimelineEvent Event, OutboxMessage Message), long> value) =>
+            "CASE \"ClientId\"" + string.Concat(sent.Select(x => string.Create(CultureInfo.InvariantCulture, $" WHEN {x.Recipient.ClientId} THEN {value(x)}"))) + " END";
+        var ids = string.Join(",", sent.Select(x => x.Recipient.ClientId.ToString(CultureInfo.InvariantCulture)));
+        var sql = "UPDATE \"CampaignRecipients\" SET \"Status\" = {0}, \"SentAt\" = {1}, \"UpdatedAt\" = {1}"
+            + ", \"TimelineEventId\" = " + Case(x => x.Event.Id) + ", \"OutboxId\" = " + Case(x => x.Message.Id)
+            + " WHERE \"CampaignId\" = {2} AND \"ClientId\" IN (" + ids + ")";
+        return db.Database.ExecuteSqlRawAsync(sql, [(short)RecipientStatus.Sent, at, campaignId], ct);
+    }
+
+    /// <summary>
+    /// Claims the batch's recipients that are still due, in one statement, and returns the claimed client ids.
+    /// On PostgreSQL the statement waits for rows another node has claimed and skips them once that node has
+    /// committed; on SQLite the write transaction already excludes the other node.
+    /// </summary>
+    private static async Task<List<long>> ClaimAsync(CoServeDb db, long campaignId, DueRecipient[] batch, DateTimeOffset now, CancellationToken ct)
+    {
+        object at = db.IsSqlite ? now.UtcTicks : now;
+        // The values inlined are the clients' numeric ids.
+        var ids = string.Join(",", batch.Select(r => r.ClientId.ToString(CultureInfo.InvariantCulture)));
+        var sql = "UPDATE \"CampaignRecipients\" SET \"Attempts\" = \"Attempts\" + 1, \"UpdatedAt\" = {0}"
+            + " WHERE \"CampaignId\" = {1} AND \"ClientId\" IN (" + ids + ")"
+            + " AND (\"Status\" = {2} OR (\"Status\" = {3} AND \"NotBefore\" <= {0}))"
+            + " RETURNING \"ClientId\" AS \"Value\"";
+        return await db.Database.SqlQueryRaw<long>(sql, at, campaignId, (short)RecipientStatus.Pending, (short)RecipientStatus.Deferred).ToListAsync(ct);
+    }
+
+    /// <summary>A recipient failed alone: its claim was rolled back; count the try, and fail it for good after the last one.</summary>
+    private async Task RecordFailedAttemptAsync(long campaignId, long clientId, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<CoServeDb>();
+        var recipient = await db.CampaignRecipients.SingleAsync(r => r.CampaignId == campaignId && r.ClientId == clientId, ct);
+        if (recipient.Status is not (RecipientStatus.Pending or RecipientStatus.Deferred)) return;
+        recipient.AttemptFailed(options.Value.Campaigns.MaxAttempts, SendErrorRule, "发送时多次出错，未发送", clock.GetUtcNow());
+        await db.SaveChangesAsync(ct);
+        if (recipient.Status == RecipientStatus.Failed) metrics.CampaignSends.Add(1, new KeyValuePair<string, object?>("status", recipient.Status.ToString()));
     }
 
     private async Task<bool> SendOneAsync(Campaign campaign, PlannedVariant variant, bool usable, long clientId, CancellationToken ct)
@@ -400,6 +552,12 @@ public sealed partial class CampaignExecutor(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {CampaignId} planned: {Recipients} recipients, {HeldBack} held back by the gate")]
     private static partial void LogPlanned(ILogger logger, long campaignId, int recipients, int heldBack);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId}: a batch of {Count} recipients failed; sending them one by one")]
+    private static partial void LogBatchFailed(ILogger logger, long campaignId, int count, Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Campaign {CampaignId}: a recipient failed on its own")]
+    private static partial void LogRecipientFailed(ILogger logger, long campaignId, Exception ex);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {CampaignId} completed")]
     private static partial void LogCompleted(ILogger logger, long campaignId);

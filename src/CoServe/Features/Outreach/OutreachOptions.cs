@@ -149,6 +149,15 @@ public sealed class CampaignOptions
 
     /// <summary>The WeCom app whose secret creates group-message tasks.</summary>
     public string WeComApp { get; set; } = "main";
+
+    /// <summary>
+    /// Recipients claimed, decided by the gate and written in one transaction (never more than the throttle
+    /// allows at the time). Larger batches cost less per message but hold the batch's clients' gate locks longer.
+    /// </summary>
+    public int BatchSize { get; set; } = 100;
+
+    /// <summary>Claims (each deferral and each failed try counts) after which a recipient whose send fails on its own is failed for good.</summary>
+    public int MaxAttempts { get; set; } = 5;
 }
 
 public sealed class OutreachOptions
@@ -200,6 +209,8 @@ internal sealed class OutreachOptionsValidator : IValidateOptions<OutreachOption
         if (c2.StaleTaskMinutes is < 1 or > 1440) errors.Add("Outreach:Campaigns:StaleTaskMinutes must be 1..1440");
         if (c2.MaxAudience < 1) errors.Add("Outreach:Campaigns:MaxAudience must be positive");
         if (string.IsNullOrWhiteSpace(c2.WeComApp)) errors.Add("Outreach:Campaigns:WeComApp is required");
+        if (c2.BatchSize is < 1 or > 1000) errors.Add("Outreach:Campaigns:BatchSize must be 1..1000");
+        if (c2.MaxAttempts is < 1 or > 100) errors.Add("Outreach:Campaigns:MaxAttempts must be 1..100");
         if (o.LedgerRetentionDays < d.WindowDays || o.LedgerRetentionDays < 32) errors.Add("Outreach:LedgerRetentionDays must cover the de-duplication window and a month");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

@@ -45,7 +45,7 @@ public class CampaignTests
         }
 
         public async Task<long> CampaignAsync(string body, ContentKind kind = ContentKind.EventInvitation, ProductRisk? risk = null, string channel = "webchat",
-            AudienceFilter? filter = null, IReadOnlyList<(string Label, string Body, int Weight)>? variants = null)
+            AudienceFilter? filter = null, IReadOnlyList<(string Label, string Body, int Weight)>? variants = null, int throttle = 60_000)
         {
             var list = new List<VariantInput>();
             foreach (var (label, text, weight) in variants ?? [("A", body, 100)])
@@ -53,7 +53,7 @@ public class CampaignTests
                 var version = await OutreachData.ApprovedContentAsync(H, Org, kind, "活动" + label, text, risk);
                 list.Add(new VariantInput(label, version, weight));
             }
-            var id = await H.RunAsync<Campaigns, long>(c => c.CreateAsync(As(Org.Ops), new CampaignInput("测试活动", channel, list, null, filter, 60_000), CancellationToken.None));
+            var id = await H.RunAsync<Campaigns, long>(c => c.CreateAsync(As(Org.Ops), new CampaignInput("测试活动", channel, list, null, filter, throttle), CancellationToken.None));
             await H.RunAsync<Campaigns>(c => c.ScheduleAsync(As(Org.Ops), id, null, CancellationToken.None));
             return id;
         }
@@ -75,6 +75,19 @@ public class CampaignTests
         {
             await using var db = H.NewDb();
             return await db.CampaignRecipients.AsNoTracking().Where(r => r.CampaignId == campaignId).ToDictionaryAsync(r => r.ClientId);
+        }
+
+        public CampaignExecutor NewExecutor() => new(H.Services.GetRequiredService<IServiceScopeFactory>(), H.Services.GetRequiredService<OutboxSignal>(),
+            H.Services.GetRequiredService<OutreachMetrics>(), H.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<OutreachOptions>>(), H.Clock,
+            NullLogger<CampaignExecutor>.Instance);
+
+        public async Task<(int Pushes, int Outbox, int Sends)> WrittenAsync(long campaignId)
+        {
+            await using var db = H.NewDb();
+            var key = CampaignExecutor.CorrelationOf(campaignId);
+            return (await db.TimelineEvents.CountAsync(e => e.Kind == TimelineKind.Push && e.IdempotencyKey == key),
+                await db.Outbox.CountAsync(o => o.Message!.IdempotencyKey == key),
+                await db.OutboundSends.CountAsync(s => s.CampaignId == campaignId));
         }
 
         public Task<CampaignReport?> ReportAsync(long id) => H.RunAsync<Campaigns, CampaignReport?>(c => c.ReportAsync(As(Org.Ops), id, 100, CancellationToken.None));
@@ -149,24 +162,29 @@ public class CampaignTests
     [InlineData(StoreKind.Postgres)]
     public async Task CampaignKilledMidRun_ResumesWithoutSendingAnyoneAnythingTwice(StoreKind kind)
     {
-        var crash = new CrashingComplaints { CrashOnCall = 4 };
-        await using var r = await Rig.StartAsync(kind, services: s => s.Replace(ServiceDescriptor.Singleton<IOpenComplaints>(crash)));
+        // Batches of 3: the process dies in the second batch, after its claim and inside its transaction (the
+        // first call is the planner's).
+        var crash = new CrashingComplaints { CrashOnCall = 3 };
+        await using var r = await Rig.StartAsync(kind, c => c["Outreach:Campaigns:BatchSize"] = "3", services: s => s.Replace(ServiceDescriptor.Singleton<IOpenComplaints>(crash)));
         var clients = await r.ClientsAsync(8);
         var id = await r.CampaignAsync(Invitation);
         await r.Executor.StartDueAsync(CancellationToken.None);
         await r.Executor.StepAsync(id, 100, CancellationToken.None); // plans
 
-        // The process dies while sending the fourth recipient, inside its transaction.
-        await Assert.ThrowsAsync<InvalidOperationException>(() => r.Executor.StepAsync(id, 100, CancellationToken.None));
+        await Assert.ThrowsAsync<OperationCanceledException>(() => r.Executor.StepAsync(id, 100, CancellationToken.None));
         var afterCrash = await r.RecipientsAsync(id);
         Assert.Equal(3, afterCrash.Values.Count(x => x.Status == RecipientStatus.Sent));
         Assert.Equal(5, afterCrash.Values.Count(x => x.Status == RecipientStatus.Pending));
         Assert.All(afterCrash.Values.Where(x => x.Status == RecipientStatus.Pending), x => Assert.Equal(0, x.Attempts));
+        Assert.Equal((3, 3, 3), await r.WrittenAsync(id));
+        await using (var before = r.H.NewDb())
+        {
+            Assert.Equal(3, await before.GateDecisions.CountAsync(d => d.CampaignId == id));
+            Assert.Equal(3, await before.GateCounters.CountAsync(c => c.Period == CapPeriod.Day));
+        }
 
         // A restarted executor (nothing in memory survives) finishes the campaign.
-        var restarted = new CampaignExecutor(r.H.Services.GetRequiredService<IServiceScopeFactory>(), r.H.Services.GetRequiredService<OutboxSignal>(),
-            r.H.Services.GetRequiredService<OutreachMetrics>(), r.H.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<OutreachOptions>>(), r.H.Clock,
-            NullLogger<CampaignExecutor>.Instance);
+        var restarted = r.NewExecutor();
         for (var i = 0; i < 3 && !(await restarted.StepAsync(id, 100, CancellationToken.None)).Finished; i++)
         {
         }
@@ -194,9 +212,7 @@ public class CampaignTests
         var id = await r.CampaignAsync(Invitation);
         await r.Executor.StartDueAsync(CancellationToken.None);
         await r.Executor.StepAsync(id, 100, CancellationToken.None);
-        var other = new CampaignExecutor(r.H.Services.GetRequiredService<IServiceScopeFactory>(), r.H.Services.GetRequiredService<OutboxSignal>(),
-            r.H.Services.GetRequiredService<OutreachMetrics>(), r.H.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<OutreachOptions>>(), r.H.Clock,
-            NullLogger<CampaignExecutor>.Instance);
+        var other = r.NewExecutor();
 
         var steps = await Task.WhenAll(
             Task.Run(() => r.Executor.StepAsync(id, 100, CancellationToken.None)),
@@ -207,6 +223,121 @@ public class CampaignTests
         Assert.Equal(24, await db.TimelineEvents.CountAsync(e => e.Kind == TimelineKind.Push));
         Assert.Equal(24, await db.TimelineEvents.Where(e => e.Kind == TimelineKind.Push).Select(e => e.ClientId).Distinct().CountAsync());
         Assert.Equal(24, await db.Outbox.CountAsync());
+    }
+
+    [SkippableTheory]
+    [InlineData(StoreKind.Sqlite)]
+    [InlineData(StoreKind.Postgres)]
+    public async Task Batch_WithMixedOutcomes_SendsTheAllowed_HoldsBackTheConsentAndCapBlocked_DefersInQuietHours(StoreKind kind)
+    {
+        var evening = BusinessTime.ToInstant(new DateOnly(2026, 11, 25), new TimeOnly(21, 0));
+        await using var r = await Rig.StartAsync(kind, c => c["Outreach:Campaigns:BatchSize"] = "4", now: evening);
+        var c = await r.ClientsAsync(7);
+        var id = await r.CampaignAsync(Invitation);
+        await r.Executor.StartDueAsync(CancellationToken.None);
+        await r.Executor.StepAsync(id, 100, CancellationToken.None); // plans: everybody passes at 21:00
+        Assert.All((await r.RecipientsAsync(id)).Values, x => Assert.Equal(RecipientStatus.Pending, x.Status));
+
+        // Between planning and sending: one client withdraws consent, another reaches today's marketing cap.
+        await using (var db = r.H.NewDb())
+        {
+            var withdrawn = await db.Clients.Include(x => x.Consents).SingleAsync(x => x.Id == c[1]);
+            withdrawn.SetConsent(ConsentPurpose.Marketing, false, "test", r.H.Clock.GetUtcNow());
+            await db.SaveChangesAsync();
+        }
+        var other = new OutboundCandidate(c[2], "webchat", OutboundSender.Staff, r.Org.Cm1.Id, OutboundPurpose.Marketing, "理财节本周日开幕，欢迎到营业部参加现场活动并领取理财手册。", null, false);
+        Assert.Equal(GateVerdict.Allow, (await OutreachData.DecideAndSaveAsync(r.H, other)).Decision.Verdict);
+
+        Assert.Equal(4, (await r.Executor.StepAsync(id, 4, CancellationToken.None)).Processed);
+        var first = await r.RecipientsAsync(id);
+        Assert.Equal((RecipientStatus.Sent, 1), (first[c[0]].Status, first[c[0]].Attempts));
+        Assert.Equal((RecipientStatus.Blocked, GateRule.Consent, "客户未同意接收营销及产品信息"), (first[c[1]].Status, first[c[1]].Rule, first[c[1]].Explanation));
+        Assert.Equal((RecipientStatus.Blocked, GateRule.Cap, "营销信息今日已发送 1 条，达到每日上限 1 条"), (first[c[2]].Status, first[c[2]].Rule, first[c[2]].Explanation));
+        Assert.Equal(RecipientStatus.Sent, first[c[3]].Status);
+        Assert.All(c[4..], x => Assert.Equal(RecipientStatus.Pending, first[x].Status));
+        Assert.Equal((2, 2, 2), await r.WrittenAsync(id));
+
+        // Quiet hours begin at 21:30: the next batch is deferred to the morning, then sent.
+        r.H.Clock.SetUtcNow(evening.AddMinutes(45));
+        Assert.Equal(3, (await r.Executor.StepAsync(id, 4, CancellationToken.None)).Processed);
+        var morning = BusinessTime.ToInstant(new DateOnly(2026, 11, 26), new TimeOnly(8, 30));
+        var deferred = await r.RecipientsAsync(id);
+        Assert.All(c[4..], x => Assert.Equal((RecipientStatus.Deferred, GateRule.QuietHours, morning), (deferred[x].Status, deferred[x].Rule, deferred[x].NotBefore!.Value)));
+        Assert.Equal(0, (await r.Executor.StepAsync(id, 4, CancellationToken.None)).Processed);
+        r.H.Clock.SetUtcNow(morning.AddMinutes(1));
+        await r.RunAsync(id, batch: 4);
+
+        var done = await r.RecipientsAsync(id);
+        Assert.All(c[4..], x => Assert.Equal((RecipientStatus.Sent, 2), (done[x].Status, done[x].Attempts)));
+        Assert.Equal((5, 5, 5), await r.WrittenAsync(id));
+        await using (var db = r.H.NewDb())
+        {
+            var verdicts = await db.GateDecisions.Where(d => d.CampaignId == id).GroupBy(d => d.Verdict).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(x => x.Key, x => x.Count);
+            Assert.Equal((5, 2, 3), (verdicts[GateVerdict.Allow], verdicts[GateVerdict.Block], verdicts[GateVerdict.Defer]));
+            // Each sent recipient points at its own Push event and that event's outbox row.
+            var key = CampaignExecutor.CorrelationOf(id);
+            var outbox = await db.Outbox.AsNoTracking().Where(o => o.Message!.IdempotencyKey == key)
+                .Select(o => new { o.Id, o.ClientId, o.TimelineEventId, EventClient = o.Message!.ClientId }).ToListAsync();
+            Assert.All(done.Values.Where(x => x.Status == RecipientStatus.Sent), x =>
+                Assert.Single(outbox, o => o.Id == x.OutboxId && o.TimelineEventId == x.TimelineEventId && o.ClientId == x.ClientId && o.EventClient == x.ClientId));
+            Assert.Equal(CampaignStatus.Completed, (await db.Campaigns.SingleAsync(x => x.Id == id)).Status);
+        }
+        var report = await r.ReportAsync(id);
+        Assert.Equal((5, 2), (report!.ByStatus[RecipientStatus.Sent], report.ByStatus[RecipientStatus.Blocked]));
+    }
+
+    [SkippableTheory]
+    [InlineData(StoreKind.Sqlite)]
+    [InlineData(StoreKind.Postgres)]
+    public async Task Worker_SendsNoMoreThanTheThrottleAllows_WhenThatIsLessThanABatch(StoreKind kind)
+    {
+        await using var r = await Rig.StartAsync(kind);
+        await r.ClientsAsync(30);
+        var id = await r.CampaignAsync(Invitation, throttle: 600); // 10 a second; a batch holds 100
+        var worker = new CampaignWorker(r.Executor, r.H.Services.GetRequiredService<CampaignSignal>(),
+            r.H.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<OutreachOptions>>(), r.H.Clock, NullLogger<CampaignWorker>.Instance);
+        async Task<int> SentAsync() => (await r.RecipientsAsync(id)).Values.Count(x => x.Status == RecipientStatus.Sent);
+
+        await worker.RunOnceAsync(CancellationToken.None); // starts and plans
+        await worker.RunOnceAsync(CancellationToken.None);
+        Assert.Equal(10, await SentAsync());
+        await worker.RunOnceAsync(CancellationToken.None);
+        Assert.Equal(10, await SentAsync());
+        r.H.Clock.Advance(TimeSpan.FromMilliseconds(500));
+        await worker.RunOnceAsync(CancellationToken.None);
+        Assert.Equal(15, await SentAsync());
+        r.H.Clock.Advance(TimeSpan.FromSeconds(10)); // the bucket holds one second's worth
+        await worker.RunOnceAsync(CancellationToken.None);
+        Assert.Equal(25, await SentAsync());
+        Assert.Equal((25, 25, 25), await r.WrittenAsync(id));
+    }
+
+    [SkippableTheory]
+    [InlineData(StoreKind.Sqlite)]
+    [InlineData(StoreKind.Postgres)]
+    public async Task ARecipientFailingInABatch_DoesNotHoldBackTheOthers_AndIsFailedAfterItsAttempts(StoreKind kind)
+    {
+        await using var r = await Rig.StartAsync(kind, c => c["Outreach:Campaigns:MaxAttempts"] = "2");
+        var c = await r.ClientsAsync(6);
+        var id = await r.CampaignAsync(Invitation);
+        await using (var db = r.H.NewDb())
+        {
+            // A stray event under the campaign's key: the timeline refuses this client's Push, and with it the whole batch.
+            db.TimelineEvents.Add(new TimelineEvent(c[2], TimelineKind.Push, ActorKind.System, null, "webchat", EventVisibility.ClientVisible, r.H.Clock.GetUtcNow())
+            {
+                IdempotencyKey = CampaignExecutor.CorrelationOf(id),
+            });
+            await db.SaveChangesAsync();
+        }
+
+        await r.RunAsync(id);
+
+        var recipients = await r.RecipientsAsync(id);
+        Assert.All(c.Where(x => x != c[2]), x => Assert.Equal((RecipientStatus.Sent, 1), (recipients[x].Status, recipients[x].Attempts)));
+        Assert.Equal((RecipientStatus.Failed, CampaignExecutor.SendErrorRule, 2), (recipients[c[2]].Status, recipients[c[2]].Rule, recipients[c[2]].Attempts));
+        Assert.Equal((6, 5, 5), await r.WrittenAsync(id));
+        var report = await r.ReportAsync(id);
+        Assert.Equal((CampaignStatus.Completed, 5, 1), (report!.Status, report.ByStatus[RecipientStatus.Sent], report.ByStatus[RecipientStatus.Failed]));
     }
 
     [Fact]
@@ -353,17 +484,22 @@ public class CampaignTests
         Assert.Single(sim.State.GroupMessages);
     }
 
-    /// <summary>The complaints check, failing on its n-th call: a crash in the middle of a recipient's transaction.</summary>
+    /// <summary>
+    /// The complaints check, dying on its n-th call (one call per plan, per batch, per recipient alone): the process
+    /// stops in the middle of a send's transaction. It throws what a stopping host throws, which no retry catches,
+    /// so nothing of the open transaction survives, as after a kill.
+    /// </summary>
     private sealed class CrashingComplaints : IOpenComplaints
     {
         private int _calls;
 
         public int CrashOnCall { get; set; }
 
-        public Task<bool> HasOpenComplaintAsync(long clientId, CancellationToken ct) =>
-            Interlocked.Increment(ref _calls) == CrashOnCall ? throw new InvalidOperationException("simulated crash") : Task.FromResult(false);
+        public Task<bool> HasOpenComplaintAsync(long clientId, CancellationToken ct) => Call(false);
 
-        public Task<IReadOnlySet<long>> ClientsWithOpenComplaintsAsync(CancellationToken ct) =>
-            Task.FromResult<IReadOnlySet<long>>(new HashSet<long>());
+        public Task<IReadOnlySet<long>> ClientsWithOpenComplaintsAsync(CancellationToken ct) => Call<IReadOnlySet<long>>(new HashSet<long>());
+
+        private Task<T> Call<T>(T answer) =>
+            Interlocked.Increment(ref _calls) == CrashOnCall ? throw new OperationCanceledException("simulated kill") : Task.FromResult(answer);
     }
 }
