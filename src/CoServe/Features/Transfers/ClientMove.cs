@@ -26,13 +26,18 @@ public sealed class ClientMove(
     /// <summary>
     /// Applies a batch of moves in order inside the caller's transaction; returns, per item, why it was skipped
     /// or null when moved. What the moves need is read once for the batch (clients with their servicers, the
-    /// managers, the officer accounts holding WeCom relationships) and the notices pass the outbound gate as
-    /// one batch, so a move costs a few statements of the batch's save instead of a dozen round trips.
+    /// managers, the officer accounts holding WeCom relationships), the notices pass the outbound gate as one
+    /// batch, and the servicing changes are stored set-based here (<see cref="StoreServicingAsync"/>). The items'
+    /// changes and the timeline events and outbox rows are saved by the caller.
     /// </summary>
     public async Task<IReadOnlyList<string?>> ApplyManyAsync(IReadOnlyList<TransferItem> items, CancellationToken ct)
     {
+        if (db.Database.CurrentTransaction is null) throw new InvalidOperationException("moves are applied inside the caller's transaction");
         var clientIds = items.Select(i => i.ClientId).Distinct().ToList();
-        var clients = await db.Clients.Include(c => c.Servicers).Where(c => clientIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
+        // Untracked: the clients' own methods change them, and StoreServicingAsync writes what they changed.
+        var clients = await db.Clients.AsNoTracking().Include(c => c.Servicers).Where(c => clientIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
+        var before = clients.Values.ToDictionary(c => c.Id, c => (c.Version, Servicers: c.Servicers.ToList()));
+        var changed = new List<Client>();
         var staffIds = items.Select(i => i.Direction == TransferDirection.ToOfficer ? i.FromStaffId : i.ToStaffId).OfType<int>().Distinct().ToList();
         var staff = await db.Staff.AsNoTracking().Where(s => staffIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, ct);
         var upward = items.Where(i => i.Direction == TransferDirection.ToManager)
@@ -79,6 +84,7 @@ public sealed class ClientMove(
                 item.WeComHandoverUserId = officerAccount;
                 item.WeComTakeoverUserId = manager.WeComUserId;
             }
+            if (!changed.Contains(client)) changed.Add(client);
             item.Status = TransferItemStatus.Moved;
             item.MovedAt = now;
             item.Version++;
@@ -92,7 +98,38 @@ public sealed class ClientMove(
 
         var decisions = await gate.CheckManyAsync([.. notices.Select(x => Notice(x.Client, x.Text))], ct);
         for (var n = 0; n < notices.Count; n++) Record(notices[n].Client, notices[n].Text, decisions[n]);
+        await StoreServicingAsync(changed, before, ct);
         return skipped;
+    }
+
+    /// <summary>
+    /// Stores what the clients' own methods changed with a few statements for the whole batch instead of EF's one
+    /// per row (about four per move, most of a batch's save): the servicer rows they removed are deleted, the
+    /// rows they added bulk-inserted, and each client's version and update time set only where the version is
+    /// still the one read, so a client changed by someone else meanwhile fails the batch as EF's check would.
+    /// </summary>
+    private async Task StoreServicingAsync(List<Client> changed, Dictionary<long, (int Version, List<ClientServicer> Servicers)> before, CancellationToken ct)
+    {
+        if (changed.Count == 0) return;
+        var removed = changed.SelectMany(c => before[c.Id].Servicers.Where(s => !c.Servicers.Contains(s))).Select(s => s.Id).ToList();
+        var added = changed.SelectMany(c => c.Servicers.Where(s => !before[c.Id].Servicers.Contains(s))).ToList();
+        var deleted = 0;
+        foreach (var chunk in removed.Chunk(500)) deleted += await db.ClientServicers.Where(s => chunk.Contains(s.Id)).ExecuteDeleteAsync(ct);
+        await using (var writer = await BulkWriter.StartAsync(db, "ClientServicers", ["ClientId", "ClientNo", "StaffId", "IsPrimary", "Duties", "Since"], null, ct))
+        {
+            foreach (var s in added) await writer.AddAsync([s.ClientId, s.ClientNo, s.StaffId, s.IsPrimary, (int)s.Duties, s.Since], ct);
+            await writer.CompleteAsync(ct);
+        }
+        var updated = 0;
+        foreach (var chunk in changed.Chunk(500))
+        {
+            updated += await RowUpdates.ExecuteAsync<Client>(db, ["Version", "UpdatedAt"],
+                chunk.Select(c => new RowUpdate(c.Id, before[c.Id].Version, [c.Version, c.UpdatedAt])), ct);
+        }
+        if (deleted != removed.Count || updated != changed.Count)
+        {
+            throw new DbUpdateConcurrencyException("a client's servicing changed while the transfer batch was applied; the batch is rolled back and can be executed again");
+        }
     }
 
     /// <summary>Restores the servicing the item changed.</summary>
