@@ -27,8 +27,8 @@ public sealed class ClientMove(
     /// Applies a batch of moves in order inside the caller's transaction; returns, per item, why it was skipped
     /// or null when moved. What the moves need is read once for the batch (clients with their servicers, the
     /// managers, the officer accounts holding WeCom relationships), the notices pass the outbound gate as one
-    /// batch, and the servicing changes are stored set-based here (<see cref="StoreServicingAsync"/>). The items'
-    /// changes and the timeline events and outbox rows are saved by the caller.
+    /// batch, and the servicing changes, the timeline events and the notices' outbox rows are stored here
+    /// (<see cref="StoreServicingAsync"/>, <see cref="StoreOutboxAsync"/>). The items' changes are saved by the caller.
     /// </summary>
     public async Task<IReadOnlyList<string?>> ApplyManyAsync(IReadOnlyList<TransferItem> items, CancellationToken ct)
     {
@@ -97,9 +97,27 @@ public sealed class ClientMove(
         }
 
         var decisions = await gate.CheckManyAsync([.. notices.Select(x => Notice(x.Client, x.Text))], ct);
-        for (var n = 0; n < notices.Count; n++) Record(notices[n].Client, notices[n].Text, decisions[n]);
+        var outbox = new List<OutboxMessage>(notices.Count);
+        for (var n = 0; n < notices.Count; n++)
+        {
+            if (Record(notices[n].Client, notices[n].Text, decisions[n]) is { } push) outbox.Add(push);
+        }
         await StoreServicingAsync(changed, before, ct);
+        await StoreOutboxAsync(outbox, ct);
         return skipped;
+    }
+
+    /// <summary>
+    /// The notices' outbox rows in one bulk insert instead of one INSERT each: the timeline events are saved
+    /// first (inside the caller's transaction) so the rows can name them.
+    /// </summary>
+    private async Task StoreOutboxAsync(List<OutboxMessage> rows, CancellationToken ct)
+    {
+        if (rows.Count == 0) return;
+        await db.SaveChangesAsync(ct);
+        await using var writer = await BulkWriter.StartAsync(db, "Outbox", ["ClientId", "TimelineEventId", "Channel", "Status", "Attempts", "CreatedAt", "NextAttemptAt"], null, ct);
+        foreach (var o in rows) await writer.AddAsync([o.ClientId, o.Message!.Id, o.Channel, (short)o.Status, o.Attempts, o.CreatedAt, o.NextAttemptAt], ct);
+        await writer.CompleteAsync(ct);
     }
 
     /// <summary>
@@ -157,28 +175,31 @@ public sealed class ClientMove(
         await NotifyAsync(client, notice, ct);
     }
 
-    private async Task NotifyAsync(Client client, string text, CancellationToken ct) =>
-        Record(client, text, await gate.CheckAsync(Notice(client, text), ct));
+    private async Task NotifyAsync(Client client, string text, CancellationToken ct)
+    {
+        if (Record(client, text, await gate.CheckAsync(Notice(client, text), ct)) is { } push) db.Outbox.Add(push);
+    }
 
     private static OutboundCandidate Notice(Client client, string text) =>
         new(client.Id, ChannelOf(client), OutboundSender.System, null, OutboundPurpose.ServiceNotice, text, null, Urgent: false);
 
     private static string ChannelOf(Client client) => client.WeComExternalUserId is not null ? "wecom" : WebChatChannel.Name;
 
-    /// <summary>The notice as a Push event with its outbox row, or, when the gate held it, an internal note saying why.</summary>
-    private void Record(Client client, string text, GateDecision verdict)
+    /// <summary>
+    /// The notice as a Push event, answering the outbox row the caller stores with it, or, when the gate held it,
+    /// an internal note saying why (and null).
+    /// </summary>
+    private OutboxMessage? Record(Client client, string text, GateDecision verdict)
     {
         var channel = ChannelOf(client);
         if (verdict.Verdict is GateVerdict.Allow or GateVerdict.Warn)
         {
             var ev = timeline.Append(client.Id, TimelineKind.Push, ActorKind.System, null, channel, EventVisibility.ClientVisible, text: text, details: new { notice = "transfer" });
-            db.Outbox.Add(new OutboxMessage(client.Id, ev, channel, clock.GetUtcNow()));
+            return new OutboxMessage(client.Id, ev, channel, clock.GetUtcNow());
         }
-        else
-        {
-            timeline.Append(client.Id, TimelineKind.Note, ActorKind.System, null, channel, EventVisibility.Internal,
-                details: new { held = "transfer notice", rule = verdict.Rule, why = verdict.Explanation, until = verdict.DeferUntil });
-        }
+        timeline.Append(client.Id, TimelineKind.Note, ActorKind.System, null, channel, EventVisibility.Internal,
+            details: new { held = "transfer notice", rule = verdict.Rule, why = verdict.Explanation, until = verdict.DeferUntil });
+        return null;
     }
 
     /// <summary>For each customer, the service-officer WeCom account that took him over most recently.</summary>
