@@ -50,6 +50,28 @@ internal static class TransfersBench
 
     private static double Cpu() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
 
+    /// <summary>
+    /// Seconds this process's threads spent runnable but waiting for a core (the second field of each thread's
+    /// /proc schedstat): with the measured work on one thread at a time, wall ~ CPU + this + time blocked on I/O.
+    /// </summary>
+    private static double RunQueueWait()
+    {
+        long ns = 0;
+        foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
+        {
+            try
+            {
+                var fields = File.ReadAllText(Path.Combine(task, "schedstat")).Split(' ');
+                ns += long.Parse(fields[1], CultureInfo.InvariantCulture);
+            }
+            catch (IOException)
+            {
+                // The thread ended while it was read.
+            }
+        }
+        return ns / 1e9;
+    }
+
     private static IHost BuildHost(string dataDir, IDictionary<string, string?>? extra = null)
     {
         var settings = new Dictionary<string, string?>
@@ -294,6 +316,7 @@ internal static class TransfersBench
         }
         var load = CoreBench.Load();
         var cpu0 = Cpu();
+        var wait0 = RunQueueWait();
         sw.Restart();
         ExecutionReport report;
         await using (var scope = host.Services.CreateAsyncScope())
@@ -303,7 +326,7 @@ internal static class TransfersBench
         sw.Stop();
         var calls = sim.State.CallCount("externalcontact/transfer_customer");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"execute {plan.ToOfficer:N0} moves: {sw.Elapsed.TotalSeconds:F1} s wall, {Cpu() - cpu0:F1} CPU-s (this process, simulator included); moved {report.Moved:N0}, skipped {report.Skipped:N0}, "
+            $"execute {plan.ToOfficer:N0} moves: {sw.Elapsed.TotalSeconds:F1} s wall, {Cpu() - cpu0:F1} CPU-s (this process, simulator included), {RunQueueWait() - wait0:F1} s waiting for a core (all threads); moved {report.Moved:N0}, skipped {report.Skipped:N0}, "
             + $"WeCom requested {report.WeComRequested:N0} in {calls:N0} transfer_customer calls, WeCom skipped {report.WeComSkipped:N0}, remaining {report.Remaining:N0}; "
             + $"simulator limit {simOptions.RateLimitPerMinute:N0}/min per API; {load} -> {CoreBench.Load()}"));
     }

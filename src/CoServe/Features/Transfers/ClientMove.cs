@@ -26,13 +26,18 @@ public sealed class ClientMove(
     /// <summary>
     /// Applies a batch of moves in order inside the caller's transaction; returns, per item, why it was skipped
     /// or null when moved. What the moves need is read once for the batch (clients with their servicers, the
-    /// managers, the officer accounts holding WeCom relationships) and the notices pass the outbound gate as
-    /// one batch, so a move costs a few statements of the batch's save instead of a dozen round trips.
+    /// managers, the officer accounts holding WeCom relationships), the notices pass the outbound gate as one
+    /// batch, and the servicing changes, the timeline events and the notices' outbox rows are stored here
+    /// (<see cref="StoreServicingAsync"/>, <see cref="StoreOutboxAsync"/>). The items' changes are saved by the caller.
     /// </summary>
     public async Task<IReadOnlyList<string?>> ApplyManyAsync(IReadOnlyList<TransferItem> items, CancellationToken ct)
     {
+        if (db.Database.CurrentTransaction is null) throw new InvalidOperationException("moves are applied inside the caller's transaction");
         var clientIds = items.Select(i => i.ClientId).Distinct().ToList();
-        var clients = await db.Clients.Include(c => c.Servicers).Where(c => clientIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
+        // Untracked: the clients' own methods change them, and StoreServicingAsync writes what they changed.
+        var clients = await db.Clients.AsNoTracking().Include(c => c.Servicers).Where(c => clientIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
+        var before = clients.Values.ToDictionary(c => c.Id, c => (c.Version, Servicers: c.Servicers.ToList()));
+        var changed = new List<Client>();
         var staffIds = items.Select(i => i.Direction == TransferDirection.ToOfficer ? i.FromStaffId : i.ToStaffId).OfType<int>().Distinct().ToList();
         var staff = await db.Staff.AsNoTracking().Where(s => staffIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, ct);
         var upward = items.Where(i => i.Direction == TransferDirection.ToManager)
@@ -79,6 +84,7 @@ public sealed class ClientMove(
                 item.WeComHandoverUserId = officerAccount;
                 item.WeComTakeoverUserId = manager.WeComUserId;
             }
+            if (!changed.Contains(client)) changed.Add(client);
             item.Status = TransferItemStatus.Moved;
             item.MovedAt = now;
             item.Version++;
@@ -91,8 +97,57 @@ public sealed class ClientMove(
         }
 
         var decisions = await gate.CheckManyAsync([.. notices.Select(x => Notice(x.Client, x.Text))], ct);
-        for (var n = 0; n < notices.Count; n++) Record(notices[n].Client, notices[n].Text, decisions[n]);
+        var outbox = new List<OutboxMessage>(notices.Count);
+        for (var n = 0; n < notices.Count; n++)
+        {
+            if (Record(notices[n].Client, notices[n].Text, decisions[n]) is { } push) outbox.Add(push);
+        }
+        await StoreServicingAsync(changed, before, ct);
+        await StoreOutboxAsync(outbox, ct);
         return skipped;
+    }
+
+    /// <summary>
+    /// The notices' outbox rows in one bulk insert instead of one INSERT each: the timeline events are saved
+    /// first (inside the caller's transaction) so the rows can name them.
+    /// </summary>
+    private async Task StoreOutboxAsync(List<OutboxMessage> rows, CancellationToken ct)
+    {
+        if (rows.Count == 0) return;
+        await db.SaveChangesAsync(ct);
+        await using var writer = await BulkWriter.StartAsync(db, "Outbox", ["ClientId", "TimelineEventId", "Channel", "Status", "Attempts", "CreatedAt", "NextAttemptAt"], null, ct);
+        foreach (var o in rows) await writer.AddAsync([o.ClientId, o.Message!.Id, o.Channel, (short)o.Status, o.Attempts, o.CreatedAt, o.NextAttemptAt], ct);
+        await writer.CompleteAsync(ct);
+    }
+
+    /// <summary>
+    /// Stores what the clients' own methods changed with a few statements for the whole batch instead of EF's one
+    /// per row (about four per move, most of a batch's save): the servicer rows they removed are deleted, the
+    /// rows they added bulk-inserted, and each client's version and update time set only where the version is
+    /// still the one read, so a client changed by someone else meanwhile fails the batch as EF's check would.
+    /// </summary>
+    private async Task StoreServicingAsync(List<Client> changed, Dictionary<long, (int Version, List<ClientServicer> Servicers)> before, CancellationToken ct)
+    {
+        if (changed.Count == 0) return;
+        var removed = changed.SelectMany(c => before[c.Id].Servicers.Where(s => !c.Servicers.Contains(s))).Select(s => s.Id).ToList();
+        var added = changed.SelectMany(c => c.Servicers.Where(s => !before[c.Id].Servicers.Contains(s))).ToList();
+        var deleted = 0;
+        foreach (var chunk in removed.Chunk(500)) deleted += await db.ClientServicers.Where(s => chunk.Contains(s.Id)).ExecuteDeleteAsync(ct);
+        await using (var writer = await BulkWriter.StartAsync(db, "ClientServicers", ["ClientId", "ClientNo", "StaffId", "IsPrimary", "Duties", "Since"], null, ct))
+        {
+            foreach (var s in added) await writer.AddAsync([s.ClientId, s.ClientNo, s.StaffId, s.IsPrimary, (int)s.Duties, s.Since], ct);
+            await writer.CompleteAsync(ct);
+        }
+        var updated = 0;
+        foreach (var chunk in changed.Chunk(500))
+        {
+            updated += await RowUpdates.ExecuteAsync<Client>(db, ["Version", "UpdatedAt"],
+                chunk.Select(c => new RowUpdate(c.Id, before[c.Id].Version, [c.Version, c.UpdatedAt])), ct);
+        }
+        if (deleted != removed.Count || updated != changed.Count)
+        {
+            throw new DbUpdateConcurrencyException("a client's servicing changed while the transfer batch was applied; the batch is rolled back and can be executed again");
+        }
     }
 
     /// <summary>Restores the servicing the item changed.</summary>
@@ -120,28 +175,31 @@ public sealed class ClientMove(
         await NotifyAsync(client, notice, ct);
     }
 
-    private async Task NotifyAsync(Client client, string text, CancellationToken ct) =>
-        Record(client, text, await gate.CheckAsync(Notice(client, text), ct));
+    private async Task NotifyAsync(Client client, string text, CancellationToken ct)
+    {
+        if (Record(client, text, await gate.CheckAsync(Notice(client, text), ct)) is { } push) db.Outbox.Add(push);
+    }
 
     private static OutboundCandidate Notice(Client client, string text) =>
         new(client.Id, ChannelOf(client), OutboundSender.System, null, OutboundPurpose.ServiceNotice, text, null, Urgent: false);
 
     private static string ChannelOf(Client client) => client.WeComExternalUserId is not null ? "wecom" : WebChatChannel.Name;
 
-    /// <summary>The notice as a Push event with its outbox row, or, when the gate held it, an internal note saying why.</summary>
-    private void Record(Client client, string text, GateDecision verdict)
+    /// <summary>
+    /// The notice as a Push event, answering the outbox row the caller stores with it, or, when the gate held it,
+    /// an internal note saying why (and null).
+    /// </summary>
+    private OutboxMessage? Record(Client client, string text, GateDecision verdict)
     {
         var channel = ChannelOf(client);
         if (verdict.Verdict is GateVerdict.Allow or GateVerdict.Warn)
         {
             var ev = timeline.Append(client.Id, TimelineKind.Push, ActorKind.System, null, channel, EventVisibility.ClientVisible, text: text, details: new { notice = "transfer" });
-            db.Outbox.Add(new OutboxMessage(client.Id, ev, channel, clock.GetUtcNow()));
+            return new OutboxMessage(client.Id, ev, channel, clock.GetUtcNow());
         }
-        else
-        {
-            timeline.Append(client.Id, TimelineKind.Note, ActorKind.System, null, channel, EventVisibility.Internal,
-                details: new { held = "transfer notice", rule = verdict.Rule, why = verdict.Explanation, until = verdict.DeferUntil });
-        }
+        timeline.Append(client.Id, TimelineKind.Note, ActorKind.System, null, channel, EventVisibility.Internal,
+            details: new { held = "transfer notice", rule = verdict.Rule, why = verdict.Explanation, until = verdict.DeferUntil });
+        return null;
     }
 
     /// <summary>For each customer, the service-officer WeCom account that took him over most recently.</summary>

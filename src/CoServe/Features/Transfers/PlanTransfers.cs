@@ -47,8 +47,12 @@ public sealed partial class PlanTransfers(
         {
             throw new TransferStateException($"{month} has not been segmented; run `coserve segment --month {month}` first");
         }
-        var open = await db.TransferPlans.Where(p => p.Month == key && p.Status != TransferPlanStatus.Cancelled).Select(p => new { p.Id, p.Status }).FirstOrDefaultAsync(ct);
-        if (open is not null) throw new TransferStateException($"{month} already has transfer plan #{open.Id} ({open.Status}); cancel it before planning again");
+        async Task RefuseIfOpenAsync()
+        {
+            var open = await db.TransferPlans.Where(p => p.Month == key && p.Status != TransferPlanStatus.Cancelled).Select(p => new { p.Id, p.Status }).FirstOrDefaultAsync(ct);
+            if (open is not null) throw new TransferStateException($"{month} already has transfer plan #{open.Id} ({open.Status}); cancel it before planning again");
+        }
+        await RefuseIfOpenAsync();
 
         var down = Fen.FromYuan(o.MoveDownBelow ?? assets.Value.TierThreshold);
         var up = Fen.FromYuan(o.MoveUpAtOrAbove ?? assets.Value.TierThreshold);
@@ -71,10 +75,6 @@ public sealed partial class PlanTransfers(
         var withComplaint = await complaints.ClientsWithOpenComplaintsAsync(ct);
         var withAml = await amlReviews.ClientsWithOpenReviewsAsync(ct);
         var developedSince = month.LastDay.AddMonths(-o.ExemptDevelopedWithinMonths);
-
-        var plan = new TransferPlan(key, staff.Id, now, now.AddDays(o.ReviewWindowDays));
-        db.TransferPlans.Add(plan);
-        await db.SaveChangesAsync(ct);
 
         var ruleDown = $"MADA below {Fen.Format(down)} for {o.MonthsBelowToMoveDown} consecutive month(s)";
         var ruleUp = $"MADA at or above {Fen.Format(up)} for {o.MonthsAboveToMoveUp} consecutive month(s)";
@@ -106,7 +106,8 @@ public sealed partial class PlanTransfers(
                 continue;
             }
 
-            var item = new TransferItem(plan.Id, c.ClientId, direction, c.Primary, target, rule, History(months, h), Fen.ToYuan(h[0] ?? 0));
+            // The plan's id is known only once the plan is stored, together with its items, below.
+            var item = new TransferItem(null, c.ClientId, direction, c.Primary, target, rule, History(months, h), Fen.ToYuan(h[0] ?? 0));
             var exemption = Exemption(c, direction, pinned.GetValueOrDefault(c.ClientId)?.ClientRequest, pinned.GetValueOrDefault(c.ClientId)?.Reason,
                 withComplaint.Contains(c.ClientId), withAml.Contains(c.ClientId), developedSince, o);
             if (direction == TransferDirection.ToManager && target is null) exemption ??= "no manager with room in the branch";
@@ -128,14 +129,21 @@ public sealed partial class PlanTransfers(
             items.Add(item);
         }
 
+        // The plan and its items commit together: a failure or a crash while the items are written leaves no
+        // plan without items behind to block planning the month again.
+        var plan = new TransferPlan(key, staff.Id, now, now.AddDays(o.ReviewWindowDays));
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {
+            // Again inside the transaction: another plan of the month may have been stored while the items were computed.
+            await RefuseIfOpenAsync();
+            db.TransferPlans.Add(plan);
+            await db.SaveChangesAsync(ct);
             await using (var writer = await BulkWriter.StartAsync(db, "TransferItems",
                 ["PlanId", "ClientId", "Direction", "FromStaffId", "ToStaffId", "Rule", "MadaHistory", "LatestMada", "Status", "WeComState", "Version"], null, ct))
             {
                 foreach (var i in items)
                 {
-                    await writer.AddAsync([i.PlanId, i.ClientId, i.Direction.ToString(), i.FromStaffId, i.ToStaffId, i.Rule, i.MadaHistory, Fen.FromYuan(i.LatestMada), i.Status.ToString(), nameof(WeComTransferState.NotNeeded), 0], ct);
+                    await writer.AddAsync([plan.Id, i.ClientId, i.Direction.ToString(), i.FromStaffId, i.ToStaffId, i.Rule, i.MadaHistory, Fen.FromYuan(i.LatestMada), i.Status.ToString(), nameof(WeComTransferState.NotNeeded), 0], ct);
                 }
                 await writer.CompleteAsync(ct);
             }

@@ -150,6 +150,65 @@ public class TransferBatchTests
         Assert.Equal(keptByCm1 + 8, await check.ClientServicers.CountAsync(s => !s.IsPrimary && s.StaffId == t.Org.Cm1.Id && s.Duties == DutyScopes.KeptByManager));
     }
 
+    [SkippableTheory]
+    [InlineData(StoreKind.Sqlite)]
+    [InlineData(StoreKind.Postgres)]
+    public async Task ClientChangedWhileItsBatchIsApplied_FailsTheBatchWithoutHalfWrites_ThenRerunMovesEveryone(StoreKind kind)
+    {
+        await using var t = await TransferScenario.StartAsync(kind);
+        for (var i = 0; i < 4; i++) await t.ClientAsync($"D{i}", t.Org.Cm1, [100m, 100m, 100m]);
+        var plan = await t.PlanAsync();
+        await t.S.H.RunAsync<ReviewTransfers, int>(r => r.ApproveAsync(As(t.Org.Ops), plan.PlanId, null, null, CancellationToken.None));
+        var changed = await OutreachData.IdOfAsync(t.S.H, "D2");
+        int withCm1, pool;
+        await using (var db = t.NewDb())
+        {
+            withCm1 = await db.ClientServicers.CountAsync(s => s.IsPrimary && s.StaffId == t.Org.Cm1.Id);
+            pool = await db.ClientServicers.CountAsync(s => s.IsPrimary && s.StaffId == null);
+        }
+
+        // Someone else changes D2 after the batch read it and before its servicing is stored.
+        await using (var scope = t.S.H.Services.CreateAsyncScope())
+        {
+            var sp = scope.ServiceProvider;
+            var db = sp.GetRequiredService<CoServeDb>();
+            var timeline = sp.GetRequiredService<TimelineWriter>();
+            var options = sp.GetRequiredService<IOptions<TransferOptions>>();
+            var gate = new MeddlingGate(sp.GetRequiredService<IOutboundGate>(), db, changed);
+            var move = new ClientMove(db, timeline, gate, options, t.S.H.Clock);
+            var execute = new ExecuteTransfers(db, move, timeline, sp.GetRequiredService<Notifier>(), sp.GetRequiredService<LiveEvents>(), sp.GetRequiredService<OutboxSignal>(),
+                sp, options, t.S.H.Clock, NullLogger<ExecuteTransfers>.Instance);
+            await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => execute.ExecuteAsync(As(t.Org.Ops), plan.PlanId, CancellationToken.None));
+        }
+        await using (var db = t.NewDb())
+        {
+            Assert.Equal(4, await db.TransferItems.CountAsync(i => i.Status == TransferItemStatus.Approved));
+            Assert.Equal(0, await db.TimelineEvents.CountAsync(e => e.Kind == TimelineKind.TransferEvent));
+            Assert.Equal(0, await db.Outbox.CountAsync());
+            Assert.Equal((withCm1, pool), (await db.ClientServicers.CountAsync(s => s.IsPrimary && s.StaffId == t.Org.Cm1.Id),
+                await db.ClientServicers.CountAsync(s => s.IsPrimary && s.StaffId == null)));
+        }
+
+        var report = await ExecuteAsync(t, plan.PlanId);
+        Assert.Equal((4, 0, 0), (report.Moved, report.Skipped, report.Remaining));
+        await using var check = t.NewDb();
+        Assert.Equal(pool + 4, await check.ClientServicers.CountAsync(s => s.IsPrimary && s.StaffId == null));
+        Assert.Equal(withCm1 - 4, await check.ClientServicers.CountAsync(s => s.IsPrimary && s.StaffId == t.Org.Cm1.Id));
+        Assert.Equal(4, await check.Outbox.CountAsync());
+    }
+
+    /// <summary>Decides through the real gate after bumping one client's version in the batch's transaction, as a concurrent edit would.</summary>
+    private sealed class MeddlingGate(IOutboundGate inner, CoServeDb db, long clientId) : IOutboundGate
+    {
+        public Task<GateDecision> CheckAsync(OutboundCandidate candidate, CancellationToken ct) => inner.CheckAsync(candidate, ct);
+
+        public async Task<IReadOnlyList<GateDecision>> CheckManyAsync(IReadOnlyList<OutboundCandidate> candidates, CancellationToken ct)
+        {
+            await db.Clients.Where(c => c.Id == clientId).ExecuteUpdateAsync(u => u.SetProperty(c => c.Version, c => c.Version + 1), ct);
+            return await inner.CheckManyAsync(candidates, ct);
+        }
+    }
+
     /// <summary>Decides through the real gate, then fails on the given batch call.</summary>
     private sealed class CrashingGate(IOutboundGate inner, int crashOnCall) : IOutboundGate
     {

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using CoServe.Features.Organization;
 using CoServe.Features.Transfers;
 using CoServe.Platform.Time;
@@ -110,6 +111,47 @@ public class TransferPlanTests
             t.S.H.RunAsync<ReviewTransfers, int>(r => r.ApproveAsync(As(t.Org.Head), plan.PlanId, null, null, CancellationToken.None)));
         await t.S.H.RunAsync<ReviewTransfers>(r => r.CancelAsync(As(t.Org.Ops), plan.PlanId, "政策调整后重新生成", CancellationToken.None));
         Assert.Equal(1, (await t.PlanAsync()).ToOfficer);
+    }
+
+    [SkippableTheory]
+    [InlineData(StoreKind.Sqlite)]
+    [InlineData(StoreKind.Postgres)]
+    public async Task FailureWhileWritingTheItems_LeavesNoPlan_AndTheMonthCanBePlannedAgain(StoreKind kind)
+    {
+        await using var t = await TransferScenario.StartAsync(kind);
+        await t.ClientAsync("D1", t.Org.Cm1, [100m, 100m, 100m]);
+        var refused = await t.ClientAsync("D2", t.Org.Cm1, [100m, 100m, 100m]);
+        await t.ClientAsync("D3", t.Org.Cm2, [100m, 100m, 100m]);
+
+        // The store refuses the second client's item, as a crash or a failing write between the plan and its items would.
+        var trigger = kind == StoreKind.Sqlite
+            ? $"""CREATE TRIGGER refuse_item BEFORE INSERT ON "TransferItems" WHEN NEW."ClientId" = {refused} BEGIN SELECT RAISE(ABORT, 'simulated failure writing a transfer item'); END"""
+            : $"""
+                   CREATE FUNCTION refuse_item() RETURNS trigger LANGUAGE plpgsql AS $$
+                   BEGIN IF NEW."ClientId" = {refused} THEN RAISE EXCEPTION 'simulated failure writing a transfer item'; END IF; RETURN NEW; END $$;
+                   CREATE TRIGGER refuse_item BEFORE INSERT ON "TransferItems" FOR EACH ROW EXECUTE FUNCTION refuse_item();
+                   """;
+        await using (var db = t.NewDb())
+        {
+            await db.Database.ExecuteSqlRawAsync(trigger);
+        }
+        var failure = await Assert.ThrowsAnyAsync<DbException>(() => t.PlanAsync());
+        Assert.Contains("simulated failure", failure.Message, StringComparison.Ordinal);
+        await using (var db = t.NewDb())
+        {
+            Assert.Equal(0, await db.TransferPlans.CountAsync());
+            Assert.Equal(0, await db.TransferItems.CountAsync());
+            Assert.Equal(0, await db.TransferDecisions.CountAsync());
+            await db.Database.ExecuteSqlRawAsync(kind == StoreKind.Sqlite ? "DROP TRIGGER refuse_item" : "DROP TRIGGER refuse_item ON \"TransferItems\"; DROP FUNCTION refuse_item()");
+        }
+
+        var plan = await t.PlanAsync();
+        Assert.Equal(3, plan.ToOfficer);
+        await using var check = t.NewDb();
+        var stored = await check.TransferPlans.SingleAsync();
+        Assert.Equal((plan.PlanId, TransferPlanStatus.InReview), (stored.Id, stored.Status));
+        Assert.Equal(3, await check.TransferItems.CountAsync(i => i.PlanId == plan.PlanId && i.Status == TransferItemStatus.Proposed));
+        Assert.Equal(1, await check.TransferDecisions.CountAsync(d => d.PlanId == plan.PlanId && d.Action == "plan"));
     }
 
     [Fact]
