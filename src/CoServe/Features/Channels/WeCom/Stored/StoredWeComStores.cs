@@ -23,26 +23,40 @@ namespace CoServe.Features.Channels.WeCom.Stored;
 /// This is the hot path of the callback endpoint, so it is plain parameterised SQL without change tracking: one
 /// multi-row insert per group commit, one claiming UPDATE ... RETURNING per batch the worker takes, and one
 /// UPDATE per batch it completes. On SQLite every one of these is a write for the single writer; fewer, larger
-/// writes are what lets the inserts keep up.
+/// writes are what lets the inserts keep up. They also take turns in this process (one write lane) instead of
+/// meeting in SQLite's busy handler, which sleeps 1 to 100 ms per retry: a claim that found the file locked by an
+/// insert waited far longer than the insert took, and the callbacks behind it waited with it.
 /// </remarks>
-public sealed class StoredWeComCallbackInbox(IDbContextFactory<CoServeDb> dbFactory, IOptions<WeComOptions> options, TimeProvider clock)
-    : IWeComCallbackQueue, IDisposable
+public sealed class StoredWeComCallbackInbox : IWeComCallbackQueue, IDisposable
 {
     private const int ClaimBatch = 64;
     private const int MaxInsertBatch = 256;
     private const int Pending = (int)WeComInboxState.Pending;
     private const int Done = (int)WeComInboxState.Done;
     private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
+    private readonly SemaphoreSlim _writeLane = new(1, 1);
     private long _nextPurgeTicks;
 
+    private readonly IDbContextFactory<CoServeDb> _dbFactory;
+    private readonly IOptions<WeComOptions> _options;
+    private readonly TimeProvider _clock;
+
     /// <summary>Callbacks arriving together are inserted with one statement (group commit), one per caller otherwise.</summary>
-    private readonly GroupCommit<WeComInboxEntry, bool> _inserts = new(entries => InsertAsync(dbFactory, entries), MaxInsertBatch);
+    private readonly GroupCommit<WeComInboxEntry, bool> _inserts;
+
+    public StoredWeComCallbackInbox(IDbContextFactory<CoServeDb> dbFactory, IOptions<WeComOptions> options, TimeProvider clock)
+    {
+        _dbFactory = dbFactory;
+        _options = options;
+        _clock = clock;
+        _inserts = new(InsertAsync, MaxInsertBatch);
+    }
 
     public async ValueTask<WeComEnqueueResult> TryEnqueueAsync(WeComCallbackWork work, CancellationToken ct)
     {
         var key = work.Key ?? work.Message.DeduplicationKey(work.App);
         var payload = JsonSerializer.Serialize(work.Message);
-        var expires = work.ReceivedAt.AddSeconds(options.Value.DeduplicationWindowSeconds);
+        var expires = work.ReceivedAt.AddSeconds(_options.Value.DeduplicationWindowSeconds);
         if (!await _inserts.SubmitAsync(new WeComInboxEntry(Hash(key), work.App, payload, work.ReceivedAt, expires), ct)) return WeComEnqueueResult.Duplicate;
         // One pending wake-up is enough: the worker claims everything waiting when it wakes.
         if (_signal.CurrentCount == 0) _signal.Release();
@@ -56,13 +70,13 @@ public sealed class StoredWeComCallbackInbox(IDbContextFactory<CoServeDb> dbFact
     /// appears twice in the batch is written for its first arrival only (PostgreSQL refuses to touch one row
     /// twice in a statement). Racing inserts of one key on other connections wait for the first and then conflict.
     /// </summary>
-    private static async Task<IReadOnlyList<bool>> InsertAsync(IDbContextFactory<CoServeDb> dbFactory, IReadOnlyList<WeComInboxEntry> entries)
+    private async Task<IReadOnlyList<bool>> InsertAsync(IReadOnlyList<WeComInboxEntry> entries)
     {
         var results = new bool[entries.Count];
         var first = new Dictionary<string, int>(entries.Count, StringComparer.Ordinal);
         for (var i = 0; i < entries.Count; i++) first.TryAdd(entries[i].KeyHash, i);
 
-        await using var db = await dbFactory.CreateDbContextAsync();
+        await using var db = await _dbFactory.CreateDbContextAsync();
         await db.Database.OpenConnectionAsync();
         await using var cmd = db.Database.GetDbConnection().CreateCommand();
         var sql = new StringBuilder("""INSERT INTO "WeComInbox" ("KeyHash", "App", "Payload", "ReceivedAt", "ExpiresAt", "State", "Attempts") VALUES """);
@@ -86,22 +100,29 @@ public sealed class StoredWeComCallbackInbox(IDbContextFactory<CoServeDb> dbFact
              RETURNING "KeyHash"
             """);
         cmd.CommandText = sql.ToString();
-        await using var reader = await cmd.ExecuteReaderAsync();
-        while (await reader.ReadAsync()) results[first[reader.GetString(0)]] = true;
+        await _writeLane.WaitAsync();
+        try
+        {
+            await using var reader = await cmd.ExecuteReaderAsync();
+            while (await reader.ReadAsync()) results[first[reader.GetString(0)]] = true;
+        }
+        finally
+        {
+            _writeLane.Release();
+        }
         return results;
     }
 
     public async IAsyncEnumerable<IReadOnlyList<WeComCallbackWork>> ReadBatchesAsync([EnumeratorCancellation] CancellationToken ct)
     {
-        var poll = TimeSpan.FromMilliseconds(options.Value.CallbackPollMilliseconds);
+        var poll = TimeSpan.FromMilliseconds(_options.Value.CallbackPollMilliseconds);
         while (!ct.IsCancellationRequested)
         {
             var claimed = await ClaimAsync(ClaimBatch, ct);
-            if (claimed.Count > 0)
-            {
-                yield return claimed;
-                continue;
-            }
+            if (claimed.Count > 0) yield return claimed;
+            // A full batch may have more behind it; otherwise the next insert's wake-up (kept by the semaphore if it
+            // came while this batch was handled) or the poll says when to look again, not an empty claim.
+            if (claimed.Count == ClaimBatch) continue;
             await PurgeExpiredAsync(ct);
             await _signal.WaitAsync(poll, ct);
         }
@@ -114,9 +135,9 @@ public sealed class StoredWeComCallbackInbox(IDbContextFactory<CoServeDb> dbFact
     /// </summary>
     public async Task<IReadOnlyList<WeComCallbackWork>> ClaimAsync(int max, CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
-        var lease = now.AddSeconds(options.Value.CallbackLeaseSeconds);
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var now = _clock.GetUtcNow();
+        var lease = now.AddSeconds(_options.Value.CallbackLeaseSeconds);
+        await using var db = await _dbFactory.CreateDbContextAsync(ct);
         await db.Database.OpenConnectionAsync(ct);
         await using var cmd = db.Database.GetDbConnection().CreateCommand();
         var free = $"""
@@ -132,16 +153,26 @@ public sealed class StoredWeComCallbackInbox(IDbContextFactory<CoServeDb> dbFact
         Add(cmd, "@now", Instant(db, now));
         Add(cmd, "@lease", Instant(db, lease));
         Add(cmd, "@max", max);
-        var claimed = new List<WeComCallbackWork>(max);
-        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+        var rows = new List<(long Id, string App, string? Payload, DateTimeOffset ReceivedAt)>(max);
+        await _writeLane.WaitAsync(ct);
+        try
         {
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
-                if (reader.IsDBNull(2)) continue;
-                var message = JsonSerializer.Deserialize<WeComCallbackMessage>(reader.GetString(2))!;
                 var received = db.IsSqlite ? new DateTimeOffset(reader.GetInt64(3), TimeSpan.Zero) : reader.GetFieldValue<DateTimeOffset>(3);
-                claimed.Add(new WeComCallbackWork(reader.GetString(1), message, received) { StoreId = reader.GetInt64(0) });
+                rows.Add((reader.GetInt64(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), received));
             }
+        }
+        finally
+        {
+            _writeLane.Release();
+        }
+        var claimed = new List<WeComCallbackWork>(rows.Count);
+        foreach (var r in rows)
+        {
+            if (r.Payload is null) continue;
+            claimed.Add(new WeComCallbackWork(r.App, JsonSerializer.Deserialize<WeComCallbackMessage>(r.Payload)!, r.ReceivedAt) { StoreId = r.Id });
         }
         // RETURNING gives no order; the worker hands callbacks on in arrival order.
         claimed.Sort((a, b) => a.StoreId.CompareTo(b.StoreId));
@@ -152,27 +183,35 @@ public sealed class StoredWeComCallbackInbox(IDbContextFactory<CoServeDb> dbFact
     public async ValueTask CompleteAsync(IReadOnlyList<WeComCallbackWork> done, CancellationToken ct)
     {
         if (done.Count == 0) return;
-        var now = clock.GetUtcNow();
+        var now = _clock.GetUtcNow();
         var ids = done.Select(w => w.StoreId).ToList();
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await db.WeComInbox.Where(x => ids.Contains(x.Id))
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.State, WeComInboxState.Done).SetProperty(x => x.ProcessedAt, now)
-                .SetProperty(x => x.Payload, (string?)null).SetProperty(x => x.LeaseUntil, (DateTimeOffset?)null), ct);
+        await using var db = await _dbFactory.CreateDbContextAsync(ct);
+        await _writeLane.WaitAsync(ct);
+        try
+        {
+            await db.WeComInbox.Where(x => ids.Contains(x.Id))
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.State, WeComInboxState.Done).SetProperty(x => x.ProcessedAt, now)
+                    .SetProperty(x => x.Payload, (string?)null).SetProperty(x => x.LeaseUntil, (DateTimeOffset?)null), ct);
+        }
+        finally
+        {
+            _writeLane.Release();
+        }
     }
 
     /// <summary>Callbacks still waiting or held by a worker.</summary>
     public async Task<int> PendingAsync(CancellationToken ct)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var db = await _dbFactory.CreateDbContextAsync(ct);
         return await db.WeComInbox.CountAsync(x => x.State == WeComInboxState.Pending, ct);
     }
 
     private async Task PurgeExpiredAsync(CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
+        var now = _clock.GetUtcNow();
         if (now.UtcTicks < Interlocked.Read(ref _nextPurgeTicks)) return;
         Interlocked.Exchange(ref _nextPurgeTicks, now.AddMinutes(5).UtcTicks);
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var db = await _dbFactory.CreateDbContextAsync(ct);
         await db.WeComInbox.Where(x => x.State == WeComInboxState.Done && x.ExpiresAt <= now).ExecuteDeleteAsync(ct);
     }
 
@@ -180,6 +219,7 @@ public sealed class StoredWeComCallbackInbox(IDbContextFactory<CoServeDb> dbFact
     {
         _signal.Dispose();
         _inserts.Dispose();
+        _writeLane.Dispose();
     }
 
     internal static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
