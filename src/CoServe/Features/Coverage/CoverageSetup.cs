@@ -18,7 +18,6 @@ public static class CoverageSetup
         services.AddSingleton<IValidateOptions<CoverageOptions>, CoverageOptionsValidator>();
 
         services.TryAddSingleton<StoredWeComCallbackInbox>();
-        services.TryAddSingleton<IWeComCallbackDeduplication>(sp => sp.GetRequiredService<StoredWeComCallbackInbox>());
         services.TryAddSingleton<IWeComCallbackQueue>(sp => sp.GetRequiredService<StoredWeComCallbackInbox>());
         services.TryAddSingleton<IWeComCursorStore, StoredWeComCursorStore>();
         services.TryAddSingleton<IWeComAccessTokenStore, StoredWeComAccessTokenStore>();

@@ -35,21 +35,18 @@ public class WeComStoreTests
         await using var h = await CoreHarness.StartAsync(kind);
         var now = h.Clock.GetUtcNow();
         var work = new WeComCallbackWork("main", Text("m1"), now) { Key = Text("m1").DeduplicationKey("main") };
-        var dedup = h.Services.GetRequiredService<IWeComCallbackDeduplication>();
         var queue = h.Services.GetRequiredService<IWeComCallbackQueue>();
         Assert.IsType<StoredWeComCallbackInbox>(queue);
-        Assert.True(await dedup.TryClaimAsync(work.Key!, now, CancellationToken.None));
-        Assert.True(await queue.TryEnqueueAsync(work, CancellationToken.None));
-        // WeCom's retry of the same callback, and a racing retry that passed the claim before the insert.
-        Assert.False(await dedup.TryClaimAsync(work.Key!, now, CancellationToken.None));
-        Assert.True(await queue.TryEnqueueAsync(work, CancellationToken.None));
+        Assert.Equal(WeComEnqueueResult.Queued, await queue.TryEnqueueAsync(work, CancellationToken.None));
+        // WeCom's retry of the same callback: the insert itself says the key is taken.
+        Assert.Equal(WeComEnqueueResult.Duplicate, await queue.TryEnqueueAsync(work, CancellationToken.None));
 
         await using (var node2 = Restart(h))
         {
             var inbox = node2.GetRequiredService<StoredWeComCallbackInbox>();
-            Assert.False(await inbox.TryClaimAsync(work.Key!, now, CancellationToken.None));
+            Assert.Equal(WeComEnqueueResult.Duplicate, await inbox.TryEnqueueAsync(work, CancellationToken.None));
             var claimed = Assert.Single(await inbox.ClaimAsync(10, CancellationToken.None));
-            Assert.Equal(("main", "m1", "你好"), (claimed.App, claimed.Message.MsgId, claimed.Message.Content));
+            Assert.Equal(("main", "m1", "你好", now), (claimed.App, claimed.Message.MsgId, claimed.Message.Content, claimed.ReceivedAt));
             // node2 "crashes" here without completing: the callback is leased, nobody else gets it yet.
             Assert.Empty(await inbox.ClaimAsync(10, CancellationToken.None));
         }
@@ -59,34 +56,93 @@ public class WeComStoreTests
         Assert.Empty(await inbox3.ClaimAsync(10, CancellationToken.None));
         h.Clock.Advance(TimeSpan.FromSeconds(301));
         var again = Assert.Single(await inbox3.ClaimAsync(10, CancellationToken.None));
-        await inbox3.CompleteAsync(again, CancellationToken.None);
+        await inbox3.CompleteAsync([again], CancellationToken.None);
         Assert.Equal(0, await inbox3.PendingAsync(CancellationToken.None));
         Assert.Empty(await inbox3.ClaimAsync(10, CancellationToken.None));
         // Still a duplicate within the window after processing; accepted again only once the window has passed.
-        Assert.False(await inbox3.TryClaimAsync(work.Key!, h.Clock.GetUtcNow(), CancellationToken.None));
+        Assert.Equal(WeComEnqueueResult.Duplicate, await inbox3.TryEnqueueAsync(work with { ReceivedAt = h.Clock.GetUtcNow() }, CancellationToken.None));
+        Assert.Empty(await inbox3.ClaimAsync(10, CancellationToken.None));
         h.Clock.Advance(TimeSpan.FromHours(2));
-        Assert.True(await inbox3.TryClaimAsync(work.Key!, h.Clock.GetUtcNow(), CancellationToken.None));
-        Assert.True(await inbox3.TryEnqueueAsync(work with { ReceivedAt = h.Clock.GetUtcNow() }, CancellationToken.None));
-        Assert.Single(await inbox3.ClaimAsync(10, CancellationToken.None));
+        Assert.Equal(WeComEnqueueResult.Queued, await inbox3.TryEnqueueAsync(work with { ReceivedAt = h.Clock.GetUtcNow() }, CancellationToken.None));
+        var reused = Assert.Single(await inbox3.ClaimAsync(10, CancellationToken.None));
+        Assert.Equal(("m1", h.Clock.GetUtcNow()), (reused.Message.MsgId, reused.ReceivedAt));
     }
 
     [SkippableTheory]
     [InlineData(StoreKind.Sqlite)]
     [InlineData(StoreKind.Postgres)]
-    public async Task Inbox_BurstOfCallbacksWithRacingRetries_QueuesEachOnce(StoreKind kind)
+    public async Task Inbox_BurstOfCallbacksWithRacingRetries_QueuesEachOnce_AndAnswersEachDuplicate(StoreKind kind)
     {
         await using var h = await CoreHarness.StartAsync(kind);
         var now = h.Clock.GetUtcNow();
         var inbox = h.Services.GetRequiredService<StoredWeComCallbackInbox>();
-        // 200 callbacks, each arriving three times at once: written together (group commit), queued once each.
+        // 200 callbacks, each arriving three times at once: written together (group commit), queued once each,
+        // and exactly one of the three deliveries is told it queued the callback.
         var works = Enumerable.Range(0, 200).Select(i => Text("burst" + i)).Select(m => new WeComCallbackWork("main", m, now) { Key = m.DeduplicationKey("main") }).ToList();
-        var answers = await Task.WhenAll(works.Concat(works).Concat(works).Select(w => Task.Run(async () => await inbox.TryEnqueueAsync(w, CancellationToken.None))));
+        var all = works.Concat(works).Concat(works).ToList();
+        var answers = await Task.WhenAll(all.Select(w => Task.Run(async () => (w.Message.MsgId, Result: await inbox.TryEnqueueAsync(w, CancellationToken.None)))));
 
-        Assert.All(answers, Assert.True);
+        Assert.All(answers.GroupBy(a => a.MsgId), g => Assert.Equal(
+            [WeComEnqueueResult.Queued, WeComEnqueueResult.Duplicate, WeComEnqueueResult.Duplicate], g.Select(a => a.Result).Order()));
         Assert.Equal(200, await inbox.PendingAsync(CancellationToken.None));
         var claimed = new List<WeComCallbackWork>();
         while (await inbox.ClaimAsync(64, CancellationToken.None) is { Count: > 0 } page) claimed.AddRange(page);
         Assert.Equal(works.Select(w => w.Message.MsgId).Order(), claimed.Select(c => c.Message.MsgId).Order());
+    }
+
+    [SkippableTheory]
+    [InlineData(StoreKind.Sqlite)]
+    [InlineData(StoreKind.Postgres)]
+    public async Task Inbox_RetryRacingFirstDeliveryOnAnotherNode_QueuedOnce(StoreKind kind)
+    {
+        await using var h = await CoreHarness.StartAsync(kind);
+        var now = h.Clock.GetUtcNow();
+        var inbox = h.Services.GetRequiredService<StoredWeComCallbackInbox>();
+        await using var node2 = Restart(h);
+        var other = node2.GetRequiredService<StoredWeComCallbackInbox>();
+        // Each callback delivered to two nodes at once (WeCom retried on another connection): separate group
+        // commits on separate connections race on the same key.
+        var works = Enumerable.Range(0, 100).Select(i => Text("race" + i)).Select(m => new WeComCallbackWork("main", m, now) { Key = m.DeduplicationKey("main") }).ToList();
+        var answers = await Task.WhenAll(works.SelectMany(w => new[] { inbox, other }.Select(node =>
+            Task.Run(async () => (w.Message.MsgId, Result: await node.TryEnqueueAsync(w, CancellationToken.None))))));
+
+        Assert.All(answers.GroupBy(a => a.MsgId), g => Assert.Equal([WeComEnqueueResult.Queued, WeComEnqueueResult.Duplicate], g.Select(a => a.Result).Order()));
+        Assert.Equal(100, await inbox.PendingAsync(CancellationToken.None));
+    }
+
+    [SkippableTheory]
+    [InlineData(StoreKind.Sqlite)]
+    [InlineData(StoreKind.Postgres)]
+    public async Task Inbox_BatchCompletion_MarksOnlyThatBatchDone_RestartResumesTheRest(StoreKind kind)
+    {
+        await using var h = await CoreHarness.StartAsync(kind);
+        var now = h.Clock.GetUtcNow();
+        var inbox = h.Services.GetRequiredService<StoredWeComCallbackInbox>();
+        for (var i = 0; i < 10; i++)
+        {
+            var m = Text("b" + i);
+            Assert.Equal(WeComEnqueueResult.Queued, await inbox.TryEnqueueAsync(new WeComCallbackWork("main", m, now) { Key = m.DeduplicationKey("main") }, CancellationToken.None));
+        }
+        var first = await inbox.ClaimAsync(4, CancellationToken.None);
+        Assert.Equal(["b0", "b1", "b2", "b3"], first.Select(w => w.Message.MsgId));
+        var second = await inbox.ClaimAsync(4, CancellationToken.None);
+        Assert.Equal(["b4", "b5", "b6", "b7"], second.Select(w => w.Message.MsgId));
+        await inbox.CompleteAsync(first, CancellationToken.None);
+        Assert.Equal(6, await inbox.PendingAsync(CancellationToken.None));
+        await using (var db = h.NewDb())
+        {
+            var rows = db.WeComInbox.OrderBy(x => x.Id).ToList();
+            Assert.All(rows.Take(4), r => Assert.Equal((WeComInboxState.Done, (string?)null, (DateTimeOffset?)null), (r.State, r.Payload, r.LeaseUntil)));
+            Assert.All(rows.Skip(4), r => Assert.Equal(WeComInboxState.Pending, r.State));
+        }
+
+        // The node stops with the second batch claimed but not completed: after a restart the rest is handed on
+        // at once, the second batch once its lease has run out, and nothing of the completed batch again.
+        await using var node2 = Restart(h);
+        var inbox2 = node2.GetRequiredService<StoredWeComCallbackInbox>();
+        Assert.Equal(["b8", "b9"], (await inbox2.ClaimAsync(10, CancellationToken.None)).Select(w => w.Message.MsgId));
+        h.Clock.Advance(TimeSpan.FromSeconds(301));
+        Assert.Equal(["b4", "b5", "b6", "b7", "b8", "b9"], (await inbox2.ClaimAsync(10, CancellationToken.None)).Select(w => w.Message.MsgId));
     }
 
     [SkippableTheory]
@@ -142,7 +198,7 @@ public class WeComStoreTests
         for (var i = 0; i < 40; i++)
         {
             var m = Text("m" + i);
-            Assert.True(await inbox.TryEnqueueAsync(new WeComCallbackWork("main", m, now) { Key = m.DeduplicationKey("main") }, CancellationToken.None));
+            Assert.Equal(WeComEnqueueResult.Queued, await inbox.TryEnqueueAsync(new WeComCallbackWork("main", m, now) { Key = m.DeduplicationKey("main") }, CancellationToken.None));
         }
         await using var node2 = Restart(h);
         var other = node2.GetRequiredService<StoredWeComCallbackInbox>();

@@ -28,24 +28,22 @@ internal enum CallbackRejection
 
 /// <summary>
 /// The callback endpoint's work, kept small because WeCom waits at most 5 s (1 s for URL verification):
-/// verify the signature and timestamp, decrypt, de-duplicate, enqueue. Everything else is the worker's.
+/// verify the signature and timestamp, decrypt, enqueue (the queue de-duplicates). Everything else is the worker's.
 /// </summary>
 public sealed partial class WeComCallbackReceiver
 {
     private readonly FrozenDictionary<string, WeComCrypto> _apps;
     private readonly WeComOptions _options;
-    private readonly IWeComCallbackDeduplication _dedup;
     private readonly IWeComCallbackQueue _queue;
     private readonly TimeProvider _clock;
     private readonly WeComMetrics _metrics;
     private readonly ILogger<WeComCallbackReceiver> _logger;
 
-    public WeComCallbackReceiver(IOptions<WeComOptions> options, IWeComCallbackDeduplication dedup, IWeComCallbackQueue queue,
+    public WeComCallbackReceiver(IOptions<WeComOptions> options, IWeComCallbackQueue queue,
         TimeProvider clock, WeComMetrics metrics, ILogger<WeComCallbackReceiver> logger)
     {
         _options = options.Value;
         _apps = _options.Apps.ToFrozenDictionary(a => a.Key, a => new WeComCrypto(a.Value.Token, a.Value.EncodingAesKey, a.Value.CorpId), StringComparer.Ordinal);
-        _dedup = dedup;
         _queue = queue;
         _clock = clock;
         _metrics = metrics;
@@ -93,21 +91,20 @@ public sealed partial class WeComCallbackReceiver
         var fields = WeComCallbackXml.ReadFields(plain, _options.MaxCallbackBodyBytes);
         if (fields is null || WeComCallbackXml.ToMessage(fields) is not { } message) return Reject(app, CallbackRejection.MalformedMessage);
 
-        var now = _clock.GetUtcNow();
-        var key = message.DeduplicationKey(app);
-        if (!await _dedup.TryClaimAsync(key, now, ct))
+        var work = new WeComCallbackWork(app, message, _clock.GetUtcNow()) { Key = message.DeduplicationKey(app) };
+        switch (await _queue.TryEnqueueAsync(work, ct))
         {
-            _metrics.Duplicates.Add(1);
-            return CallbackVerdict.Duplicate;
+            case WeComEnqueueResult.Queued:
+                _metrics.Accepted.Add(1);
+                return CallbackVerdict.Accepted;
+            case WeComEnqueueResult.Duplicate:
+                _metrics.Duplicates.Add(1);
+                return CallbackVerdict.Duplicate;
+            case WeComEnqueueResult.Full:
+                return Reject(app, CallbackRejection.QueueFull);
+            default:
+                throw new InvalidOperationException("unknown enqueue result");
         }
-        if (!await _queue.TryEnqueueAsync(new WeComCallbackWork(app, message, now) { Key = key }, ct))
-        {
-            await _dedup.ReleaseAsync(key, ct);
-            Reject(app, CallbackRejection.QueueFull);
-            return CallbackVerdict.Busy;
-        }
-        _metrics.Accepted.Add(1);
-        return CallbackVerdict.Accepted;
     }
 
     private bool Fresh(string timestamp)

@@ -21,10 +21,13 @@ internal sealed partial class WeComCallbackWorker(
     {
         try
         {
-            await foreach (var work in queue.ReadAllAsync(stoppingToken))
+            await foreach (var batch in queue.ReadBatchesAsync(stoppingToken))
             {
-                await ProcessWithRetriesAsync(work, stoppingToken);
-                await queue.CompleteAsync(work, stoppingToken);
+                foreach (var work in batch) await ProcessWithRetriesAsync(work, stoppingToken);
+                // One completion per batch: on a stored queue each completion is a write competing with the
+                // callback inserts. A crash before it hands the batch on again after its lease, as a crash between
+                // one callback and its completion always could; the core stores a message once by its idempotency key.
+                await queue.CompleteAsync(batch, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

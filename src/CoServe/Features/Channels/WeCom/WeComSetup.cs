@@ -24,7 +24,6 @@ public static class WeComSetup
             http.Timeout = TimeSpan.FromSeconds(o.HttpTimeoutSeconds + 5);
         });
 
-        services.TryAddSingleton<IWeComCallbackDeduplication, InMemoryCallbackDeduplication>();
         services.TryAddSingleton<IWeComCallbackQueue, InMemoryCallbackQueue>();
         services.TryAddSingleton<IWeComCursorStore, InMemoryCursorStore>();
         services.TryAddSingleton<IWeComAccessTokenStore, InMemoryAccessTokenStore>();

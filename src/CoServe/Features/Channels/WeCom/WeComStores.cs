@@ -5,16 +5,6 @@ namespace CoServe.Features.Channels.WeCom;
 // State the WeCom adapter keeps. Each store is a small interface with an in-memory implementation so that
 // a database-backed one (shared by several nodes) can replace it without touching the adapter.
 
-/// <summary>Callbacks already accepted, so WeCom's retries (and replays) are processed once.</summary>
-public interface IWeComCallbackDeduplication
-{
-    /// <summary>True when the key was not seen within the window and is now claimed.</summary>
-    ValueTask<bool> TryClaimAsync(string key, DateTimeOffset now, CancellationToken ct);
-
-    /// <summary>Gives a claim back when the callback could not be queued, so WeCom's retry is accepted.</summary>
-    ValueTask ReleaseAsync(string key, CancellationToken ct);
-}
-
 /// <summary>Sync positions: the kf/sync_msg cursor per open_kfid, contact-sync cursors per staff batch.</summary>
 public interface IWeComCursorStore
 {
@@ -87,31 +77,30 @@ public interface IWeComContactStore
     ValueTask<int> UpsertAsync(IReadOnlyList<WeComExternalContact> contacts, CancellationToken ct);
 }
 
-internal sealed class InMemoryCallbackDeduplication(Microsoft.Extensions.Options.IOptions<WeComOptions> options) : IWeComCallbackDeduplication
+/// <summary>Callbacks already accepted by the in-memory queue, so WeCom's retries (and replays) are queued once.</summary>
+internal sealed class InMemoryCallbackDeduplication(int windowSeconds)
 {
     private readonly ConcurrentDictionary<string, long> _seen = new(StringComparer.Ordinal);
-    private readonly TimeSpan _window = TimeSpan.FromSeconds(options.Value.DeduplicationWindowSeconds);
+    private readonly TimeSpan _window = TimeSpan.FromSeconds(windowSeconds);
     private long _nextSweep;
 
-    public ValueTask<bool> TryClaimAsync(string key, DateTimeOffset now, CancellationToken ct)
+    /// <summary>True when the key was not seen within the window and is now claimed.</summary>
+    public bool TryClaim(string key, DateTimeOffset now)
     {
         var nowTicks = now.UtcTicks;
         if (nowTicks >= Interlocked.Read(ref _nextSweep)) Sweep(nowTicks);
         var expires = nowTicks + _window.Ticks;
         while (true)
         {
-            if (_seen.TryAdd(key, expires)) return ValueTask.FromResult(true);
+            if (_seen.TryAdd(key, expires)) return true;
             if (!_seen.TryGetValue(key, out var old)) continue;
-            if (old > nowTicks) return ValueTask.FromResult(false);
-            if (_seen.TryUpdate(key, expires, old)) return ValueTask.FromResult(true);
+            if (old > nowTicks) return false;
+            if (_seen.TryUpdate(key, expires, old)) return true;
         }
     }
 
-    public ValueTask ReleaseAsync(string key, CancellationToken ct)
-    {
-        _seen.TryRemove(key, out _);
-        return ValueTask.CompletedTask;
-    }
+    /// <summary>Gives a claim back when the callback could not be queued, so WeCom's retry is accepted.</summary>
+    public void Release(string key) => _seen.TryRemove(key, out _);
 
     private void Sweep(long nowTicks)
     {

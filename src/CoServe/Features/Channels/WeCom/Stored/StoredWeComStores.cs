@@ -1,3 +1,5 @@
+using System.Data.Common;
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -10,140 +12,206 @@ using Microsoft.Extensions.Options;
 namespace CoServe.Features.Channels.WeCom.Stored;
 
 /// <summary>
-/// The callback de-duplication and queue in one table. The receiver's claim only reads; the enqueue inserts
-/// the row whose unique key is the de-duplication key, and only then does WeCom get its 200. So a crash
-/// before the insert leaves nothing claimed (WeCom's retry is accepted), a crash after it leaves the
-/// callback pending for the next worker, and two racing retries insert one row. Workers claim rows with a
-/// lease: a worker that dies mid-callback gives it back when the lease runs out.
+/// The callback de-duplication and queue in one table. The enqueue inserts the row whose unique key is the
+/// de-duplication key, and only then does WeCom get its 200; whether the key was new is answered by that insert
+/// itself (a conflicting key inserts nothing), not by a read before it. So a crash before the insert leaves
+/// nothing claimed (WeCom's retry is accepted), a crash after it leaves the callback pending for the next worker,
+/// and two racing retries insert one row, on one node or several. Workers claim rows with a lease: a worker that
+/// dies mid-callback gives it back when the lease runs out.
 /// </summary>
-public sealed class StoredWeComCallbackInbox(IDbContextFactory<CoServeDb> dbFactory, IOptions<WeComOptions> options, TimeProvider clock)
-    : IWeComCallbackDeduplication, IWeComCallbackQueue, IDisposable
+/// <remarks>
+/// This is the hot path of the callback endpoint, so it is plain parameterised SQL without change tracking: one
+/// multi-row insert per group commit, one claiming UPDATE ... RETURNING per batch the worker takes, and one
+/// UPDATE per batch it completes. On SQLite every one of these is a write for the single writer; fewer, larger
+/// writes are what lets the inserts keep up. They also take turns in this process (one write lane) instead of
+/// meeting in SQLite's busy handler, which sleeps 1 to 100 ms per retry: a claim that found the file locked by an
+/// insert waited far longer than the insert took, and the callbacks behind it waited with it.
+/// </remarks>
+public sealed class StoredWeComCallbackInbox : IWeComCallbackQueue, IDisposable
 {
-    private const int ClaimBatch = 32;
+    private const int ClaimBatch = 64;
+    private const int MaxInsertBatch = 256;
+    private const int Pending = (int)WeComInboxState.Pending;
+    private const int Done = (int)WeComInboxState.Done;
     private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
+    private readonly SemaphoreSlim _writeLane = new(1, 1);
     private long _nextPurgeTicks;
 
-    public async ValueTask<bool> TryClaimAsync(string key, DateTimeOffset now, CancellationToken ct)
+    private readonly IDbContextFactory<CoServeDb> _dbFactory;
+    private readonly IOptions<WeComOptions> _options;
+    private readonly TimeProvider _clock;
+
+    /// <summary>Callbacks arriving together are inserted with one statement (group commit), one per caller otherwise.</summary>
+    private readonly GroupCommit<WeComInboxEntry, bool> _inserts;
+
+    public StoredWeComCallbackInbox(IDbContextFactory<CoServeDb> dbFactory, IOptions<WeComOptions> options, TimeProvider clock)
     {
-        var hash = Hash(key);
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return !await db.WeComInbox.AsNoTracking().AnyAsync(x => x.KeyHash == hash && x.ExpiresAt > now, ct);
+        _dbFactory = dbFactory;
+        _options = options;
+        _clock = clock;
+        _inserts = new(InsertAsync, MaxInsertBatch);
     }
 
-    /// <summary>Nothing was written by the claim, so there is nothing to give back.</summary>
-    public ValueTask ReleaseAsync(string key, CancellationToken ct) => ValueTask.CompletedTask;
-
-    /// <summary>Callbacks arriving together are inserted in one transaction (group commit), one per caller otherwise.</summary>
-    private readonly GroupCommit<WeComInboxEntry, bool> _inserts = new(entries => InsertAsync(dbFactory, entries), 256);
-
-    public async ValueTask<bool> TryEnqueueAsync(WeComCallbackWork work, CancellationToken ct)
+    public async ValueTask<WeComEnqueueResult> TryEnqueueAsync(WeComCallbackWork work, CancellationToken ct)
     {
         var key = work.Key ?? work.Message.DeduplicationKey(work.App);
         var payload = JsonSerializer.Serialize(work.Message);
-        var expires = work.ReceivedAt.AddSeconds(options.Value.DeduplicationWindowSeconds);
-        await _inserts.SubmitAsync(new WeComInboxEntry(Hash(key), work.App, payload, work.ReceivedAt, expires), ct);
+        var expires = work.ReceivedAt.AddSeconds(_options.Value.DeduplicationWindowSeconds);
+        if (!await _inserts.SubmitAsync(new WeComInboxEntry(Hash(key), work.App, payload, work.ReceivedAt, expires), ct)) return WeComEnqueueResult.Duplicate;
         // One pending wake-up is enough: the worker claims everything waiting when it wakes.
         if (_signal.CurrentCount == 0) _signal.Release();
-        return true;
+        return WeComEnqueueResult.Queued;
     }
 
     /// <summary>
-    /// Inserts a batch of callbacks. A row whose window ended is a finished callback: its key may be used again. A
-    /// key already queued (a retry of a callback that is still remembered, here or earlier in the batch) is not
-    /// inserted twice, and its caller may still acknowledge: the callback is queued once.
+    /// Inserts a batch of callbacks with one statement; true for each entry whose row it wrote, false for a
+    /// duplicate. A key already in the table conflicts and inserts nothing, unless its row is a finished callback
+    /// whose window ended: then the key may be used again and the row is reset to the new callback. A key that
+    /// appears twice in the batch is written for its first arrival only (PostgreSQL refuses to touch one row
+    /// twice in a statement). Racing inserts of one key on other connections wait for the first and then conflict.
     /// </summary>
-    private static async Task<IReadOnlyList<bool>> InsertAsync(IDbContextFactory<CoServeDb> dbFactory, IReadOnlyList<WeComInboxEntry> entries)
+    private async Task<IReadOnlyList<bool>> InsertAsync(IReadOnlyList<WeComInboxEntry> entries)
     {
-        for (var attempt = 1; ; attempt++)
+        var results = new bool[entries.Count];
+        var first = new Dictionary<string, int>(entries.Count, StringComparer.Ordinal);
+        for (var i = 0; i < entries.Count; i++) first.TryAdd(entries[i].KeyHash, i);
+
+        await using var db = await _dbFactory.CreateDbContextAsync();
+        await db.Database.OpenConnectionAsync();
+        await using var cmd = db.Database.GetDbConnection().CreateCommand();
+        var sql = new StringBuilder("""INSERT INTO "WeComInbox" ("KeyHash", "App", "Payload", "ReceivedAt", "ExpiresAt", "State", "Attempts") VALUES """);
+        var row = 0;
+        foreach (var i in first.Values)
         {
-            await using var db = await dbFactory.CreateDbContextAsync();
-            await using var tx = await db.Database.BeginTransactionAsync();
-            var hashes = entries.Select(e => e.KeyHash).Distinct().ToList();
-            var existing = await db.WeComInbox.Where(x => hashes.Contains(x.KeyHash)).ToListAsync();
-            var firstArrival = entries.GroupBy(e => e.KeyHash).ToDictionary(g => g.Key, g => g.Min(e => e.ReceivedAt));
-            var finished = existing.Where(x => x.State == WeComInboxState.Done && x.ExpiresAt <= firstArrival[x.KeyHash]).ToList();
-            db.WeComInbox.RemoveRange(finished);
-            var taken = existing.Except(finished).Select(x => x.KeyHash).ToHashSet();
-            foreach (var e in entries)
-            {
-                // A fresh row per attempt: a failed attempt leaves nothing behind in these objects' state.
-                if (taken.Add(e.KeyHash)) db.WeComInbox.Add(new WeComInboxEntry(e.KeyHash, e.App, e.Payload ?? "", e.ReceivedAt, e.ExpiresAt));
-            }
-            try
-            {
-                await db.SaveChangesAsync();
-                await tx.CommitAsync();
-                return entries.Select(_ => true).ToList();
-            }
-            catch (DbUpdateException ex) when (attempt < 3 && DbErrors.IsUniqueViolation(ex))
-            {
-                // Another node queued one of these keys meanwhile: read again; that row now counts as queued.
-            }
+            var e = entries[i];
+            if (row > 0) sql.Append(',');
+            sql.Append(CultureInfo.InvariantCulture, $"(@k{row}, @a{row}, @p{row}, @r{row}, @e{row}, {Pending}, 0)");
+            Add(cmd, $"@k{row}", e.KeyHash);
+            Add(cmd, $"@a{row}", e.App);
+            Add(cmd, $"@p{row}", e.Payload);
+            Add(cmd, $"@r{row}", Instant(db, e.ReceivedAt));
+            Add(cmd, $"@e{row}", Instant(db, e.ExpiresAt));
+            row++;
         }
+        sql.Append(CultureInfo.InvariantCulture, $"""
+             ON CONFLICT ("KeyHash") DO UPDATE SET "App" = excluded."App", "Payload" = excluded."Payload", "ReceivedAt" = excluded."ReceivedAt",
+             "ExpiresAt" = excluded."ExpiresAt", "State" = {Pending}, "Attempts" = 0, "LeaseUntil" = NULL, "ProcessedAt" = NULL
+             WHERE "WeComInbox"."State" = {Done} AND "WeComInbox"."ExpiresAt" <= excluded."ReceivedAt"
+             RETURNING "KeyHash"
+            """);
+        cmd.CommandText = sql.ToString();
+        await _writeLane.WaitAsync();
+        try
+        {
+            await using var reader = await cmd.ExecuteReaderAsync();
+            while (await reader.ReadAsync()) results[first[reader.GetString(0)]] = true;
+        }
+        finally
+        {
+            _writeLane.Release();
+        }
+        return results;
     }
 
-    public async IAsyncEnumerable<WeComCallbackWork> ReadAllAsync([EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<IReadOnlyList<WeComCallbackWork>> ReadBatchesAsync([EnumeratorCancellation] CancellationToken ct)
     {
-        var poll = TimeSpan.FromMilliseconds(options.Value.CallbackPollMilliseconds);
+        var poll = TimeSpan.FromMilliseconds(_options.Value.CallbackPollMilliseconds);
         while (!ct.IsCancellationRequested)
         {
             var claimed = await ClaimAsync(ClaimBatch, ct);
-            foreach (var work in claimed) yield return work;
-            if (claimed.Count == 0)
-            {
-                await PurgeExpiredAsync(ct);
-                await _signal.WaitAsync(poll, ct);
-            }
+            if (claimed.Count > 0) yield return claimed;
+            // A full batch may have more behind it; otherwise the next insert's wake-up (kept by the semaphore if it
+            // came while this batch was handled) or the poll says when to look again, not an empty claim.
+            if (claimed.Count == ClaimBatch) continue;
+            await PurgeExpiredAsync(ct);
+            await _signal.WaitAsync(poll, ct);
         }
     }
 
-    /// <summary>Claims up to <paramref name="max"/> pending callbacks whose lease is free, oldest first.</summary>
+    /// <summary>
+    /// Claims up to <paramref name="max"/> pending callbacks whose lease is free, oldest first, with one statement.
+    /// The conditions are repeated outside the subquery so that on PostgreSQL a row another worker leased meanwhile
+    /// is re-checked and skipped; there the subquery also skips rows another worker is claiming right now.
+    /// </summary>
     public async Task<IReadOnlyList<WeComCallbackWork>> ClaimAsync(int max, CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
-        var lease = now.AddSeconds(options.Value.CallbackLeaseSeconds);
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var candidates = await db.WeComInbox.AsNoTracking()
-            .Where(x => x.State == WeComInboxState.Pending && (x.LeaseUntil == null || x.LeaseUntil <= now))
-            .OrderBy(x => x.Id).Take(max)
-            .Select(x => new { x.Id, x.App, x.Payload, x.ReceivedAt, x.LeaseUntil })
-            .ToListAsync(ct);
-        var claimed = new List<WeComCallbackWork>(candidates.Count);
-        foreach (var c in candidates)
+        var now = _clock.GetUtcNow();
+        var lease = now.AddSeconds(_options.Value.CallbackLeaseSeconds);
+        await using var db = await _dbFactory.CreateDbContextAsync(ct);
+        await db.Database.OpenConnectionAsync(ct);
+        await using var cmd = db.Database.GetDbConnection().CreateCommand();
+        var free = $"""
+            "State" = {Pending} AND ("LeaseUntil" IS NULL OR "LeaseUntil" <= @now)
+            """;
+        // The candidates are materialized once: PostgreSQL may otherwise rescan a LIMIT subquery and claim more.
+        cmd.CommandText = $"""
+            WITH candidates AS MATERIALIZED (SELECT "Id" FROM "WeComInbox" WHERE {free} ORDER BY "Id" LIMIT @max{(db.IsSqlite ? "" : " FOR UPDATE SKIP LOCKED")})
+            UPDATE "WeComInbox" SET "LeaseUntil" = @lease, "Attempts" = "Attempts" + 1
+            WHERE "Id" IN (SELECT "Id" FROM candidates) AND {free}
+            RETURNING "Id", "App", "Payload", "ReceivedAt"
+            """;
+        Add(cmd, "@now", Instant(db, now));
+        Add(cmd, "@lease", Instant(db, lease));
+        Add(cmd, "@max", max);
+        var rows = new List<(long Id, string App, string? Payload, DateTimeOffset ReceivedAt)>(max);
+        await _writeLane.WaitAsync(ct);
+        try
         {
-            // The conditional update is the claim: of two workers reading the same row, one changes it.
-            var rows = await db.WeComInbox
-                .Where(x => x.Id == c.Id && x.State == WeComInboxState.Pending && x.LeaseUntil == c.LeaseUntil)
-                .ExecuteUpdateAsync(s => s.SetProperty(x => x.LeaseUntil, lease).SetProperty(x => x.Attempts, x => x.Attempts + 1), ct);
-            if (rows == 0 || c.Payload is null) continue;
-            var message = JsonSerializer.Deserialize<WeComCallbackMessage>(c.Payload)!;
-            claimed.Add(new WeComCallbackWork(c.App, message, c.ReceivedAt) { StoreId = c.Id });
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var received = db.IsSqlite ? new DateTimeOffset(reader.GetInt64(3), TimeSpan.Zero) : reader.GetFieldValue<DateTimeOffset>(3);
+                rows.Add((reader.GetInt64(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), received));
+            }
         }
+        finally
+        {
+            _writeLane.Release();
+        }
+        var claimed = new List<WeComCallbackWork>(rows.Count);
+        foreach (var r in rows)
+        {
+            if (r.Payload is null) continue;
+            claimed.Add(new WeComCallbackWork(r.App, JsonSerializer.Deserialize<WeComCallbackMessage>(r.Payload)!, r.ReceivedAt) { StoreId = r.Id });
+        }
+        // RETURNING gives no order; the worker hands callbacks on in arrival order.
+        claimed.Sort((a, b) => a.StoreId.CompareTo(b.StoreId));
         return claimed;
     }
 
-    public async ValueTask CompleteAsync(WeComCallbackWork work, CancellationToken ct)
+    /// <summary>Marks handled callbacks done with one statement; the row stays, without its payload, for the window.</summary>
+    public async ValueTask CompleteAsync(IReadOnlyList<WeComCallbackWork> done, CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await db.WeComInbox.Where(x => x.Id == work.StoreId)
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.State, WeComInboxState.Done).SetProperty(x => x.ProcessedAt, now)
-                .SetProperty(x => x.Payload, (string?)null).SetProperty(x => x.LeaseUntil, (DateTimeOffset?)null), ct);
+        if (done.Count == 0) return;
+        var now = _clock.GetUtcNow();
+        var ids = done.Select(w => w.StoreId).ToList();
+        await using var db = await _dbFactory.CreateDbContextAsync(ct);
+        await _writeLane.WaitAsync(ct);
+        try
+        {
+            await db.WeComInbox.Where(x => ids.Contains(x.Id))
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.State, WeComInboxState.Done).SetProperty(x => x.ProcessedAt, now)
+                    .SetProperty(x => x.Payload, (string?)null).SetProperty(x => x.LeaseUntil, (DateTimeOffset?)null), ct);
+        }
+        finally
+        {
+            _writeLane.Release();
+        }
     }
 
     /// <summary>Callbacks still waiting or held by a worker.</summary>
     public async Task<int> PendingAsync(CancellationToken ct)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var db = await _dbFactory.CreateDbContextAsync(ct);
         return await db.WeComInbox.CountAsync(x => x.State == WeComInboxState.Pending, ct);
     }
 
     private async Task PurgeExpiredAsync(CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
+        var now = _clock.GetUtcNow();
         if (now.UtcTicks < Interlocked.Read(ref _nextPurgeTicks)) return;
         Interlocked.Exchange(ref _nextPurgeTicks, now.AddMinutes(5).UtcTicks);
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var db = await _dbFactory.CreateDbContextAsync(ct);
         await db.WeComInbox.Where(x => x.State == WeComInboxState.Done && x.ExpiresAt <= now).ExecuteDeleteAsync(ct);
     }
 
@@ -151,9 +219,21 @@ public sealed class StoredWeComCallbackInbox(IDbContextFactory<CoServeDb> dbFact
     {
         _signal.Dispose();
         _inserts.Dispose();
+        _writeLane.Dispose();
     }
 
     internal static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+
+    /// <summary>Instants as the EF model stores them: UTC ticks on SQLite, timestamptz (UTC) on PostgreSQL.</summary>
+    private static object Instant(CoServeDb db, DateTimeOffset at) => db.IsSqlite ? at.UtcTicks : at.ToUniversalTime();
+
+    private static void Add(DbCommand cmd, string name, object? value)
+    {
+        var p = cmd.CreateParameter();
+        p.ParameterName = name;
+        p.Value = value ?? DBNull.Value;
+        cmd.Parameters.Add(p);
+    }
 }
 
 public sealed class StoredWeComCursorStore(IDbContextFactory<CoServeDb> dbFactory, TimeProvider clock) : IWeComCursorStore
