@@ -184,7 +184,7 @@ public sealed partial class CampaignExecutor(
         foreach (var r in recipients)
         {
             if (variants[r.Variant].Content.IsUsableOn(today)) asking.Add(r);
-            else r.HeldBack(RecipientStatus.Blocked, ContentWithdrawnRule, "内容已撤回或不在有效期内，未发送", null, now);
+            else HoldBackWithdrawn(r, now);
         }
         var decisions = await gate.CheckManyAsync([.. asking.Select(r => variants[r.Variant].Candidate with { ClientId = r.ClientId })], ct);
         var sent = new List<(CampaignRecipient Recipient, TimelineEvent Event, OutboxMessage Message)>();
@@ -194,13 +194,7 @@ public sealed partial class CampaignExecutor(
             // Campaign messages are never confirmed by staff, so only Allow passes (a Warn holds them back).
             if (d.Verdict == GateVerdict.Allow)
             {
-                var variant = variants[r.Variant];
-                var ev = timeline.Append(r.ClientId, TimelineKind.Push, ActorKind.System, null, campaign.Channel, EventVisibility.ClientVisible,
-                    text: variant.Candidate.Text,
-                    details: new { campaign = campaign.Id, variant = variant.Label, content = variant.Content.Id, title = variant.Content.Title },
-                    correlationId: CorrelationOf(campaign.Id), idempotencyKey: CorrelationOf(campaign.Id));
-                var message = new OutboxMessage(r.ClientId, ev, campaign.Channel, now);
-                db.Outbox.Add(message);
+                var (ev, message) = AddPush(db, timeline, campaign, variants[r.Variant], r.ClientId, now);
                 sent.Add((r, ev, message));
             }
             else
@@ -283,7 +277,7 @@ public sealed partial class CampaignExecutor(
         var recipient = await db.CampaignRecipients.SingleAsync(r => r.CampaignId == campaign.Id && r.ClientId == clientId, ct);
         if (!usable)
         {
-            recipient.HeldBack(RecipientStatus.Blocked, ContentWithdrawnRule, "内容已撤回或不在有效期内，未发送", null, now);
+            HoldBackWithdrawn(recipient, now);
         }
         else if (group && await db.Clients.Where(c => c.Id == clientId).Select(c => c.WeComExternalUserId).SingleAsync(ct) is null)
         {
@@ -299,12 +293,7 @@ public sealed partial class CampaignExecutor(
             }
             else if (o.Passes)
             {
-                var ev = timeline.Append(clientId, TimelineKind.Push, ActorKind.System, null, campaign.Channel, EventVisibility.ClientVisible,
-                    text: variant.Candidate.Text,
-                    details: new { campaign = campaign.Id, variant = variant.Label, content = variant.Content.Id, title = variant.Content.Title },
-                    correlationId: CorrelationOf(campaign.Id), idempotencyKey: CorrelationOf(campaign.Id));
-                var message = new OutboxMessage(clientId, ev, campaign.Channel, now);
-                db.Outbox.Add(message);
+                var (ev, message) = AddPush(db, timeline, campaign, variant, clientId, now);
                 await db.SaveChangesAsync(ct);
                 recipient.Sent(ev.Id, message.Id, now);
             }
@@ -321,6 +310,21 @@ public sealed partial class CampaignExecutor(
     }
 
     public static string CorrelationOf(long campaignId) => $"campaign-{campaignId}";
+
+    /// <summary>The Push event and its outbox row for one recipient (saved by the caller's unit of work).</summary>
+    private static (TimelineEvent Event, OutboxMessage Message) AddPush(CoServeDb db, TimelineWriter timeline, Campaign campaign, PlannedVariant variant, long clientId, DateTimeOffset now)
+    {
+        var ev = timeline.Append(clientId, TimelineKind.Push, ActorKind.System, null, campaign.Channel, EventVisibility.ClientVisible,
+            text: variant.Candidate.Text,
+            details: new { campaign = campaign.Id, variant = variant.Label, content = variant.Content.Id, title = variant.Content.Title },
+            correlationId: CorrelationOf(campaign.Id), idempotencyKey: CorrelationOf(campaign.Id));
+        var message = new OutboxMessage(clientId, ev, campaign.Channel, now);
+        db.Outbox.Add(message);
+        return (ev, message);
+    }
+
+    private static void HoldBackWithdrawn(CampaignRecipient recipient, DateTimeOffset now) =>
+        recipient.HeldBack(RecipientStatus.Blocked, ContentWithdrawnRule, "内容已撤回或不在有效期内，未发送", null, now);
 
     /// <summary>
     /// Freezes the audience: recipient rows with the gate's first answer (blocked ones with their reason, and
