@@ -58,7 +58,7 @@ public static class DatabaseSetup
 
     public static void ConfigureSqlite(DbContextOptionsBuilder o, string connectionString) =>
         o.UseSqlite(connectionString, x => x.MigrationsAssembly(typeof(CoServeDb).Assembly.FullName).CommandTimeout(600))
-         .AddInterceptors(SqlitePragmas.Instance);
+         .AddInterceptors(SqlitePragmas.Instance, SqliteWriteLane.Instance);
 
     public static void ConfigurePostgres(DbContextOptionsBuilder o, string connectionString) =>
         o.UseNpgsql(connectionString, x => x.MigrationsAssembly(typeof(CoServeDb).Assembly.FullName).CommandTimeout(600));
