@@ -39,6 +39,16 @@ internal static class BenchHost
     }
 
     /// <summary>
+    /// Removes a bench's own store directory once its hosts are disposed; SQLite's pooled connections hold the
+    /// files open until the pools are cleared.
+    /// </summary>
+    public static void DeleteStore(string dataDir)
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (Directory.Exists(dataDir)) Directory.Delete(dataDir, recursive: true);
+    }
+
+    /// <summary>
     /// Bulk-written servicer rows carry no client number; the app copies it from the client when it adds a servicer.
     /// Benches call this once after filling ClientServicers directly.
     /// </summary>

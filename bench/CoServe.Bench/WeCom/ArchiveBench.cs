@@ -29,7 +29,20 @@ internal static class ArchiveBench
         var messages = a.Get("--messages", 100_000);
         var work = Path.GetFullPath(a.Get("--work", "/tmp/coserve-bench"));
         var dataDir = Path.Combine(work, $"wecom-archive-{messages}");
-        if (Directory.Exists(dataDir)) Directory.Delete(dataDir, recursive: true);
+        BenchHost.DeleteStore(dataDir);
+        try
+        {
+            await RunAsync(messages, dataDir);
+        }
+        finally
+        {
+            BenchHost.DeleteStore(dataDir);
+        }
+        return 0;
+    }
+
+    private static async Task RunAsync(int messages, string dataDir)
+    {
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}; {CoreBench.Load()}");
 
         await using var sim = await WeComSimulator.StartAsync(new SimulatorOptions { StaffUsers = 0 });
@@ -70,7 +83,6 @@ internal static class ArchiveBench
             $"pulled {records:N0} records in {pages.Count} pages: {sw.Elapsed.TotalSeconds:F1} s wall, {cpu:F1} CPU-s (this process, simulator included); "
             + $"{records / sw.Elapsed.TotalSeconds:F0} messages/s; written {pages.Sum(p => p.Written):N0}, without consent {pages.Sum(p => p.SkippedNoConsent):N0}, "
             + $"failed {pages.Sum(p => p.Failed)}; {load} -> {CoreBench.Load()}"));
-        return 0;
     }
 
     private static async Task PopulateAsync(IServiceProvider services)

@@ -64,9 +64,22 @@ internal static class WeComBench
 
     private static async Task CallbacksAsync(int requests, int concurrency, bool stored)
     {
+        var dataDir = stored ? Path.Combine(Path.GetTempPath(), "coserve-bench-wecom-" + Guid.NewGuid().ToString("N")[..8]) : null;
+        try
+        {
+            await CallbacksAsync(requests, concurrency, dataDir);
+        }
+        finally
+        {
+            if (dataDir is not null) BenchHost.DeleteStore(dataDir);
+        }
+    }
+
+    private static async Task CallbacksAsync(int requests, int concurrency, string? dataDir)
+    {
+        var stored = dataDir is not null;
         var sim = new SimulatorOptions();
         var sink = new CountingSink();
-        var dataDir = stored ? Path.Combine(Path.GetTempPath(), "coserve-bench-wecom-" + Guid.NewGuid().ToString("N")[..8]) : null;
         await using var coserve = await StartCoServeAsync(sim, "http://127.0.0.1:9/", sink, dataDir);
         await using var bare = await StartBareAsync();
         var coserveBase = coserve.Urls.First();

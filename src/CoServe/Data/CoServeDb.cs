@@ -82,6 +82,7 @@ public abstract class CoServeDb(DbContextOptions options) : DbContext(options)
     public DbSet<Features.Coverage.WeComLinkAudit> WeComLinkAudits => Set<Features.Coverage.WeComLinkAudit>();
     public DbSet<Features.Channels.WeCom.Archive.ArchiveCursor> ArchiveCursors => Set<Features.Channels.WeCom.Archive.ArchiveCursor>();
     public DbSet<Features.Channels.WeCom.Archive.ArchiveFailure> ArchiveFailures => Set<Features.Channels.WeCom.Archive.ArchiveFailure>();
+    public DbSet<Features.Channels.WeCom.Archive.ArchiveGap> ArchiveGaps => Set<Features.Channels.WeCom.Archive.ArchiveGap>();
 
     public abstract bool IsSqlite { get; }
 

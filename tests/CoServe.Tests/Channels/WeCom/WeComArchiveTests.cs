@@ -99,6 +99,30 @@ internal sealed class ArchiveRig : IAsyncDisposable
 
     public Task<IReadOnlyList<ArchivePullResult>> PullAllAsync() => Puller.PullAllAsync("main", 100, CancellationToken.None);
 
+    public async Task<List<ArchiveGap>> GapsAsync()
+    {
+        await using var db = Core.NewDb();
+        return await db.ArchiveGaps.AsNoTracking().OrderBy(x => x.Id).ToListAsync();
+    }
+
+    public Task<ArchiveStatusReport> StatusAsync() => Core.Services.GetRequiredService<ArchiveStatus>().ReadAsync(20, CancellationToken.None);
+
+    /// <summary>
+    /// A puller over a new key ring, as after a restart with other private keys configured (version -> key pair);
+    /// dispose the sources when done.
+    /// </summary>
+    public (ArchiveSources Sources, ArchivePuller Puller) WithKeys(params (int Version, RSA Key)[] keys)
+    {
+        var configured = Core.Services.GetRequiredService<IOptions<ArchiveOptions>>().Value;
+        var app = new ArchiveAppOptions { Secret = configured.Apps["main"].Secret };
+        foreach (var (version, key) in keys) app.PrivateKeys[version.ToString(System.Globalization.CultureInfo.InvariantCulture)] = key.ExportPkcs8PrivateKeyPem();
+        var sources = new ArchiveSources(
+            Options.Create(new ArchiveOptions { Enabled = true, LagAlertMinutes = configured.LagAlertMinutes, Apps = new() { ["main"] = app } }),
+            Core.Services.GetRequiredService<IOptions<CoServe.Features.Channels.WeCom.WeComOptions>>(),
+            Core.Services.GetRequiredService<IHttpClientFactory>());
+        return (sources, ActivatorUtilities.CreateInstance<ArchivePuller>(Core.Services, sources));
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Core.DisposeAsync();
@@ -234,7 +258,174 @@ public class WeComArchiveTests
         var page = Assert.Single(await rig.PullAllAsync());
         Assert.Equal((0, true), (page.Records, page.CaughtUp));
         Assert.Equal(["读到了"], (await rig.TimelineAsync(rig.Consented)).Select(t => t.Text ?? "").ToArray());
-        Assert.False(Assert.Single((await status.ReadAsync(10, CancellationToken.None)).Apps).Alert);
+        var caughtUp = Assert.Single((await status.ReadAsync(10, CancellationToken.None)).Apps);
+        Assert.False(caughtUp.Alert);
+        // No seq shows the loss yet, but a cursor older than the retention that reads nothing may have lost records: that is recorded and alerted.
+        var expired = Assert.Single(await rig.GapsAsync());
+        Assert.Equal((ArchiveGapKind.CursorExpired, 1L, (long?)null, (long?)null), (expired.Kind, expired.AfterSeq, expired.BeforeSeq, expired.Missing));
+        Assert.True(caughtUp.GapAlert);
+
+        // The next message shows exactly what was lost: seq 2.
+        rig.Sim.Archive.Send("wmA", ["wx_cm1"], "之后的消息");
+        var next = Assert.Single(await rig.PullAllAsync());
+        Assert.Equal((1, 1L), (next.Written, next.MissingSeqs));
+        var jump = (await rig.GapsAsync())[1];
+        Assert.Equal((ArchiveGapKind.SeqJump, 1L, (long?)3, (long?)1), (jump.Kind, jump.AfterSeq, jump.BeforeSeq, jump.Missing));
+        var now = Assert.Single((await status.ReadAsync(10, CancellationToken.None)).Apps);
+        Assert.Equal((true, 2, 1L), (now.GapAlert, now.OpenGaps, now.MissingSeqs));
+    }
+
+    [SkippableTheory]
+    [InlineData(StoreKind.Sqlite)]
+    [InlineData(StoreKind.Postgres)]
+    public async Task SeqJumps_AreRecordedAsLostRecords_AndAlertedUntilAnOperatorAcknowledges(StoreKind kind)
+    {
+        await using var rig = await ArchiveRig.StartAsync(kind);
+        // The first pull starts wherever WeCom's archive starts: records that expired before CoServe ever read are no gap of the puller's.
+        rig.Sim.Archive.SkipSeqs(10);
+        rig.Sim.Archive.Send("wx_cm1", ["wmA"], "第一条");
+        Assert.Equal(0L, Assert.Single(await rig.PullAllAsync()).MissingSeqs);
+        Assert.Empty(await rig.GapsAsync());
+
+        rig.Sim.Archive.SkipSeqs(3);
+        rig.Sim.Archive.Send("wmA", ["wx_cm1"], "第二条");
+        rig.Sim.Archive.SkipSeqs(2);
+        rig.Sim.Archive.Send("wx_cm1", ["wmA"], "第三条");
+        var page = Assert.Single(await rig.PullAllAsync());
+        Assert.Equal((2, 2, 5L), (page.Records, page.Written, page.MissingSeqs));
+        Assert.Equal([(11L, (long?)15, (long?)3), (15L, 18, 2)], (await rig.GapsAsync()).Select(g => (g.AfterSeq, g.BeforeSeq, g.Missing)).ToArray());
+
+        var report = await rig.StatusAsync();
+        var app = Assert.Single(report.Apps);
+        Assert.Equal((true, false, 2, 5L), (app.GapAlert, app.Alert, app.OpenGaps, app.MissingSeqs));
+        Assert.Equal([18L, 15], report.OpenGaps.Select(g => g.BeforeSeq ?? 0).ToArray());
+
+        // A re-read of the same records (a lost cursor) finds no new gap; contiguous records find none either.
+        rig.Sim.Archive.Send("wmA", ["wx_cm1"], "第四条");
+        Assert.Equal(0L, Assert.Single(await rig.PullAllAsync()).MissingSeqs);
+        Assert.Equal(2, (await rig.GapsAsync()).Count);
+
+        var status = rig.Core.Services.GetRequiredService<ArchiveStatus>();
+        Assert.Equal(2, await status.AcknowledgeGapsAsync("main", "ops1", CancellationToken.None));
+        var after = await rig.StatusAsync();
+        Assert.Equal((false, 0, 0L), (after.Apps[0].GapAlert, after.Apps[0].OpenGaps, after.Apps[0].MissingSeqs));
+        Assert.Empty(after.OpenGaps);
+        Assert.All(await rig.GapsAsync(), g => Assert.Equal("ops1", g.AcknowledgedBy));
+    }
+
+    [Fact]
+    public async Task AGapSpanningTwoPages_IsFoundBetweenTheCursorAndTheNextPage()
+    {
+        await using var rig = await ArchiveRig.StartAsync(configure: c => c["WeCom:Archive:BatchSize"] = "2");
+        rig.Sim.Archive.Send("wx_cm1", ["wmA"], "一");
+        rig.Sim.Archive.Send("wx_cm1", ["wmA"], "二");
+        rig.Sim.Archive.SkipSeqs(4);
+        rig.Sim.Archive.Send("wx_cm1", ["wmA"], "三");
+
+        var pages = await rig.PullAllAsync();
+        Assert.Equal([(2, 0L), (1, 4L)], pages.Select(p => (p.Records, p.MissingSeqs)).ToArray());
+        var gap = Assert.Single(await rig.GapsAsync());
+        Assert.Equal((2L, (long?)7, (long?)4), (gap.AfterSeq, gap.BeforeSeq, gap.Missing));
+    }
+
+    [SkippableTheory]
+    [InlineData(StoreKind.Sqlite)]
+    [InlineData(StoreKind.Postgres)]
+    public async Task QuarantinedRecords_KeepTheirCiphertext_AndAreReadOnceTheMissingKeyIsInstalled(StoreKind kind)
+    {
+        // CoServe knows only key 1; WeCom's admin rotated to key 2.
+        await using var rig = await ArchiveRig.StartAsync(kind, configuredKeys: [1]);
+        rig.Sim.Archive.Send("wx_cm1", ["wmA"], "旧密钥的消息");
+        rig.Sim.Archive.UsePublicKey(2, ArchiveRig.Keys[2].ExportSubjectPublicKeyInfoPem());
+        rig.Sim.Archive.Send("wmA", ["wx_cm1"], "新密钥的秘密");
+        rig.Sim.Archive.Send("wx_cm1", ["wmB"], "未授权客户的秘密");
+
+        var page = Assert.Single(await rig.PullAllAsync());
+        Assert.Equal((3, 1, 2), (page.Records, page.Written, page.Failed));
+        var quarantined = await rig.FailuresAsync();
+        Assert.All(quarantined, f =>
+        {
+            Assert.Equal((ArchiveFailureReason.UnknownKeyVersion, 2, (DateTimeOffset?)null), (f.Reason, f.PublicKeyVersion, f.ResolvedAt));
+            Assert.True(f.CanRetry);
+            Assert.DoesNotContain("秘密", f.EncryptChatMsg + f.EncryptRandomKey + f.Detail, StringComparison.Ordinal);
+        });
+        Assert.Equal(2, (await rig.StatusAsync()).Apps[0].Quarantined);
+
+        // Retrying with the same keys reads nothing (the worker does this every round).
+        Assert.Equal(0, (await rig.Puller.RetryQuarantinedAsync("main", all: false, CancellationToken.None)).Tried);
+
+        // The operator installs key 2 and restarts: the new key ring retries the quarantined records.
+        var (sources, puller) = rig.WithKeys((1, ArchiveRig.Keys[1]), (2, ArchiveRig.Keys[2]));
+        using (sources)
+        {
+            var retried = await puller.RetryQuarantinedAsync("main", all: false, CancellationToken.None);
+            Assert.Equal((2, 1, 1, 0, false), (retried.Tried, retried.Written, retried.SkippedNoConsent, retried.StillFailing, retried.Raced));
+            Assert.Equal(["旧密钥的消息", "新密钥的秘密"], (await rig.TimelineAsync(rig.Consented)).Select(t => t.Text ?? "").ToArray());
+            Assert.Empty(await rig.TimelineAsync(rig.Refused));
+            var resolved = await rig.FailuresAsync();
+            Assert.All(resolved, f => Assert.Equal((true, 2, (string?)null, (string?)null), (f.ResolvedAt is not null, f.Attempts, f.EncryptChatMsg, f.EncryptRandomKey)));
+            Assert.Equal([ArchiveResolution.Written, ArchiveResolution.SkippedNoConsent], resolved.Select(f => f.Resolution ?? 0).ToArray());
+            var cursor = await rig.CursorAsync();
+            Assert.Equal((2L, 1L, 0L), (cursor.Written, cursor.SkippedNoConsent, cursor.Failed));
+            var report = await rig.StatusAsync();
+            Assert.Equal(0, report.Apps[0].Quarantined);
+            Assert.Empty(report.RecentFailures);
+
+            // Nothing is left to retry, not even for the operator.
+            Assert.Equal(0, (await puller.RetryQuarantinedAsync("main", all: true, CancellationToken.None)).Tried);
+            Assert.Equal(2, (await rig.TimelineAsync(rig.Consented)).Count);
+        }
+    }
+
+    [Fact]
+    public async Task ARetriedRecordAlreadyOnTheTimeline_IsNotWrittenTwice()
+    {
+        await using var rig = await ArchiveRig.StartAsync(configuredKeys: [1]);
+        rig.Sim.Archive.UsePublicKey(2, ArchiveRig.Keys[2].ExportSubjectPublicKeyInfoPem());
+        rig.Sim.Archive.Send("wmA", ["wx_cm1"], "只写一次");
+        Assert.Equal(1, (await rig.PullAllAsync()).Sum(p => p.Failed));
+
+        var (sources, puller) = rig.WithKeys((1, ArchiveRig.Keys[1]), (2, ArchiveRig.Keys[2]));
+        using (sources)
+        {
+            // The cursor is reset with the new key in place, so the re-read writes the message first.
+            await using (var db = rig.Core.NewDb()) await db.ArchiveCursors.ExecuteUpdateAsync(s => s.SetProperty(x => x.Seq, 0L));
+            Assert.Equal(1, (await puller.PullAllAsync("main", 10, CancellationToken.None)).Sum(p => p.Written));
+
+            var retried = await puller.RetryQuarantinedAsync("main", all: false, CancellationToken.None);
+            Assert.Equal((1, 0, 1), (retried.Tried, retried.Written, retried.Ignored));
+            Assert.Equal(["只写一次"], (await rig.TimelineAsync(rig.Consented)).Select(t => t.Text ?? "").ToArray());
+            Assert.Equal(ArchiveResolution.Ignored, Assert.Single(await rig.FailuresAsync()).Resolution);
+        }
+    }
+
+    [Fact]
+    public async Task AWrongKeyReplaced_IsRetried_ACorruptRecordStaysQuarantined_AndTheOperatorCanRetryAll()
+    {
+        // Version 2 is configured with the wrong private key (the one of version 3).
+        await using var rig = await ArchiveRig.StartAsync(configure: c => c["WeCom:Archive:Apps:main:PrivateKeys:2"] = ArchiveRig.Keys[3].ExportPkcs8PrivateKeyPem());
+        var corrupt = rig.Sim.Archive.Send("wx_cm1", ["wmA"], "损坏");
+        rig.Sim.Archive.Corrupt(corrupt);
+        rig.Sim.Archive.UsePublicKey(2, ArchiveRig.Keys[2].ExportSubjectPublicKeyInfoPem());
+        rig.Sim.Archive.Send("wx_cm1", ["wmA"], "错误私钥");
+        Assert.Equal(2, (await rig.PullAllAsync()).Sum(p => p.Failed));
+
+        var (sources, puller) = rig.WithKeys((1, ArchiveRig.Keys[1]), (2, ArchiveRig.Keys[2]));
+        using (sources)
+        {
+            var retried = await puller.RetryQuarantinedAsync("main", all: false, CancellationToken.None);
+            Assert.Equal((2, 1, 1), (retried.Tried, retried.Written, retried.StillFailing));
+            var left = Assert.Single(await rig.FailuresAsync(), f => f.ResolvedAt is null);
+            Assert.Equal((corrupt, ArchiveFailureReason.MessageDecryptFailed, 2, true), (left.MsgId, left.Reason, left.Attempts, left.CanRetry));
+
+            // Same keys again: the worker leaves it alone; the operator's retry reads it again (and it still fails).
+            Assert.Equal(0, (await puller.RetryQuarantinedAsync("main", all: false, CancellationToken.None)).Tried);
+            var again = await puller.RetryQuarantinedAsync("main", all: true, CancellationToken.None);
+            Assert.Equal((1, 1), (again.Tried, again.StillFailing));
+            Assert.Equal(3, Assert.Single(await rig.FailuresAsync(), f => f.ResolvedAt is null).Attempts);
+            Assert.Equal(["错误私钥"], (await rig.TimelineAsync(rig.Consented)).Select(t => t.Text ?? "").ToArray());
+            Assert.Equal(1L, (await rig.CursorAsync()).Failed);
+        }
     }
 
     [Fact]

@@ -227,9 +227,25 @@ namespace CoServe.Data.Migrations.Postgres
                     b.Property<DateTimeOffset>("At")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer");
+
                     b.Property<string>("Detail")
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
+
+                    b.Property<string>("EncryptChatMsg")
+                        .HasColumnType("text");
+
+                    b.Property<string>("EncryptRandomKey")
+                        .HasColumnType("text");
+
+                    b.Property<string>("KeysTried")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset?>("LastTriedAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("MsgId")
                         .HasMaxLength(128)
@@ -243,6 +259,13 @@ namespace CoServe.Data.Migrations.Postgres
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.Property<string>("Resolution")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTimeOffset?>("ResolvedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<long>("Seq")
                         .HasColumnType("bigint");
 
@@ -250,7 +273,53 @@ namespace CoServe.Data.Migrations.Postgres
 
                     b.HasIndex("App", "Id");
 
+                    b.HasIndex("App", "ResolvedAt");
+
                     b.ToTable("WeComArchiveFailures", (string)null);
+                });
+
+            modelBuilder.Entity("CoServe.Features.Channels.WeCom.Archive.ArchiveGap", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset?>("AcknowledgedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("AcknowledgedBy")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("AfterSeq")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("App")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long?>("BeforeSeq")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset>("DetectedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<long?>("Missing")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("App", "AcknowledgedAt");
+
+                    b.ToTable("WeComArchiveGaps", (string)null);
                 });
 
             modelBuilder.Entity("CoServe.Features.Channels.WeCom.Stored.WeComAccessTokenEntry", b =>

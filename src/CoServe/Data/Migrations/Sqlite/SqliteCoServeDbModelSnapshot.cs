@@ -216,9 +216,25 @@ namespace CoServe.Data.Migrations.Sqlite
                     b.Property<long>("At")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Detail")
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
+
+                    b.Property<string>("EncryptChatMsg")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("EncryptRandomKey")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("KeysTried")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LastTriedAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("MsgId")
                         .HasMaxLength(128)
@@ -232,6 +248,13 @@ namespace CoServe.Data.Migrations.Sqlite
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Resolution")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ResolvedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("Seq")
                         .HasColumnType("INTEGER");
 
@@ -239,7 +262,51 @@ namespace CoServe.Data.Migrations.Sqlite
 
                     b.HasIndex("App", "Id");
 
+                    b.HasIndex("App", "ResolvedAt");
+
                     b.ToTable("WeComArchiveFailures", (string)null);
+                });
+
+            modelBuilder.Entity("CoServe.Features.Channels.WeCom.Archive.ArchiveGap", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("AcknowledgedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("AcknowledgedBy")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("AfterSeq")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("App")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("BeforeSeq")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("DetectedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("Missing")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("App", "AcknowledgedAt");
+
+                    b.ToTable("WeComArchiveGaps", (string)null);
                 });
 
             modelBuilder.Entity("CoServe.Features.Channels.WeCom.Stored.WeComAccessTokenEntry", b =>

@@ -13,7 +13,23 @@ public sealed class ArchiveKeyRing : IDisposable
 {
     private readonly Dictionary<int, RSA> _keys;
 
-    private ArchiveKeyRing(Dictionary<int, RSA> keys) => _keys = keys;
+    private ArchiveKeyRing(Dictionary<int, RSA> keys)
+    {
+        _keys = keys;
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var (version, rsa) in keys.OrderBy(k => k.Key))
+        {
+            sha.AppendData(BitConverter.GetBytes(version));
+            sha.AppendData(rsa.ExportSubjectPublicKeyInfo());
+        }
+        Fingerprint = Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    /// <summary>
+    /// Identifies this set of keys (versions and public halves, nothing secret): a quarantined record last tried
+    /// with another fingerprint is retried, so installing or replacing a key reads again what failed before.
+    /// </summary>
+    public string Fingerprint { get; }
 
     public static ArchiveKeyRing Load(ArchiveAppOptions app)
     {

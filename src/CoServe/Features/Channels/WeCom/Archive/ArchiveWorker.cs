@@ -8,7 +8,9 @@ public sealed class ArchiveSignal : WorkSignal;
 
 /// <summary>
 /// Pulls every configured app's archive continuously: page after page while pages come back full, then once per
-/// interval. After each round it checks the lag and warns once when it crosses the bound (and once when it is back).
+/// interval. Quarantined records last tried with other keys are read again (a key was installed or replaced since).
+/// After each round it checks the lag and warns once when it crosses the bound (and once when it is back), and
+/// warns once for lost records (seq gaps) until an operator acknowledges them.
 /// </summary>
 public sealed partial class ArchiveWorker(
     ArchivePuller puller,
@@ -20,6 +22,7 @@ public sealed partial class ArchiveWorker(
     : SignalledWorker(signal, TimeSpan.FromSeconds(options.Value.IntervalSeconds), logger)
 {
     private readonly HashSet<string> _alerting = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _gapAlerting = new(StringComparer.Ordinal);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -36,6 +39,7 @@ public sealed partial class ArchiveWorker(
             {
                 var page = await puller.PullPageAsync(app, ct);
                 if (!page.CaughtUp && !page.Raced) more++;
+                await puller.RetryQuarantinedAsync(app, all: false, ct);
             }
             catch (Exception ex) when (ex is ArchiveSourceException or InvalidOperationException)
             {
@@ -55,6 +59,8 @@ public sealed partial class ArchiveWorker(
         {
             if (a.Alert && _alerting.Add(a.App)) LogLagAlert(logger, a.App, (int)a.Lag.TotalMinutes, report.LagAlertMinutes, ArchiveOptions.RetentionDays);
             else if (!a.Alert && _alerting.Remove(a.App)) LogLagRecovered(logger, a.App);
+            if (a.GapAlert && _gapAlerting.Add(a.App)) LogGapAlert(logger, a.App, a.OpenGaps, a.MissingSeqs);
+            else if (!a.GapAlert) _gapAlerting.Remove(a.App);
         }
     }
 
@@ -63,6 +69,9 @@ public sealed partial class ArchiveWorker(
 
     [LoggerMessage(LogLevel.Warning, "WeCom archive {App} is {LagMinutes} minutes behind (alert bound {BoundMinutes}); WeCom keeps messages only {RetentionDays} days")]
     private static partial void LogLagAlert(ILogger logger, string app, int lagMinutes, int boundMinutes, int retentionDays);
+
+    [LoggerMessage(LogLevel.Warning, "WeCom archive {App} has lost records: {Gaps} unacknowledged gaps, {Missing} seqs known missing; acknowledge with `coserve wecom archive gaps --ack` once handled")]
+    private static partial void LogGapAlert(ILogger logger, string app, int gaps, long missing);
 
     [LoggerMessage(LogLevel.Information, "WeCom archive {App} has caught up again")]
     private static partial void LogLagRecovered(ILogger logger, string app);

@@ -71,6 +71,16 @@ public sealed class SimulatorArchive(SimulatorClock clock)
         return id;
     }
 
+    /// <summary>
+    /// Numbers <paramref name="count"/> records that GetChatData will never return (tests: records lost to CoServe,
+    /// as when WeCom dropped them after the retention before they were pulled); the next message gets the seq after them.
+    /// </summary>
+    public void SkipSeqs(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        lock (_gate) _seq += count;
+    }
+
     /// <summary>Flips bytes of a record's encrypted message (tests: corrupt ciphertext).</summary>
     public void Corrupt(string msgId)
     {

@@ -468,6 +468,12 @@ public sealed class WeComSimulator : IAsyncDisposable
         }).ToList(), Json));
         control.MapPost("/archive/messages", (ArchiveMessageRequest r) =>
             Results.Json(new Dictionary<string, object?> { ["msgid"] = sim().Archive.Send(r.From, r.ToList, r.Text ?? "", r.RoomId, r.MsgType ?? "text") }, Json));
+        control.MapPost("/archive/skip/{count:int}", (int count) =>
+        {
+            if (count < 1) return Results.BadRequest("count must be at least 1");
+            sim().Archive.SkipSeqs(count);
+            return Results.NoContent();
+        });
         control.MapPost("/archive/public-keys/{version:int}", async (int version, HttpRequest request) =>
         {
             using var reader = new StreamReader(request.Body);

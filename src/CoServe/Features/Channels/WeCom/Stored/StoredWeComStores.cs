@@ -179,19 +179,34 @@ public sealed class StoredWeComCallbackInbox : IWeComCallbackQueue, IDisposable
         return claimed;
     }
 
-    /// <summary>Marks handled callbacks done with one statement; the row stays, without its payload, for the window.</summary>
+    /// <summary>
+    /// Marks handled callbacks done with one statement; the row stays, without its payload, for the window. Plain SQL
+    /// like the insert and the claim: the same update through EF's ExecuteUpdate built and looked up its expression
+    /// tree on every batch, about an eighth of the process's CPU in the stored callback bench.
+    /// </summary>
     public async ValueTask CompleteAsync(IReadOnlyList<WeComCallbackWork> done, CancellationToken ct)
     {
         if (done.Count == 0) return;
         var now = _clock.GetUtcNow();
-        var ids = done.Select(w => w.StoreId).ToList();
         await using var db = await _dbFactory.CreateDbContextAsync(ct);
+        await db.Database.OpenConnectionAsync(ct);
+        await using var cmd = db.Database.GetDbConnection().CreateCommand();
+        var sql = new StringBuilder().Append(CultureInfo.InvariantCulture, $"""
+            UPDATE "WeComInbox" SET "State" = {Done}, "ProcessedAt" = @now, "Payload" = NULL, "LeaseUntil" = NULL WHERE "Id" IN (
+            """);
+        for (var i = 0; i < done.Count; i++)
+        {
+            if (i > 0) sql.Append(',');
+            sql.Append(CultureInfo.InvariantCulture, $"@i{i}");
+            Add(cmd, $"@i{i}", done[i].StoreId);
+        }
+        sql.Append(')');
+        cmd.CommandText = sql.ToString();
+        Add(cmd, "@now", Instant(db, now));
         await _writeLane.WaitAsync(ct);
         try
         {
-            await db.WeComInbox.Where(x => ids.Contains(x.Id))
-                .ExecuteUpdateAsync(s => s.SetProperty(x => x.State, WeComInboxState.Done).SetProperty(x => x.ProcessedAt, now)
-                    .SetProperty(x => x.Payload, (string?)null).SetProperty(x => x.LeaseUntil, (DateTimeOffset?)null), ct);
+            await cmd.ExecuteNonQueryAsync(ct);
         }
         finally
         {
