@@ -66,6 +66,14 @@ public sealed class IntentRuleTests
     [InlineData("怎么有人在卖我的股票", ClientIntent.AccountSecurity)]
     public void Rules_StaffConductSarcasmAndSomeoneElseTrading(string text, ClientIntent expected) => Assert.Equal(expected, Strongest(text));
 
+    [Theory]
+    [InlineData("这个月的佣金多扣了，赶紧给我退回去", ClientIntent.Complaint)]
+    [InlineData("请你们经理给我一个解释", ClientIntent.Complaint)]
+    [InlineData("能解释一下手续费是怎么收的吗", null)]
+    [InlineData("多收的融资利息是怎么算出来的", null)]
+    public void Compensation_OverchargeRefundsAndDemandedExplanations(string text, ClientIntent? expected) =>
+        Assert.Equal(expected, Strongest(text));
+
     [Fact]
     public void EvalSplits_AlternatePositions_AreDisjointAndCoverTheFile()
     {
