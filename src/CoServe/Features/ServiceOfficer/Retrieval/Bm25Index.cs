@@ -158,16 +158,18 @@ public sealed class Bm25Index
     {
         var q = new IndexQuery
         {
-            WordTerms = _words.Terms(text.Words, context?.Words, contextWeight),
-            BigramTerms = _bigrams.Terms(text.Bigrams, context?.Bigrams, contextWeight),
+            WordTerms = _words.Terms(text.Words, null, context?.Words, contextWeight),
+            BigramTerms = _bigrams.Terms(text.Bigrams, null, context?.Bigrams, contextWeight),
             Words = context is null ? text.Words : [.. text.Words, .. context.Words.Where(w => !text.Words.Contains(w))],
         };
         if (_answers is not null)
         {
-            q.AnswerTerms = _answers.Terms([.. text.Words, .. text.Bigrams], context is null ? null : [.. context.Words, .. context.Bigrams], contextWeight);
-            q.AnswerNorm = q.AnswerTerms.Sum(t => t.Weight * _answers.Idf[t.Term]);
+            q.AnswerTerms = context is null
+                ? _answers.Terms(text.Words, text.Bigrams, null, contextWeight)
+                : _answers.Terms(text.Words, text.Bigrams, [.. context.Words, .. context.Bigrams], contextWeight);
+            q.AnswerNorm = _answers.Norm(q.AnswerTerms);
         }
-        q.WordNorm = q.WordTerms.Sum(t => t.Weight * _words.Idf[t.Term]);
+        q.WordNorm = _words.Norm(q.WordTerms);
         q.WordIds = new int[q.Words.Length];
         q.WordIdfs = new float[q.Words.Length];
         for (var i = 0; i < q.Words.Length; i++)
@@ -176,7 +178,7 @@ public sealed class Bm25Index
             q.WordIdfs[i] = id >= 0 && q.WordIds[i] >= 0 ? _words.Idf[id] : 0f;
         }
         q.Cues = QuestionCues.Of(text.Normalized);
-        q.BigramNorm = q.BigramTerms.Sum(t => t.Weight * _bigrams.Idf[t.Term]);
+        q.BigramNorm = _bigrams.Norm(q.BigramTerms);
         return q;
     }
 
@@ -186,6 +188,7 @@ public sealed class Bm25Index
         if (query.IsEmpty || top.Length == 0) return 0;
         var s = _scratch ??= new Scratch();
         s.Ensure(DocCount, EntryCount);
+        var entryCount = 0;
         try
         {
             AccumulateRarestFirst(query, s);
@@ -194,92 +197,106 @@ public sealed class Bm25Index
             // Bigram-only queries (single words the dictionary lacks) still rank by bigrams alone.
             var ws = query.WordNorm > 0 ? WordShare : 0f;
             var bs = query.WordNorm > 0 ? 1f - WordShare : 1f;
-            for (var i = 0; i < s.TouchedDocCount; i++)
+            var entryBest = s.EntryBest;
+            var entryIn = s.EntryInPlay;
+            var touchedEntries = s.TouchedEntries;
+            var acc = s.Acc;
+            var rank = s.TouchRank;
+            var inPlay = s.DocInPlay;
+            // Wordings in ascending order (the bit set gives them sorted for free), so that the accumulators,
+            // wording -> entry map and entry candidates are read front to back rather than at random. The result
+            // is the one of the order they entered play in: on equal scores the wording that entered first stays best.
+            for (var word = 0; word < inPlay.Length; word++)
             {
-                var d = s.TouchedDocs[i];
-                if (d == excludeDoc) continue;
-                var w = s.WordAcc[d] * wn;
-                var b = s.BigramAcc[d] * bn;
-                var combined = ws * w + bs * b;
-                var e = _docEntry[d];
-                ref var c = ref s.EntryBest[e];
-                if (s.EntryMark[e] != s.Generation)
+                var bits = inPlay[word];
+                while (bits != 0)
                 {
-                    s.EntryMark[e] = s.Generation;
-                    s.TouchedEntries[s.TouchedEntryCount++] = e;
-                    c = new Candidate { Entry = e, BestDoc = d, WordScore = w, BigramScore = b, Best = combined, MatchedTexts = 1 };
-                    continue;
-                }
-                c.MatchedTexts++;
-                if (combined > c.Best)
-                {
-                    c.Second = c.Best;
-                    c.Best = combined;
-                    c.BestDoc = d;
-                    c.WordScore = w;
-                    c.BigramScore = b;
-                }
-                else if (combined > c.Second)
-                {
-                    c.Second = combined;
+                    var d = (word << 6) + System.Numerics.BitOperations.TrailingZeroCount(bits);
+                    bits &= bits - 1;
+                    if (d == excludeDoc) continue;
+                    var w = acc[2 * d] * wn;
+                    var b = acc[2 * d + 1] * bn;
+                    var combined = ws * w + bs * b;
+                    var e = _docEntry[d];
+                    ref var c = ref entryBest[e];
+                    if (!Bits.TestAndSet(entryIn, e))
+                    {
+                        touchedEntries[entryCount++] = e;
+                        c = new Candidate { Entry = e, BestDoc = d, WordScore = w, BigramScore = b, Best = combined, MatchedTexts = 1 };
+                        continue;
+                    }
+                    c.MatchedTexts++;
+                    if (combined > c.Best || (combined == c.Best && rank[d] < rank[c.BestDoc]))
+                    {
+                        c.Second = c.Best;
+                        c.Best = combined;
+                        c.BestDoc = d;
+                        c.WordScore = w;
+                        c.BigramScore = b;
+                    }
+                    else if (combined > c.Second)
+                    {
+                        c.Second = combined;
+                    }
                 }
             }
             if (_answers is not null && query.AnswerNorm > 0)
             {
                 var an = 1f / query.AnswerNorm;
+                var answerAcc = s.AnswerAcc;
                 // Rarest answer terms first; once enough entries are in play, common ones only add to those.
-                query.AnswerOrder ??= [.. query.AnswerTerms.OrderBy(t => _answers.PostDocs[t.Term].Length).ThenBy(t => t.Term)];
-                foreach (var (term, weight) in query.AnswerOrder)
+                foreach (var (term, weight) in query.AnswerOrder ??= RarestAnswerTermsFirst(query))
                 {
                     var entries = _answers.PostDocs[term];
                     var impacts = _answers.PostImpact[term];
                     var scale = weight * an;
-                    var mayAdd = s.TouchedEntryCount < EntryBudget;
-                    if (!mayAdd && entries.Length > ForwardLookupFactor * s.TouchedEntryCount)
+                    var mayAdd = entryCount < EntryBudget;
+                    if (!mayAdd && entries.Length > ForwardLookupFactor * entryCount)
                     {
-                        for (var k = 0; k < s.TouchedEntryCount; k++)
+                        for (var k = 0; k < entryCount; k++)
                         {
-                            var e = s.TouchedEntries[k];
+                            var e = touchedEntries[k];
                             var impact = _answers.Impact(e, term);
-                            if (impact != 0f) s.EntryBest[e].AnswerScore += scale * impact;
+                            if (impact != 0f) answerAcc[e] += scale * impact;
+                        }
+                        continue;
+                    }
+                    if (mayAdd)
+                    {
+                        for (var i = 0; i < entries.Length; i++)
+                        {
+                            var e = entries[i];
+                            if (!Bits.TestAndSet(entryIn, e))
+                            {
+                                touchedEntries[entryCount++] = e;
+                                entryBest[e] = new Candidate { Entry = e, BestDoc = FirstDoc(e, excludeDoc) };
+                            }
+                            answerAcc[e] += scale * impacts[i];
                         }
                         continue;
                     }
                     for (var i = 0; i < entries.Length; i++)
                     {
                         var e = entries[i];
-                        var add = scale * impacts[i];
-                        ref var c = ref s.EntryBest[e];
-                        if (s.EntryMark[e] != s.Generation)
-                        {
-                            if (!mayAdd) continue;
-                            s.EntryMark[e] = s.Generation;
-                            s.TouchedEntries[s.TouchedEntryCount++] = e;
-                            c = new Candidate { Entry = e, BestDoc = FirstDoc(e, excludeDoc) };
-                        }
-                        c.AnswerScore += add;
+                        if (Bits.Test(entryIn, e)) answerAcc[e] += scale * impacts[i];
                     }
                 }
             }
             var n = 0;
-            for (var i = 0; i < s.TouchedEntryCount; i++)
+            for (var i = 0; i < entryCount; i++)
             {
-                var c = s.EntryBest[s.TouchedEntries[i]];
-                if (c.BestDoc < 0) continue;
-                c.Score = c.Best + SecondShare * c.Second + AnswerShare * Math.Min(c.AnswerScore, 1.5f);
+                var e = touchedEntries[i];
+                ref readonly var best = ref entryBest[e];
+                if (best.BestDoc < 0) continue;
+                var answer = s.AnswerAcc[e];
+                var score = best.Best + SecondShare * best.Second + AnswerShare * Math.Min(answer, 1.5f);
                 // Keep the k best in descending order (k is small: insertion beats a heap).
-                if (n < top.Length)
-                {
-                    top[n++] = c;
-                }
-                else if (c.Score > top[n - 1].Score || (c.Score == top[n - 1].Score && c.Entry < top[n - 1].Entry))
-                {
-                    top[n - 1] = c;
-                }
-                else
-                {
-                    continue;
-                }
+                if (n == top.Length && !(score > top[n - 1].Score || (score == top[n - 1].Score && e < top[n - 1].Entry))) continue;
+                var c = best;
+                c.AnswerScore = answer;
+                c.Score = score;
+                if (n < top.Length) top[n++] = c;
+                else top[n - 1] = c;
                 for (var j = n - 1; j > 0 && (top[j].Score > top[j - 1].Score || (top[j].Score == top[j - 1].Score && top[j].Entry < top[j - 1].Entry)); j--)
                 {
                     (top[j], top[j - 1]) = (top[j - 1], top[j]);
@@ -289,6 +306,7 @@ public sealed class Bm25Index
         }
         finally
         {
+            s.TouchedEntryCount = entryCount;
             s.Reset();
         }
     }
@@ -374,14 +392,16 @@ public sealed class Bm25Index
     private void AccumulateRarestFirst(IndexQuery query, Scratch s)
     {
         var terms = query.Order ??= RarestFirst(query);
-        var mark = s.DocMark;
-        var generation = s.Generation;
+        var inPlay = s.DocInPlay;
         var touched = s.TouchedDocs;
+        var rank = s.TouchRank;
+        var all = s.Acc;
         var n = s.TouchedDocCount;
         foreach (var (field, term, weight) in terms)
         {
             var f = field == 0 ? _words : _bigrams;
-            var acc = field == 0 ? s.WordAcc : s.BigramAcc;
+            // Both fields' sums of a wording sit side by side (acc[2d] words, acc[2d + 1] bigrams): one cache line.
+            var acc = all.AsSpan(field);
             var docs = f.PostDocs[term];
             var impacts = f.PostImpact[term];
             if (n >= CandidateBudget && docs.Length > ForwardLookupFactor * n)
@@ -392,7 +412,7 @@ public sealed class Bm25Index
                 {
                     var d = touched[k];
                     var impact = f.Impact(d, term);
-                    if (impact != 0f) acc[d] += weight * impact;
+                    if (impact != 0f) acc[2 * d] += weight * impact;
                 }
                 continue;
             }
@@ -402,17 +422,19 @@ public sealed class Bm25Index
             for (; i < docs.Length && n < CandidateBudget; i++)
             {
                 var d = docs[i];
-                acc[d] += weight * impacts[i];
-                if (mark[d] != generation)
+                acc[2 * d] += weight * impacts[i];
+                if (!Bits.TestAndSet(inPlay, d))
                 {
-                    mark[d] = generation;
+                    rank[d] = n;
                     touched[n++] = d;
                 }
             }
+            // Past the budget a term only adds to wordings in play: a membership test in a bit set of all
+            // wordings (3.5 KB for 28,000, so it stays in the L1 cache) per posting.
             for (; i < docs.Length; i++)
             {
                 var d = docs[i];
-                if (mark[d] == generation) acc[d] += weight * impacts[i];
+                if (Bits.Test(inPlay, d)) acc[2 * d] += weight * impacts[i];
             }
         }
         s.TouchedDocCount = n;
@@ -432,11 +454,32 @@ public sealed class Bm25Index
 
     private (int Field, int Term, float Weight)[] RarestFirst(IndexQuery query)
     {
-        var list = new List<(int Field, int Term, float Weight, int Length)>(query.WordTerms.Length + query.BigramTerms.Length);
-        foreach (var (t, w) in query.WordTerms) list.Add((0, t, w, _words.PostDocs[t].Length));
-        foreach (var (t, w) in query.BigramTerms) list.Add((1, t, w, _bigrams.PostDocs[t].Length));
-        list.Sort(static (a, b) => a.Length != b.Length ? a.Length.CompareTo(b.Length) : a.Field != b.Field ? a.Field.CompareTo(b.Field) : a.Term.CompareTo(b.Term));
-        return [.. list.Select(x => (x.Field, x.Term, x.Weight))];
+        var count = query.WordTerms.Length + query.BigramTerms.Length;
+        var keys = new long[count];
+        var terms = new (int Field, int Term, float Weight)[count];
+        var k = 0;
+        foreach (var (t, w) in query.WordTerms) Add(0, t, w, _words.PostDocs[t].Length);
+        foreach (var (t, w) in query.BigramTerms) Add(1, t, w, _bigrams.PostDocs[t].Length);
+        // Keys are distinct (a term appears once per field), so the order is total: shortest posting list first,
+        // then words before bigrams, then by term id.
+        Array.Sort(keys, terms);
+        return terms;
+
+        void Add(int field, int term, float weight, int length)
+        {
+            keys[k] = ((long)length << 32) | ((long)field << 31) | (uint)term;
+            terms[k++] = (field, term, weight);
+        }
+    }
+
+    private (int Term, float Weight)[] RarestAnswerTermsFirst(IndexQuery query)
+    {
+        var terms = query.AnswerTerms;
+        var keys = new long[terms.Length];
+        for (var i = 0; i < terms.Length; i++) keys[i] = ((long)_answers!.PostDocs[terms[i].Term].Length << 32) | (uint)terms[i].Term;
+        var ordered = terms.ToArray();
+        Array.Sort(keys, ordered);
+        return ordered;
     }
 
     private sealed class Field
@@ -531,21 +574,44 @@ public sealed class Bm25Index
 
         public bool TryGetTerm(string text, out int term) => _lookup.TryGetValue(text, out term);
 
-        public (int, float)[] Terms(string[] main, string[]? context, float contextWeight)
+        /// <summary>Distinct known terms of <paramref name="main"/> then <paramref name="more"/> (weight 1), then of the context (its weight), first occurrence first.</summary>
+        public (int, float)[] Terms(string[] main, string[]? more, string[]? context, float contextWeight)
         {
-            var result = new List<(int, float)>(main.Length + (context?.Length ?? 0));
-            foreach (var t in main)
+            var capacity = main.Length + (more?.Length ?? 0) + (context?.Length ?? 0);
+            var result = capacity <= 256 ? new ValueList(stackalloc int[capacity], stackalloc float[capacity]) : new ValueList(new int[capacity], new float[capacity]);
+            Add(ref result, main, 1f);
+            if (more is not null) Add(ref result, more, 1f);
+            if (context is not null) Add(ref result, context, contextWeight);
+            var terms = new (int, float)[result.Count];
+            for (var i = 0; i < terms.Length; i++) terms[i] = (result.Terms[i], result.Weights[i]);
+            return terms;
+        }
+
+        private void Add(ref ValueList list, string[] texts, float weight)
+        {
+            foreach (var t in texts)
             {
-                if (Vocabulary.TryGetValue(t, out var id) && !result.Exists(r => r.Item1 == id)) result.Add((id, 1f));
-            }
-            if (context is not null)
-            {
-                foreach (var t in context)
+                if (_lookup.TryGetValue(t, out var id) && list.Terms[..list.Count].IndexOf(id) < 0)
                 {
-                    if (Vocabulary.TryGetValue(t, out var id) && !result.Exists(r => r.Item1 == id)) result.Add((id, contextWeight));
+                    list.Terms[list.Count] = id;
+                    list.Weights[list.Count++] = weight;
                 }
             }
-            return [.. result];
+        }
+
+        private ref struct ValueList(Span<int> terms, Span<float> weights)
+        {
+            public readonly Span<int> Terms = terms;
+            public readonly Span<float> Weights = weights;
+            public int Count;
+        }
+
+        /// <summary>The query's own weight, Σ weight × IDF, summed in double like LINQ's <c>Sum</c> (which this replaced; same value to the bit).</summary>
+        public float Norm((int Term, float Weight)[] terms)
+        {
+            var sum = 0.0;
+            foreach (var (t, w) in terms) sum += w * Idf[t];
+            return (float)sum;
         }
 
         public float QueryCoverage((int Term, float Weight)[] terms, float norm, int doc)
@@ -581,30 +647,35 @@ public sealed class Bm25Index
 
     private sealed class Scratch
     {
-        public float[] WordAcc = [];
-        public float[] BigramAcc = [];
-        public int[] DocMark = [];
+        /// <summary>Per wording its word-field sum at 2d and bigram-field sum at 2d + 1.</summary>
+        public float[] Acc = [];
+        /// <summary>Per wording in play, when it entered (its position in <see cref="TouchedDocs"/>).</summary>
+        public int[] TouchRank = [];
+        /// <summary>Wordings in play, one bit each.</summary>
+        public ulong[] DocInPlay = [];
         public int[] TouchedDocs = [];
         public int TouchedDocCount { get; set; }
         public Candidate[] EntryBest = [];
-        public int[] EntryMark = [];
+        public float[] AnswerAcc = [];
+        /// <summary>Entries in play, one bit each.</summary>
+        public ulong[] EntryInPlay = [];
         public int[] TouchedEntries = [];
         public int TouchedEntryCount { get; set; }
-        public int Generation = 1;
 
         public void Ensure(int docs, int entries)
         {
-            if (WordAcc.Length < docs)
+            if (TouchRank.Length < docs)
             {
-                WordAcc = new float[docs];
-                BigramAcc = new float[docs];
-                DocMark = new int[docs];
+                Acc = new float[2 * docs];
+                TouchRank = new int[docs];
+                DocInPlay = new ulong[Bits.Words(docs)];
                 TouchedDocs = new int[docs];
             }
             if (EntryBest.Length < entries)
             {
                 EntryBest = new Candidate[entries];
-                EntryMark = new int[entries];
+                AnswerAcc = new float[entries];
+                EntryInPlay = new ulong[Bits.Words(entries)];
                 TouchedEntries = new int[entries];
             }
         }
@@ -614,18 +685,36 @@ public sealed class Bm25Index
             for (var i = 0; i < TouchedDocCount; i++)
             {
                 var d = TouchedDocs[i];
-                WordAcc[d] = 0;
-                BigramAcc[d] = 0;
+                Acc[2 * d] = 0;
+                Acc[2 * d + 1] = 0;
+                DocInPlay[d >> 6] = 0;
+            }
+            for (var i = 0; i < TouchedEntryCount; i++)
+            {
+                var e = TouchedEntries[i];
+                AnswerAcc[e] = 0;
+                EntryInPlay[e >> 6] = 0;
             }
             TouchedDocCount = 0;
             TouchedEntryCount = 0;
-            Generation++;
-            if (Generation == int.MaxValue)
-            {
-                Array.Clear(DocMark);
-                Array.Clear(EntryMark);
-                Generation = 1;
-            }
+        }
+    }
+
+    /// <summary>A set of small non-negative integers as bits in a <c>ulong[]</c>.</summary>
+    internal static class Bits
+    {
+        public static int Words(int count) => (count + 63) >> 6;
+
+        public static bool Test(ulong[] bits, int i) => (bits[i >> 6] & (1UL << i)) != 0;
+
+        /// <summary>Sets bit <paramref name="i"/> and says whether it was set before.</summary>
+        public static bool TestAndSet(ulong[] bits, int i)
+        {
+            ref var word = ref bits[i >> 6];
+            var mask = 1UL << i;
+            var was = (word & mask) != 0;
+            word |= mask;
+            return was;
         }
     }
 }
