@@ -13,21 +13,6 @@ public sealed class Bm25IndexTests
     private const float K1 = 1.2f;
     private const float B = 0.75f;
 
-    [Fact]
-    public void Bits_AgreeWithAHashSet()
-    {
-        var rng = new Random(7);
-        var bits = new ulong[Bm25Index.Bits.Words(1000)];
-        var set = new HashSet<int>();
-        for (var i = 0; i < 5000; i++)
-        {
-            var x = rng.Next(1000);
-            if (rng.Next(2) == 0) Assert.Equal(set.Contains(x), Bm25Index.Bits.Test(bits, x));
-            else Assert.Equal(!set.Add(x), Bm25Index.Bits.TestAndSet(bits, x));
-        }
-        for (var x = 0; x < 1000; x++) Assert.Equal(set.Contains(x), Bm25Index.Bits.Test(bits, x));
-    }
-
     [Theory]
     [InlineData(1)]
     [InlineData(2)]

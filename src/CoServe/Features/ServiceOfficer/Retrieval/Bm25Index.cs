@@ -188,7 +188,6 @@ public sealed class Bm25Index
         if (query.IsEmpty || top.Length == 0) return 0;
         var s = _scratch ??= new Scratch();
         s.Ensure(DocCount, EntryCount);
-        var entryCount = 0;
         try
         {
             AccumulateRarestFirst(query, s);
@@ -197,106 +196,91 @@ public sealed class Bm25Index
             // Bigram-only queries (single words the dictionary lacks) still rank by bigrams alone.
             var ws = query.WordNorm > 0 ? WordShare : 0f;
             var bs = query.WordNorm > 0 ? 1f - WordShare : 1f;
-            var entryBest = s.EntryBest;
-            var entryIn = s.EntryInPlay;
-            var touchedEntries = s.TouchedEntries;
-            var acc = s.Acc;
-            var rank = s.TouchRank;
-            var inPlay = s.DocInPlay;
-            // Wordings in ascending order (the bit set gives them sorted for free), so that the accumulators,
-            // wording -> entry map and entry candidates are read front to back rather than at random. The result
-            // is the one of the order they entered play in: on equal scores the wording that entered first stays best.
-            for (var word = 0; word < inPlay.Length; word++)
+            for (var i = 0; i < s.TouchedDocCount; i++)
             {
-                var bits = inPlay[word];
-                while (bits != 0)
+                var d = s.TouchedDocs[i];
+                if (d == excludeDoc) continue;
+                var w = s.WordAcc[d] * wn;
+                var b = s.BigramAcc[d] * bn;
+                var combined = ws * w + bs * b;
+                var e = _docEntry[d];
+                ref var c = ref s.EntryBest[e];
+                if (s.EntryMark[e] != s.Generation)
                 {
-                    var d = (word << 6) + System.Numerics.BitOperations.TrailingZeroCount(bits);
-                    bits &= bits - 1;
-                    if (d == excludeDoc) continue;
-                    var w = acc[2 * d] * wn;
-                    var b = acc[2 * d + 1] * bn;
-                    var combined = ws * w + bs * b;
-                    var e = _docEntry[d];
-                    ref var c = ref entryBest[e];
-                    if (!Bits.TestAndSet(entryIn, e))
-                    {
-                        touchedEntries[entryCount++] = e;
-                        c = new Candidate { Entry = e, BestDoc = d, WordScore = w, BigramScore = b, Best = combined, MatchedTexts = 1 };
-                        continue;
-                    }
-                    c.MatchedTexts++;
-                    if (combined > c.Best || (combined == c.Best && rank[d] < rank[c.BestDoc]))
-                    {
-                        c.Second = c.Best;
-                        c.Best = combined;
-                        c.BestDoc = d;
-                        c.WordScore = w;
-                        c.BigramScore = b;
-                    }
-                    else if (combined > c.Second)
-                    {
-                        c.Second = combined;
-                    }
+                    s.EntryMark[e] = s.Generation;
+                    s.TouchedEntries[s.TouchedEntryCount++] = e;
+                    c = new Candidate { Entry = e, BestDoc = d, WordScore = w, BigramScore = b, Best = combined, MatchedTexts = 1 };
+                    continue;
+                }
+                c.MatchedTexts++;
+                if (combined > c.Best)
+                {
+                    c.Second = c.Best;
+                    c.Best = combined;
+                    c.BestDoc = d;
+                    c.WordScore = w;
+                    c.BigramScore = b;
+                }
+                else if (combined > c.Second)
+                {
+                    c.Second = combined;
                 }
             }
             if (_answers is not null && query.AnswerNorm > 0)
             {
                 var an = 1f / query.AnswerNorm;
-                var answerAcc = s.AnswerAcc;
                 // Rarest answer terms first; once enough entries are in play, common ones only add to those.
                 foreach (var (term, weight) in query.AnswerOrder ??= RarestAnswerTermsFirst(query))
                 {
                     var entries = _answers.PostDocs[term];
                     var impacts = _answers.PostImpact[term];
                     var scale = weight * an;
-                    var mayAdd = entryCount < EntryBudget;
-                    if (!mayAdd && entries.Length > ForwardLookupFactor * entryCount)
+                    var mayAdd = s.TouchedEntryCount < EntryBudget;
+                    if (!mayAdd && entries.Length > ForwardLookupFactor * s.TouchedEntryCount)
                     {
-                        for (var k = 0; k < entryCount; k++)
+                        for (var k = 0; k < s.TouchedEntryCount; k++)
                         {
-                            var e = touchedEntries[k];
+                            var e = s.TouchedEntries[k];
                             var impact = _answers.Impact(e, term);
-                            if (impact != 0f) answerAcc[e] += scale * impact;
-                        }
-                        continue;
-                    }
-                    if (mayAdd)
-                    {
-                        for (var i = 0; i < entries.Length; i++)
-                        {
-                            var e = entries[i];
-                            if (!Bits.TestAndSet(entryIn, e))
-                            {
-                                touchedEntries[entryCount++] = e;
-                                entryBest[e] = new Candidate { Entry = e, BestDoc = FirstDoc(e, excludeDoc) };
-                            }
-                            answerAcc[e] += scale * impacts[i];
+                            if (impact != 0f) s.EntryBest[e].AnswerScore += scale * impact;
                         }
                         continue;
                     }
                     for (var i = 0; i < entries.Length; i++)
                     {
                         var e = entries[i];
-                        if (Bits.Test(entryIn, e)) answerAcc[e] += scale * impacts[i];
+                        var add = scale * impacts[i];
+                        ref var c = ref s.EntryBest[e];
+                        if (s.EntryMark[e] != s.Generation)
+                        {
+                            if (!mayAdd) continue;
+                            s.EntryMark[e] = s.Generation;
+                            s.TouchedEntries[s.TouchedEntryCount++] = e;
+                            c = new Candidate { Entry = e, BestDoc = FirstDoc(e, excludeDoc) };
+                        }
+                        c.AnswerScore += add;
                     }
                 }
             }
             var n = 0;
-            for (var i = 0; i < entryCount; i++)
+            for (var i = 0; i < s.TouchedEntryCount; i++)
             {
-                var e = touchedEntries[i];
-                ref readonly var best = ref entryBest[e];
-                if (best.BestDoc < 0) continue;
-                var answer = s.AnswerAcc[e];
-                var score = best.Best + SecondShare * best.Second + AnswerShare * Math.Min(answer, 1.5f);
+                var c = s.EntryBest[s.TouchedEntries[i]];
+                if (c.BestDoc < 0) continue;
+                c.Score = c.Best + SecondShare * c.Second + AnswerShare * Math.Min(c.AnswerScore, 1.5f);
                 // Keep the k best in descending order (k is small: insertion beats a heap).
-                if (n == top.Length && !(score > top[n - 1].Score || (score == top[n - 1].Score && e < top[n - 1].Entry))) continue;
-                var c = best;
-                c.AnswerScore = answer;
-                c.Score = score;
-                if (n < top.Length) top[n++] = c;
-                else top[n - 1] = c;
+                if (n < top.Length)
+                {
+                    top[n++] = c;
+                }
+                else if (c.Score > top[n - 1].Score || (c.Score == top[n - 1].Score && c.Entry < top[n - 1].Entry))
+                {
+                    top[n - 1] = c;
+                }
+                else
+                {
+                    continue;
+                }
                 for (var j = n - 1; j > 0 && (top[j].Score > top[j - 1].Score || (top[j].Score == top[j - 1].Score && top[j].Entry < top[j - 1].Entry)); j--)
                 {
                     (top[j], top[j - 1]) = (top[j - 1], top[j]);
@@ -306,7 +290,6 @@ public sealed class Bm25Index
         }
         finally
         {
-            s.TouchedEntryCount = entryCount;
             s.Reset();
         }
     }
@@ -392,16 +375,14 @@ public sealed class Bm25Index
     private void AccumulateRarestFirst(IndexQuery query, Scratch s)
     {
         var terms = query.Order ??= RarestFirst(query);
-        var inPlay = s.DocInPlay;
+        var mark = s.DocMark;
+        var generation = s.Generation;
         var touched = s.TouchedDocs;
-        var rank = s.TouchRank;
-        var all = s.Acc;
         var n = s.TouchedDocCount;
         foreach (var (field, term, weight) in terms)
         {
             var f = field == 0 ? _words : _bigrams;
-            // Both fields' sums of a wording sit side by side (acc[2d] words, acc[2d + 1] bigrams): one cache line.
-            var acc = all.AsSpan(field);
+            var acc = field == 0 ? s.WordAcc : s.BigramAcc;
             var docs = f.PostDocs[term];
             var impacts = f.PostImpact[term];
             if (n >= CandidateBudget && docs.Length > ForwardLookupFactor * n)
@@ -412,7 +393,7 @@ public sealed class Bm25Index
                 {
                     var d = touched[k];
                     var impact = f.Impact(d, term);
-                    if (impact != 0f) acc[2 * d] += weight * impact;
+                    if (impact != 0f) acc[d] += weight * impact;
                 }
                 continue;
             }
@@ -422,19 +403,17 @@ public sealed class Bm25Index
             for (; i < docs.Length && n < CandidateBudget; i++)
             {
                 var d = docs[i];
-                acc[2 * d] += weight * impacts[i];
-                if (!Bits.TestAndSet(inPlay, d))
+                acc[d] += weight * impacts[i];
+                if (mark[d] != generation)
                 {
-                    rank[d] = n;
+                    mark[d] = generation;
                     touched[n++] = d;
                 }
             }
-            // Past the budget a term only adds to wordings in play: a membership test in a bit set of all
-            // wordings (3.5 KB for 28,000, so it stays in the L1 cache) per posting.
             for (; i < docs.Length; i++)
             {
                 var d = docs[i];
-                if (Bits.Test(inPlay, d)) acc[2 * d] += weight * impacts[i];
+                if (mark[d] == generation) acc[d] += weight * impacts[i];
             }
         }
         s.TouchedDocCount = n;
@@ -647,35 +626,30 @@ public sealed class Bm25Index
 
     private sealed class Scratch
     {
-        /// <summary>Per wording its word-field sum at 2d and bigram-field sum at 2d + 1.</summary>
-        public float[] Acc = [];
-        /// <summary>Per wording in play, when it entered (its position in <see cref="TouchedDocs"/>).</summary>
-        public int[] TouchRank = [];
-        /// <summary>Wordings in play, one bit each.</summary>
-        public ulong[] DocInPlay = [];
+        public float[] WordAcc = [];
+        public float[] BigramAcc = [];
+        public int[] DocMark = [];
         public int[] TouchedDocs = [];
         public int TouchedDocCount { get; set; }
         public Candidate[] EntryBest = [];
-        public float[] AnswerAcc = [];
-        /// <summary>Entries in play, one bit each.</summary>
-        public ulong[] EntryInPlay = [];
+        public int[] EntryMark = [];
         public int[] TouchedEntries = [];
         public int TouchedEntryCount { get; set; }
+        public int Generation = 1;
 
         public void Ensure(int docs, int entries)
         {
-            if (TouchRank.Length < docs)
+            if (WordAcc.Length < docs)
             {
-                Acc = new float[2 * docs];
-                TouchRank = new int[docs];
-                DocInPlay = new ulong[Bits.Words(docs)];
+                WordAcc = new float[docs];
+                BigramAcc = new float[docs];
+                DocMark = new int[docs];
                 TouchedDocs = new int[docs];
             }
             if (EntryBest.Length < entries)
             {
                 EntryBest = new Candidate[entries];
-                AnswerAcc = new float[entries];
-                EntryInPlay = new ulong[Bits.Words(entries)];
+                EntryMark = new int[entries];
                 TouchedEntries = new int[entries];
             }
         }
@@ -685,36 +659,18 @@ public sealed class Bm25Index
             for (var i = 0; i < TouchedDocCount; i++)
             {
                 var d = TouchedDocs[i];
-                Acc[2 * d] = 0;
-                Acc[2 * d + 1] = 0;
-                DocInPlay[d >> 6] = 0;
-            }
-            for (var i = 0; i < TouchedEntryCount; i++)
-            {
-                var e = TouchedEntries[i];
-                AnswerAcc[e] = 0;
-                EntryInPlay[e >> 6] = 0;
+                WordAcc[d] = 0;
+                BigramAcc[d] = 0;
             }
             TouchedDocCount = 0;
             TouchedEntryCount = 0;
-        }
-    }
-
-    /// <summary>A set of small non-negative integers as bits in a <c>ulong[]</c>.</summary>
-    internal static class Bits
-    {
-        public static int Words(int count) => (count + 63) >> 6;
-
-        public static bool Test(ulong[] bits, int i) => (bits[i >> 6] & (1UL << i)) != 0;
-
-        /// <summary>Sets bit <paramref name="i"/> and says whether it was set before.</summary>
-        public static bool TestAndSet(ulong[] bits, int i)
-        {
-            ref var word = ref bits[i >> 6];
-            var mask = 1UL << i;
-            var was = (word & mask) != 0;
-            word |= mask;
-            return was;
+            Generation++;
+            if (Generation == int.MaxValue)
+            {
+                Array.Clear(DocMark);
+                Array.Clear(EntryMark);
+                Generation = 1;
+            }
         }
     }
 }
