@@ -40,6 +40,11 @@ internal static class OfficerBench
         using var engine = new ServiceOfficerEngine(options, TimeProvider.System, snapshot);
 
         var requests = queries.Select(q => EvalRunner.Request(q.Text, q.Context)).ToArray();
+        if (ArgValue(args, "--decisions") is { } decisionsPath)
+        {
+            WriteDecisions(engine, snapshot, requests, decisionsPath);
+            Console.WriteLine($"decisions of {requests.Length} distinct messages written to {decisionsPath}");
+        }
         // Warm-up: JIT, tiered compilation, per-thread scratch buffers.
         for (var i = 0; i < Math.Min(20_000, messages); i++) engine.Respond(snapshot, requests[i % requests.Length]);
 
@@ -159,6 +164,45 @@ internal static class OfficerBench
             copy++;
         }
         return (seed with { Entries = entries }, queries);
+    }
+
+    private static string? ArgValue(string[] args, string name)
+    {
+        var at = Array.IndexOf(args, name);
+        return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
+    }
+
+    /// <summary>
+    /// Every decision of the distinct messages in full precision (kind, entry, confidence, the ranked candidates
+    /// with their retrieval evidence, the explanations), to diff two builds of the engine: a speed change must
+    /// leave this file byte-identical.
+    /// </summary>
+    private static void WriteDecisions(ServiceOfficerEngine engine, KnowledgeSnapshot snapshot, OfficerRequest[] requests, string path)
+    {
+        using var w = new StreamWriter(path);
+        static string R(float f) => f.ToString("R", CultureInfo.InvariantCulture);
+        for (var i = 0; i < requests.Length; i++)
+        {
+            var d = engine.Respond(snapshot, requests[i]);
+            var head = d switch
+            {
+                OfficerAnswer a => $"answer {a.KnowledgeEntryId} {a.Confidence.ToString("R", CultureInfo.InvariantCulture)} {a.Text}",
+                OfficerClarification c => $"clarify {string.Join(",", c.OptionEntryIds)} {c.Text}",
+                OfficerHandoff h => $"handoff {h.Reason} {h.HoldingMessage}",
+                _ => d.GetType().Name,
+            };
+            w.WriteLine($"#{i} {head}");
+            w.WriteLine("  " + string.Join(" | ", d.Explanations));
+            var analyzed = snapshot.Analyzer.Analyze(requests[i].Text);
+            if (analyzed.Normalized.Length == 0) continue;
+            var u = engine.Understand(snapshot, requests[i], analyzed, []);
+            w.WriteLine($"  intent {u.Intent} {u.IntentConfidence.ToString("R", CultureInfo.InvariantCulture)} followup {u.FollowUp} confidence {R(u.Match.Confidence)}");
+            foreach (var r in u.Match.Ranked)
+            {
+                var c = r.Retrieval;
+                w.WriteLine($"  {r.Entry} p={R(r.Probability)} doc={c.BestDoc} w={R(c.WordScore)} b={R(c.BigramScore)} best={R(c.Best)} second={R(c.Second)} n={c.MatchedTexts} ans={R(c.AnswerScore)} s={R(c.Score)}");
+            }
+        }
     }
 
     private static void Stage(string name, int n, Action<int> step)

@@ -158,16 +158,18 @@ public sealed class Bm25Index
     {
         var q = new IndexQuery
         {
-            WordTerms = _words.Terms(text.Words, context?.Words, contextWeight),
-            BigramTerms = _bigrams.Terms(text.Bigrams, context?.Bigrams, contextWeight),
+            WordTerms = _words.Terms(text.Words, null, context?.Words, contextWeight),
+            BigramTerms = _bigrams.Terms(text.Bigrams, null, context?.Bigrams, contextWeight),
             Words = context is null ? text.Words : [.. text.Words, .. context.Words.Where(w => !text.Words.Contains(w))],
         };
         if (_answers is not null)
         {
-            q.AnswerTerms = _answers.Terms([.. text.Words, .. text.Bigrams], context is null ? null : [.. context.Words, .. context.Bigrams], contextWeight);
-            q.AnswerNorm = q.AnswerTerms.Sum(t => t.Weight * _answers.Idf[t.Term]);
+            q.AnswerTerms = context is null
+                ? _answers.Terms(text.Words, text.Bigrams, null, contextWeight)
+                : _answers.Terms(text.Words, text.Bigrams, [.. context.Words, .. context.Bigrams], contextWeight);
+            q.AnswerNorm = _answers.Norm(q.AnswerTerms);
         }
-        q.WordNorm = q.WordTerms.Sum(t => t.Weight * _words.Idf[t.Term]);
+        q.WordNorm = _words.Norm(q.WordTerms);
         q.WordIds = new int[q.Words.Length];
         q.WordIdfs = new float[q.Words.Length];
         for (var i = 0; i < q.Words.Length; i++)
@@ -176,7 +178,7 @@ public sealed class Bm25Index
             q.WordIdfs[i] = id >= 0 && q.WordIds[i] >= 0 ? _words.Idf[id] : 0f;
         }
         q.Cues = QuestionCues.Of(text.Normalized);
-        q.BigramNorm = q.BigramTerms.Sum(t => t.Weight * _bigrams.Idf[t.Term]);
+        q.BigramNorm = _bigrams.Norm(q.BigramTerms);
         return q;
     }
 
@@ -228,8 +230,7 @@ public sealed class Bm25Index
             {
                 var an = 1f / query.AnswerNorm;
                 // Rarest answer terms first; once enough entries are in play, common ones only add to those.
-                query.AnswerOrder ??= [.. query.AnswerTerms.OrderBy(t => _answers.PostDocs[t.Term].Length).ThenBy(t => t.Term)];
-                foreach (var (term, weight) in query.AnswerOrder)
+                foreach (var (term, weight) in query.AnswerOrder ??= RarestAnswerTermsFirst(query))
                 {
                     var entries = _answers.PostDocs[term];
                     var impacts = _answers.PostImpact[term];
@@ -432,11 +433,32 @@ public sealed class Bm25Index
 
     private (int Field, int Term, float Weight)[] RarestFirst(IndexQuery query)
     {
-        var list = new List<(int Field, int Term, float Weight, int Length)>(query.WordTerms.Length + query.BigramTerms.Length);
-        foreach (var (t, w) in query.WordTerms) list.Add((0, t, w, _words.PostDocs[t].Length));
-        foreach (var (t, w) in query.BigramTerms) list.Add((1, t, w, _bigrams.PostDocs[t].Length));
-        list.Sort(static (a, b) => a.Length != b.Length ? a.Length.CompareTo(b.Length) : a.Field != b.Field ? a.Field.CompareTo(b.Field) : a.Term.CompareTo(b.Term));
-        return [.. list.Select(x => (x.Field, x.Term, x.Weight))];
+        var count = query.WordTerms.Length + query.BigramTerms.Length;
+        var keys = new long[count];
+        var terms = new (int Field, int Term, float Weight)[count];
+        var k = 0;
+        foreach (var (t, w) in query.WordTerms) Add(0, t, w, _words.PostDocs[t].Length);
+        foreach (var (t, w) in query.BigramTerms) Add(1, t, w, _bigrams.PostDocs[t].Length);
+        // Keys are distinct (a term appears once per field), so the order is total: shortest posting list first,
+        // then words before bigrams, then by term id.
+        Array.Sort(keys, terms);
+        return terms;
+
+        void Add(int field, int term, float weight, int length)
+        {
+            keys[k] = ((long)length << 32) | ((long)field << 31) | (uint)term;
+            terms[k++] = (field, term, weight);
+        }
+    }
+
+    private (int Term, float Weight)[] RarestAnswerTermsFirst(IndexQuery query)
+    {
+        var terms = query.AnswerTerms;
+        var keys = new long[terms.Length];
+        for (var i = 0; i < terms.Length; i++) keys[i] = ((long)_answers!.PostDocs[terms[i].Term].Length << 32) | (uint)terms[i].Term;
+        var ordered = terms.ToArray();
+        Array.Sort(keys, ordered);
+        return ordered;
     }
 
     private sealed class Field
@@ -531,21 +553,44 @@ public sealed class Bm25Index
 
         public bool TryGetTerm(string text, out int term) => _lookup.TryGetValue(text, out term);
 
-        public (int, float)[] Terms(string[] main, string[]? context, float contextWeight)
+        /// <summary>Distinct known terms of <paramref name="main"/> then <paramref name="more"/> (weight 1), then of the context (its weight), first occurrence first.</summary>
+        public (int, float)[] Terms(string[] main, string[]? more, string[]? context, float contextWeight)
         {
-            var result = new List<(int, float)>(main.Length + (context?.Length ?? 0));
-            foreach (var t in main)
+            var capacity = main.Length + (more?.Length ?? 0) + (context?.Length ?? 0);
+            var result = capacity <= 256 ? new ValueList(stackalloc int[capacity], stackalloc float[capacity]) : new ValueList(new int[capacity], new float[capacity]);
+            Add(ref result, main, 1f);
+            if (more is not null) Add(ref result, more, 1f);
+            if (context is not null) Add(ref result, context, contextWeight);
+            var terms = new (int, float)[result.Count];
+            for (var i = 0; i < terms.Length; i++) terms[i] = (result.Terms[i], result.Weights[i]);
+            return terms;
+        }
+
+        private void Add(ref ValueList list, string[] texts, float weight)
+        {
+            foreach (var t in texts)
             {
-                if (Vocabulary.TryGetValue(t, out var id) && !result.Exists(r => r.Item1 == id)) result.Add((id, 1f));
-            }
-            if (context is not null)
-            {
-                foreach (var t in context)
+                if (_lookup.TryGetValue(t, out var id) && list.Terms[..list.Count].IndexOf(id) < 0)
                 {
-                    if (Vocabulary.TryGetValue(t, out var id) && !result.Exists(r => r.Item1 == id)) result.Add((id, contextWeight));
+                    list.Terms[list.Count] = id;
+                    list.Weights[list.Count++] = weight;
                 }
             }
-            return [.. result];
+        }
+
+        private ref struct ValueList(Span<int> terms, Span<float> weights)
+        {
+            public readonly Span<int> Terms = terms;
+            public readonly Span<float> Weights = weights;
+            public int Count;
+        }
+
+        /// <summary>The query's own weight, Σ weight × IDF, summed in double like LINQ's <c>Sum</c> (which this replaced; same value to the bit).</summary>
+        public float Norm((int Term, float Weight)[] terms)
+        {
+            var sum = 0.0;
+            foreach (var (t, w) in terms) sum += w * Idf[t];
+            return (float)sum;
         }
 
         public float QueryCoverage((int Term, float Weight)[] terms, float norm, int doc)
