@@ -48,18 +48,8 @@ public class CoverageBrowserTests
     public async Task ArchiveLagPastTheBound_AndUnreadableRecords_AreShownToOperators_NotToManagers()
     {
         await using var browser = await BrowserSession.StartAsync();
-        var sim = new CoServe.Features.Channels.WeCom.Simulator.SimulatorOptions();
         using var key = System.Security.Cryptography.RSA.Create(2048);
-        await using var s = await ApiScenario.StartAsync(kestrel: true, withPasswords: true, configure: c =>
-        {
-            c["WeCom:Apps:main:CorpId"] = sim.CorpId;
-            c["WeCom:Apps:main:Token"] = sim.Token;
-            c["WeCom:Apps:main:EncodingAesKey"] = sim.EncodingAesKey;
-            c["WeCom:ApiBaseAddress"] = "http://127.0.0.1:9/";
-            c["WeCom:Archive:LagAlertMinutes"] = "360";
-            c["WeCom:Archive:Apps:main:Secret"] = sim.ArchiveSecret;
-            c["WeCom:Archive:Apps:main:PrivateKeys:1"] = key.ExportPkcs8PrivateKeyPem();
-        });
+        await using var s = await StartWithArchiveAsync(key);
         var now = s.App.Clock.GetUtcNow();
         await using (var db = s.NewDb())
         {
@@ -85,17 +75,8 @@ public class CoverageBrowserTests
     public async Task Operators_SeeQuarantinedRecordsAndLostRecords_RetryTheOnesThatNowDecrypt_AndAcknowledgeTheGaps()
     {
         await using var browser = await BrowserSession.StartAsync();
-        var sim = new CoServe.Features.Channels.WeCom.Simulator.SimulatorOptions();
         using var key = System.Security.Cryptography.RSA.Create(2048);
-        await using var s = await ApiScenario.StartAsync(kestrel: true, withPasswords: true, configure: c =>
-        {
-            c["WeCom:Apps:main:CorpId"] = sim.CorpId;
-            c["WeCom:Apps:main:Token"] = sim.Token;
-            c["WeCom:Apps:main:EncodingAesKey"] = sim.EncodingAesKey;
-            c["WeCom:ApiBaseAddress"] = "http://127.0.0.1:9/";
-            c["WeCom:Archive:Apps:main:Secret"] = sim.ArchiveSecret;
-            c["WeCom:Archive:Apps:main:PrivateKeys:1"] = key.ExportPkcs8PrivateKeyPem();
-        });
+        await using var s = await StartWithArchiveAsync(key);
         var now = s.App.Clock.GetUtcNow();
         // A record quarantined while key 1 was not yet installed (it reads now), and a seq jump of 3 lost records.
         var randomKey = CoServe.Features.Channels.WeCom.Archive.SimulatorArchiveCipher.NewRandomKey();
@@ -134,5 +115,21 @@ public class CoverageBrowserTests
             Assert.Equal("ops", await db.ArchiveGaps.Select(g => g.AcknowledgedBy).SingleAsync());
             Assert.Equal(CoServe.Features.Channels.WeCom.Archive.ArchiveResolution.SkippedNoClient, await db.ArchiveFailures.Where(f => f.Seq == 42).Select(f => f.Resolution).SingleAsync());
         }
+    }
+
+    /// <summary>The web app with the WeCom app and its conversation archive configured (archive key version 1 = <paramref name="key"/>).</summary>
+    private static Task<ApiScenario> StartWithArchiveAsync(System.Security.Cryptography.RSA key)
+    {
+        var sim = new CoServe.Features.Channels.WeCom.Simulator.SimulatorOptions();
+        return ApiScenario.StartAsync(kestrel: true, withPasswords: true, configure: c =>
+        {
+            c["WeCom:Apps:main:CorpId"] = sim.CorpId;
+            c["WeCom:Apps:main:Token"] = sim.Token;
+            c["WeCom:Apps:main:EncodingAesKey"] = sim.EncodingAesKey;
+            c["WeCom:ApiBaseAddress"] = "http://127.0.0.1:9/";
+            c["WeCom:Archive:LagAlertMinutes"] = "360";
+            c["WeCom:Archive:Apps:main:Secret"] = sim.ArchiveSecret;
+            c["WeCom:Archive:Apps:main:PrivateKeys:1"] = key.ExportPkcs8PrivateKeyPem();
+        });
     }
 }
