@@ -10,8 +10,9 @@ namespace CoServe.Data;
 /// SQLite has one writer per database file. Every EF Core transaction on SQLite is a writer from its first
 /// statement (Microsoft.Data.Sqlite begins with <c>BEGIN IMMEDIATE</c>), and writers that find the file locked
 /// meet in SQLite's busy handler, which blocks the calling thread and sleeps 1 to 100 ms per retry: the writer
-/// that just finished usually gets the lock again at once, the one that slept waits on (a campaign's batches
-/// starved the outbox dispatcher for tens of seconds), and every sleeping writer holds a pool thread.
+/// that just finished usually gets the lock again at once, the one that slept waits on (on a loaded machine a
+/// campaign's batches kept the outbox dispatcher waiting for tens of seconds), and every sleeping writer holds a
+/// pool thread.
 /// This lane makes the writers of one process queue instead: a transaction waits asynchronously for its turn
 /// before <c>BEGIN</c>, in arrival order, and hands the turn on when it commits, rolls back or its connection
 /// closes. Writers in other processes (the CLI beside the web app) still meet in the busy handler as before.
@@ -20,8 +21,8 @@ namespace CoServe.Data;
 /// Per database file (tests run many stores in one process). A connection that already holds the turn gets it
 /// again without waiting (a retry loop on one context). Waiting is bounded by the connection's default timeout (EF's
 /// command timeout), as Microsoft.Data.Sqlite bounds its retries of a busy statement, and ends with the same error
-/// (SQLITE_BUSY), so a transaction opened while the same
-/// flow holds another on a second connection fails as it did before instead of waiting forever.
+/// (SQLITE_BUSY), so a transaction opened while the same flow holds another on a second connection fails as it did
+/// before instead of waiting forever.
 /// Statements outside an explicit transaction (a single-row <c>SaveChanges</c>, <c>ExecuteUpdate</c>) do not queue;
 /// they are short and still safe through the busy handler.
 /// </remarks>
@@ -149,7 +150,6 @@ internal sealed class SqliteWriteLane : IDbTransactionInterceptor, IDbConnection
         }
         turn.Lane.Release();
     }
-
 
     private static void Abandon(Turn turn)
     {

@@ -195,6 +195,54 @@ public static class LinearModels
         }
     }
 
+    /// <summary>
+    /// Listwise ranking by AdaGrad, started from given (pointwise logistic) weights: a softmax over each query's
+    /// candidates (<paramref name="groups"/>: consecutive rows of one query), so the weights learn which candidate
+    /// beats the others retrieved for the same query (what top-1 depends on) rather than whether a pair is right in
+    /// isolation. A fixed number of passes in a seeded order. A logistic scale and offset fitted on the listwise score then give each candidate an absolute
+    /// probability again, which the calibration, the clarify/hand-off split and follow-ups compare across queries.
+    /// </summary>
+    public static (float[] Weights, float Bias) TrainListwise(IReadOnlyList<(SparseVector X, bool Y)> rows, IReadOnlyList<(int Start, int Count)> groups, int dimension,
+        float[] start, int seed)
+    {
+        const int epochs = 8;
+        const float rate = 0.05f, l2 = 1e-4f;
+        var w = (float[])start.Clone();
+        var squares = new float[dimension];
+        var gradient = new float[dimension];
+        var scores = new float[groups.Count == 0 ? 0 : groups.Max(g => g.Count)];
+        var order = Enumerable.Range(0, groups.Count).ToArray();
+        var rng = new Random(seed);
+        for (var epoch = 0; epoch < epochs; epoch++)
+        {
+            rng.Shuffle(order);
+            foreach (var g in order)
+            {
+                var (first, n) = groups[g];
+                var max = float.MinValue;
+                for (var i = 0; i < n; i++) max = Math.Max(max, scores[i] = rows[first + i].X.Dot(w));
+                var sum = 0f;
+                for (var i = 0; i < n; i++) sum += scores[i] = MathF.Exp(scores[i] - max);
+                Array.Clear(gradient);
+                for (var i = 0; i < n; i++)
+                {
+                    var (x, y) = rows[first + i];
+                    var d = scores[i] / sum - (y ? 1f : 0f);
+                    for (var k = 0; k < x.Indices.Length; k++) gradient[x.Indices[k]] += d * x.Values[k];
+                }
+                for (var k = 0; k < dimension; k++)
+                {
+                    var step = gradient[k] + l2 * w[k];
+                    squares[k] += step * step;
+                    w[k] -= rate * step / (MathF.Sqrt(squares[k]) + 1e-6f);
+                }
+            }
+        }
+        var (scale, offset) = TrainBinary([.. rows.Select(r => (new SparseVector([0], [r.X.Dot(w)]), r.Y))], 1, l2: 0.1f, seed);
+        for (var k = 0; k < dimension; k++) w[k] *= scale[0];
+        return (w, offset);
+    }
+
     public static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
 
     public static float Logit(float p)

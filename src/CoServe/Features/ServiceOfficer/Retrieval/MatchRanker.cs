@@ -20,7 +20,7 @@ public sealed record MatchResult(RankedEntry[] Ranked, float Confidence)
 /// <see cref="EntryClassifier"/>). A second small logistic model turns the top two scores into the
 /// probability that the first is right (calibration). Both are trained on the knowledge base itself: each wording
 /// is left out of the index in turn and used as a query; the calibration uses a held-out fifth of the wordings.
-/// The scoring weights are trained listwise (softmax over each query's candidates, see <see cref="TrainListwise"/>).
+/// The scoring weights are trained listwise (softmax over each query's candidates, see <see cref="LinearModels.TrainListwise"/>).
 /// The weights do not grow with the number of entries, so 10,000 questions cost the same model size as 200.
 /// </summary>
 public sealed class MatchRanker
@@ -205,7 +205,9 @@ public sealed class MatchRanker
         }
         if (rows.Count(r => r.Item2) < 10 || rows.Count(r => !r.Item2) < 10) return Untrained();
         var (pointWeights, _) = LinearModels.TrainBinary(rows, Dimension, l2: 0.5f, seed);
-        var (weights, bias) = TrainListwise(rows, groups, pointWeights, seed);
+        // Listwise on top: on `coserve nlu cv` this raised top-1 from 90.5% to 91.7%, on the dev half of the eval set
+        // from 67.6% to 69.7%.
+        var (weights, bias) = LinearModels.TrainListwise(rows, groups, Dimension, pointWeights, seed);
         var ranker = new MatchRanker(weights, bias, [1f, 0f, 0f], trained: true, final);
 
         // Calibration: on held-out wordings, how often is the first entry right given the top two scores?
@@ -221,53 +223,5 @@ public sealed class MatchRanker
         if (calRows.Count(r => r.Item2) < 5 || calRows.Count(r => !r.Item2) < 5) return ranker;
         var (cw, cb) = LinearModels.TrainBinary(calRows, 2, l2: 0.1f, seed);
         return new MatchRanker(weights, bias, [cw[0], cw[1], cb], trained: true, final);
-    }
-
-    /// <summary>
-    /// Listwise training, started from the pointwise logistic weights: a softmax over each training query's
-    /// candidates, so the weights learn which candidate beats the others retrieved for the same query (what top-1
-    /// depends on) rather than whether a pair is right in isolation. AdaGrad, a fixed number of passes in a seeded
-    /// order. A logistic scale and offset fitted on the listwise score then give each candidate an absolute
-    /// probability again, which the calibration, the clarify/hand-off split and follow-ups compare across queries.
-    /// On `coserve nlu cv` this raised top-1 from 90.5% to 91.7%, on the dev half of the eval set from 67.6% to 69.7%.
-    /// </summary>
-    private static (float[] Weights, float Bias) TrainListwise(List<(SparseVector X, bool Y)> rows, List<(int Start, int Count)> groups, float[] start, int seed)
-    {
-        const int epochs = 8;
-        const float rate = 0.05f, l2 = 1e-4f;
-        var w = (float[])start.Clone();
-        var squares = new float[Dimension];
-        var gradient = new float[Dimension];
-        var scores = new float[groups.Count == 0 ? 0 : groups.Max(g => g.Count)];
-        var order = Enumerable.Range(0, groups.Count).ToArray();
-        var rng = new Random(seed);
-        for (var epoch = 0; epoch < epochs; epoch++)
-        {
-            rng.Shuffle(order);
-            foreach (var g in order)
-            {
-                var (first, n) = groups[g];
-                var max = float.MinValue;
-                for (var i = 0; i < n; i++) max = Math.Max(max, scores[i] = rows[first + i].X.Dot(w));
-                var sum = 0f;
-                for (var i = 0; i < n; i++) sum += scores[i] = MathF.Exp(scores[i] - max);
-                Array.Clear(gradient);
-                for (var i = 0; i < n; i++)
-                {
-                    var (x, y) = rows[first + i];
-                    var d = scores[i] / sum - (y ? 1f : 0f);
-                    for (var k = 0; k < x.Indices.Length; k++) gradient[x.Indices[k]] += d * x.Values[k];
-                }
-                for (var k = 0; k < Dimension; k++)
-                {
-                    var step = gradient[k] + l2 * w[k];
-                    squares[k] += step * step;
-                    w[k] -= rate * step / (MathF.Sqrt(squares[k]) + 1e-6f);
-                }
-            }
-        }
-        var (scale, offset) = LinearModels.TrainBinary([.. rows.Select(r => (new SparseVector([0], [r.X.Dot(w)]), r.Y))], 1, l2: 0.1f, seed);
-        for (var k = 0; k < Dimension; k++) w[k] *= scale[0];
-        return (w, offset);
     }
 }
