@@ -22,20 +22,8 @@ public class CoServiceBrowserTests
     {
         await using var browser = await BrowserSession.StartAsync();
         await using var s = await ApiScenario.StartAsync(kestrel: true, withPasswords: true, configure: c => c["ServiceOfficer:WarmUpOnStart"] = "true");
-        string code;
-        await using (var scope = s.App.Services.CreateAsyncScope())
-        {
-            code = (await scope.ServiceProvider.GetRequiredService<WebChatAccess>().IssueAsync(TestOrg.As(s.Org.Ops), "P400", CancellationToken.None))!;
-        }
-
         // The client signs in to the web chat (the WeChat stand-in).
-        var clientContext = await browser.Browser.NewContextAsync(new() { BaseURL = s.App.BaseAddress.ToString().TrimEnd('/'), Locale = "zh-CN", ViewportSize = new() { Width = 420, Height = 800 } });
-        clientContext.SetDefaultTimeout(30_000);
-        var chat = await clientContext.NewPageAsync();
-        await chat.GotoAsync("/chat/login?clientNo=P400");
-        await chat.FillAsync("input[name=code]", code);
-        await chat.ClickAsync("button[type=submit]");
-        await Expect(chat.GetByTestId("chat-input")).ToBeVisibleAsync();
+        var chat = await OpenChatAsync(browser, s, "P400");
 
         // The manager keeping the client's complaint duty watches his queue.
         var cm = await browser.SignInAsync(s.App.BaseAddress, "cm1");
@@ -83,6 +71,60 @@ public class CoServiceBrowserTests
         await Expect(timeline).ToContainTextAsync("我是您的客户经理");
         await Expect(timeline).ToContainTextAsync("国债逆回购专区");
         await Expect(timeline.GetByTestId("event-Handoff")).ToHaveCountAsync(1);
+    }
+
+    [SkippableFact]
+    public async Task Officer_AnswersAndFollowsUp_RoutesAdviceToAnAdvisor_AndAForbiddenPromiseIsBlocked()
+    {
+        await using var browser = await BrowserSession.StartAsync();
+        await using var s = await ApiScenario.StartAsync(kestrel: true, withPasswords: true, configure: c => c["ServiceOfficer:WarmUpOnStart"] = "true");
+        var chat = await OpenChatAsync(browser, s, "P400");
+
+        // An FAQ from the approved knowledge base, then a follow-up that only makes sense after it.
+        await SayAsync(chat, "国债逆回购怎么买？");
+        await Expect(chat.GetByTestId("chat-theirs").Last).ToContainTextAsync("国债逆回购专区", new() { Timeout = 180_000 });
+        await SayAsync(chat, "那手续费呢？");
+        await Expect(chat.GetByTestId("chat-theirs").Last).ToContainTextAsync("1天期0.001%", new() { Timeout = 60_000 });
+
+        // Advice on a specific security goes to the licensed advisors, and the client is told a human is coming.
+        await SayAsync(chat, "贵州茅台现在该不该买？");
+        await Expect(chat.GetByTestId("chat-theirs").Last).ToContainTextAsync("转接", new() { Timeout = 60_000 });
+        var advisor = await browser.SignInAsync(s.App.BaseAddress, "adv");
+        await advisor.GotoAsync("/inbox?view=All");
+        var row = advisor.GetByTestId("inbox-row");
+        await Expect(row).ToContainTextAsync("投资建议");
+        await Expect(row).ToContainTextAsync("P400");
+
+        // A promise of returns never reaches the approved knowledge base: the editor names the broken guardrail.
+        var ops = await browser.SignInAsync(s.App.BaseAddress, "ops");
+        await ops.GotoAsync("/kb");
+        await ops.GetByTestId("kb-new").ClickAsync();
+        await ops.GetByTestId("kb-category").FillAsync("理财产品");
+        await ops.GetByTestId("kb-question").FillAsync("这款理财安全吗？");
+        await ops.GetByTestId("kb-paraphrases").FillAsync("这个理财产品安全吗\n这款理财会亏吗\n买这个理财稳不稳");
+        await ops.GetByTestId("kb-answer").FillAsync("{客户称呼}您好，这款产品保本保收益，稳赚不赔。");
+        await ops.GetByTestId("kb-save").ClickAsync();
+        await Expect(ops.GetByTestId("kb-errors")).ToContainTextAsync("ReturnPromise");
+        await Expect(ops.GetByTestId("kb-entry-status")).ToHaveCountAsync(0);
+        await using var db = s.NewDb();
+        Assert.Equal(1, await db.Tickets.CountAsync(t => t.Reason == CoServe.Features.Conversations.HandoffReason.AdviceRequest && t.Queue == CoServe.Features.Handoffs.TicketQueue.Advisors));
+    }
+
+    private static async Task<IPage> OpenChatAsync(BrowserSession browser, ApiScenario s, string clientNo)
+    {
+        string code;
+        await using (var scope = s.App.Services.CreateAsyncScope())
+        {
+            code = (await scope.ServiceProvider.GetRequiredService<WebChatAccess>().IssueAsync(TestOrg.As(s.Org.Ops), clientNo, CancellationToken.None))!;
+        }
+        var context = await browser.Browser.NewContextAsync(new() { BaseURL = s.App.BaseAddress.ToString().TrimEnd('/'), Locale = "zh-CN", ViewportSize = new() { Width = 420, Height = 800 } });
+        context.SetDefaultTimeout(30_000);
+        var chat = await context.NewPageAsync();
+        await chat.GotoAsync($"/chat/login?clientNo={clientNo}");
+        await chat.FillAsync("input[name=code]", code);
+        await chat.ClickAsync("button[type=submit]");
+        await Expect(chat.GetByTestId("chat-input")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        return chat;
     }
 
     private static async Task SayAsync(IPage chat, string text)

@@ -12,6 +12,7 @@ public sealed class Client
 {
     private readonly List<ClientServicer> _servicers = [];
     private readonly List<ClientConsent> _consents = [];
+    private readonly List<Handoffs.Ticket> _tickets = [];
 
     private Client()
     {
@@ -55,6 +56,9 @@ public sealed class Client
 
     public IReadOnlyList<ClientServicer> Servicers => _servicers;
     public IReadOnlyList<ClientConsent> Consents => _consents;
+
+    /// <summary>The client's handoff tickets: for scope queries (<see cref="ClientScope"/>), never loaded with the client.</summary>
+    public IReadOnlyList<Handoffs.Ticket> Tickets => _tickets;
 
     public void SetName(FieldProtector protector, string name)
     {

@@ -155,8 +155,10 @@ public sealed class ClientQueries(CoServeDb db, FieldProtector protector, StaffD
     }
 
     /// <summary>
-    /// The servicer rows that are exactly what <see cref="ClientScope.VisibleTo"/> allows a manager, advisor or the
-    /// service officer's team (one row per client and servicer); null for roles whose scope is not a servicer book.
+    /// The servicer rows of a manager's, advisor's or the service officer's team's book (one row per client and
+    /// servicer), which the client list shows; null for roles whose scope is not a servicer book. (A manager or
+    /// advisor may also open a client outside his book while an open handoff of that client is his to work on, see
+    /// <see cref="ClientScope.VisibleTo"/>; the list stays his book.)
     /// </summary>
     private IQueryable<ClientServicer>? BookOf(CurrentStaff staff) => staff.Role switch
     {

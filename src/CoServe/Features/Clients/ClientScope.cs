@@ -1,3 +1,4 @@
+using CoServe.Features.Handoffs;
 using CoServe.Features.Organization;
 using CoServe.Platform.Auth;
 
@@ -14,7 +15,14 @@ public static class ClientScope
         StaffRole.Admin or StaffRole.Compliance => clients,
         StaffRole.BranchHead => clients.Where(c => c.BranchId == staff.BranchId),
         StaffRole.DigitalOps => clients.Where(c => c.Servicers.Any(s => s.StaffId == null)),
-        StaffRole.ClientManager or StaffRole.Advisor => clients.Where(c => c.Servicers.Any(s => s.StaffId == staff.Id)),
+        // A manager's or advisor's book, and the clients whose open handoff he must work on: assigned to him, or
+        // waiting unassigned in his team's queue (an advice request in the advisors' pool, a complaint in his
+        // branch's duty pool). Without the second part such a ticket was listed for nobody who could open it.
+        StaffRole.ClientManager => clients.Where(c => c.Servicers.Any(s => s.StaffId == staff.Id)
+            || c.Tickets.Any(t => t.Status != TicketStatus.Resolved && (t.AssigneeStaffId == staff.Id
+                || (t.AssigneeStaffId == null && (t.Queue == TicketQueue.BranchDuty || t.Queue == TicketQueue.DutyOwner) && t.BranchId == staff.BranchId)))),
+        StaffRole.Advisor => clients.Where(c => c.Servicers.Any(s => s.StaffId == staff.Id)
+            || c.Tickets.Any(t => t.Status != TicketStatus.Resolved && (t.AssigneeStaffId == staff.Id || (t.AssigneeStaffId == null && t.Queue == TicketQueue.Advisors)))),
         _ => clients.Where(_ => false),
     };
 

@@ -273,6 +273,26 @@ public class ConversationFlowTests
     }
 
     [Fact]
+    public async Task AnAdvisor_OpensAClientOutsideHisBook_OnlyWhileTheAdviceHandoffIsHis()
+    {
+        await using var s = await CoServiceScenario.StartAsync();
+        Assert.Empty(await s.TimelineAsync(s.Org.Advisor, "P400"));
+
+        await s.SayAsync("P400", "茅台该不该买");
+        await s.DrainAsync();
+        var id = (await s.ConversationAsync("P400")).Id;
+        // Waiting unassigned in the advisors' pool: every advisor may open it, a manager of another book may not.
+        Assert.NotEmpty(await s.TimelineAsync(s.Org.Advisor, "P400"));
+        Assert.Empty(await s.TimelineAsync(s.Org.Cm2, "P400"));
+        Assert.True((await s.ControlAsync(c => c.TakeOverAsync(As(s.Org.Advisor), id, null, true, CancellationToken.None))).Ok);
+        Assert.True((await s.ControlAsync(c => c.ReplyAsync(As(s.Org.Advisor), id, "您好，我是投资顾问。", false, CancellationToken.None))).Ok);
+
+        // Resolved: the client is outside his scope again.
+        Assert.True((await s.ControlAsync(c => c.CloseAsync(As(s.Org.Advisor), id, "已解答", 0, CancellationToken.None))).Ok);
+        Assert.Empty(await s.TimelineAsync(s.Org.Advisor, "P400"));
+    }
+
+    [Fact]
     public async Task StaffWithoutScope_CannotReadOrPost()
     {
         await using var s = await CoServiceScenario.StartAsync();
