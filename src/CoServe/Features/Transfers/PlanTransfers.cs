@@ -137,7 +137,18 @@ public sealed partial class PlanTransfers(
             // Again inside the transaction: another plan of the month may have been stored while the items were computed.
             await RefuseIfOpenAsync();
             db.TransferPlans.Add(plan);
-            await db.SaveChangesAsync(ct);
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException e) when (DbErrors.IsUniqueViolation(e))
+            {
+                // A planner of the same month committed between the check and this insert: name its plan.
+                await tx.RollbackAsync(ct);
+                db.ChangeTracker.Clear();
+                await RefuseIfOpenAsync();
+                throw new TransferStateException($"{month} already has an open transfer plan; cancel it before planning again");
+            }
             await using (var writer = await BulkWriter.StartAsync(db, "TransferItems",
                 ["PlanId", "ClientId", "Direction", "FromStaffId", "ToStaffId", "Rule", "MadaHistory", "LatestMada", "Status", "WeComState", "Version"], null, ct))
             {

@@ -257,7 +257,9 @@ internal sealed class TransferConfigurations :
         b.Property(x => x.Status).HasConversion<string>().HasMaxLength(12);
         b.Property(x => x.Version).IsConcurrencyToken();
         b.Ignore(x => x.IsOpen);
-        b.HasIndex(x => x.Month);
+        // At most one plan of a month that is not cancelled: the planner checks first, and this index refuses the
+        // second of two planners that passed the check at the same time (PostgreSQL runs both transactions at once).
+        b.HasIndex(x => x.Month).IsUnique().HasFilter("\"Status\" <> 'Cancelled'");
     }
 
     public void Configure(EntityTypeBuilder<TransferItem> b)

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using CoServe.Data;
 using CoServe.Features.Organization;
 using CoServe.Features.Transfers;
 using CoServe.Platform.Time;
@@ -111,6 +112,38 @@ public class TransferPlanTests
             t.S.H.RunAsync<ReviewTransfers, int>(r => r.ApproveAsync(As(t.Org.Head), plan.PlanId, null, null, CancellationToken.None)));
         await t.S.H.RunAsync<ReviewTransfers>(r => r.CancelAsync(As(t.Org.Ops), plan.PlanId, "政策调整后重新生成", CancellationToken.None));
         Assert.Equal(1, (await t.PlanAsync()).ToOfficer);
+    }
+
+    [SkippableTheory]
+    [InlineData(StoreKind.Sqlite)]
+    [InlineData(StoreKind.Postgres)]
+    public async Task PlannersAtTheSameTime_MakeOnePlan_TheStoreRefusesASecondOpenPlanOfTheMonth(StoreKind kind)
+    {
+        await using var t = await TransferScenario.StartAsync(kind);
+        await t.ClientAsync("D1", t.Org.Cm1, [100m, 100m, 100m]);
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
+        {
+            try
+            {
+                return (await t.PlanAsync()).PlanId;
+            }
+            catch (TransferStateException e)
+            {
+                Assert.Contains("already has", e.Message, StringComparison.Ordinal);
+                return 0L;
+            }
+        }));
+
+        var made = Assert.Single(outcomes, id => id != 0);
+        await using var db = t.NewDb();
+        Assert.Equal(made, (await db.TransferPlans.SingleAsync()).Id);
+        Assert.Equal(1, await db.TransferItems.CountAsync());
+        // What closes the race on PostgreSQL, where both planners' transactions run at once: the store itself
+        // refuses a second plan of the month while one is not cancelled.
+        db.TransferPlans.Add(new TransferPlan(TransferScenario.Month.Key, t.Org.Ops.Id, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch));
+        var refused = await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
+        Assert.True(DbErrors.IsUniqueViolation(refused));
     }
 
     [SkippableTheory]

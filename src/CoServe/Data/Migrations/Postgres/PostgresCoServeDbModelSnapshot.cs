@@ -2987,7 +2987,9 @@ namespace CoServe.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Month");
+                    b.HasIndex("Month")
+                        .IsUnique()
+                        .HasFilter("\"Status\" <> 'Cancelled'");
 
                     b.ToTable("TransferPlans", (string)null);
                 });
@@ -3275,7 +3277,7 @@ namespace CoServe.Data.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Restrict);
 
                     b.HasOne("CoServe.Features.Clients.Client", null)
-                        .WithMany()
+                        .WithMany("Tickets")
                         .HasForeignKey("ClientId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
@@ -3513,6 +3515,8 @@ namespace CoServe.Data.Migrations.Postgres
                     b.Navigation("Consents");
 
                     b.Navigation("Servicers");
+
+                    b.Navigation("Tickets");
                 });
 
             modelBuilder.Entity("CoServe.Features.Duties.Commission.CommissionRequest", b =>

@@ -2885,7 +2885,9 @@ namespace CoServe.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Month");
+                    b.HasIndex("Month")
+                        .IsUnique()
+                        .HasFilter("\"Status\" <> 'Cancelled'");
 
                     b.ToTable("TransferPlans", (string)null);
                 });
@@ -3171,7 +3173,7 @@ namespace CoServe.Data.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Restrict);
 
                     b.HasOne("CoServe.Features.Clients.Client", null)
-                        .WithMany()
+                        .WithMany("Tickets")
                         .HasForeignKey("ClientId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
@@ -3409,6 +3411,8 @@ namespace CoServe.Data.Migrations.Sqlite
                     b.Navigation("Consents");
 
                     b.Navigation("Servicers");
+
+                    b.Navigation("Tickets");
                 });
 
             modelBuilder.Entity("CoServe.Features.Duties.Commission.CommissionRequest", b =>
