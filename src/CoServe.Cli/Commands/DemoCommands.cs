@@ -1,6 +1,7 @@
 using System.CommandLine;
 using CoServe.Features.Demo;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace CoServe.Cli.Commands;
 
@@ -14,6 +15,12 @@ internal static class DemoCommands
         {
             var r = await sp.GetRequiredService<DemoSeeder>().SeedAsync(ct);
             Console.WriteLine($"seeded {r.Branches} branches, {r.Staff} staff, {r.Clients} clients, {r.AssetMonths} client-months of daily assets; segmented {string.Join(", ", r.SegmentedMonths)}");
+            if (sp.GetRequiredService<IOptions<DemoOptions>>().Value.Conversations)
+            {
+                var c = await sp.GetRequiredService<DemoConversations>().ReplayAsync(ct);
+                Console.WriteLine($"stored {c.Stored} client messages of {c.Dialogues} demo dialogues; the service officer answers them when the app runs");
+                foreach (var problem in c.Problems) Console.Error.WriteLine(problem);
+            }
             Console.WriteLine($"took {r.Elapsed.TotalSeconds:0.0} s");
             return 0;
         }, ct));

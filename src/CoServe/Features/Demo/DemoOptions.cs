@@ -19,6 +19,12 @@ public sealed class DemoOptions
 
     public int RandomSeed { get; set; } = 20_260_101;
 
+    /// <summary>
+    /// After seeding, send the scripted client messages of <see cref="DemoConversations"/> through the inbound path, so the
+    /// service officer has answered and handed off something before anyone signs in.
+    /// </summary>
+    public bool Conversations { get; set; } = true;
+
     /// <summary>Password of every demo account; listed in the README, so only for demos.</summary>
     [MinLength(8)]
     public string Password { get; set; } = "coserve-demo";

@@ -6,6 +6,7 @@ public static class DemoSetup
     {
         services.AddOptions<DemoOptions>().Bind(configuration.GetSection(DemoOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<DemoSeeder>();
+        services.AddScoped<DemoConversations>();
         return services;
     }
 }

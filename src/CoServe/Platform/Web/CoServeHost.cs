@@ -122,17 +122,21 @@ public static class CoServeHost
 
     /// <summary>
     /// Brings the store up to date before serving: migrations for the embedded default (PostgreSQL is migrated
-    /// by `coserve db migrate`), then demo data when configured and the store is empty.
+    /// by `coserve db migrate`), then demo data when configured and the store is empty (with the demo's client conversations).
     /// </summary>
     public static async Task PrepareStoreAsync(this WebApplication app)
     {
         await using var scope = app.Services.CreateAsyncScope();
         var sp = scope.ServiceProvider;
         await sp.GetRequiredService<StoreMigrations>().EnsureReadyAsync(CancellationToken.None);
-        if (sp.GetRequiredService<IOptions<DemoOptions>>().Value.SeedWhenEmpty)
+        var demo = sp.GetRequiredService<IOptions<DemoOptions>>().Value;
+        if (demo.SeedWhenEmpty)
         {
             var seeder = sp.GetRequiredService<DemoSeeder>();
-            if (await seeder.IsStoreEmptyAsync(CancellationToken.None)) await seeder.SeedAsync(CancellationToken.None);
+            if (!await seeder.IsStoreEmptyAsync(CancellationToken.None)) return;
+            await seeder.SeedAsync(CancellationToken.None);
+            // Stored now, answered by the service officer's worker once the host runs.
+            if (demo.Conversations) await sp.GetRequiredService<DemoConversations>().ReplayAsync(CancellationToken.None);
         }
     }
 }

@@ -1,0 +1,102 @@
+using CoServe.Data;
+using CoServe.Features.Channels;
+using CoServe.Features.Clients;
+using CoServe.Features.Organization;
+using Microsoft.EntityFrameworkCore;
+
+namespace CoServe.Features.Demo;
+
+public sealed record DemoConversationsReport(int Dialogues, int Stored, int Duplicates, IReadOnlyList<string> Problems);
+
+/// <summary>
+/// Gives the demo a service officer that has been at work: scripted client messages, written for CoServe, sent by
+/// clients of the service officer's pool through the same inbound path as the channel API. Nothing here writes
+/// an answer, a handoff or a ticket: the service officer answers, clarifies and hands off as it would for real
+/// clients, so the inbox, the co-served page and the timelines show what the product does. Idempotent: each
+/// message has a fixed key, so a second replay stores nothing.
+/// </summary>
+public sealed partial class DemoConversations(IDbContextFactory<CoServeDb> dbFactory, IInboundMessageSink inbound, ILogger<DemoConversations> logger)
+{
+    /// <summary>One client's messages, in order. <see cref="Keeper"/> picks a client whose duties that manager keeps.</summary>
+    public sealed record Dialogue(string Keeper, params string[] Messages);
+
+    /// <summary>
+    /// Who says what: FAQ questions with follow-ups for every Beijing manager's clients, and the things the officer must
+    /// not handle itself (complaints and commission requests for the keeping manager, advice for the advisors, account
+    /// security and requests for a human for the digital team).
+    /// </summary>
+    public static readonly IReadOnlyList<Dialogue> Script =
+    [
+        new("cm.bj1", "国债逆回购怎么操作？", "那手续费呢？"),
+        new("cm.bj1", "你好，我上个月申请的转托管到现在还没办好", "我要投诉你们的服务，打了三次电话都没人处理"),
+        new("cm.bj1", "我的佣金现在是多少？", "佣金太高了，能不能给我调到万一？"),
+        new("cm.bj1", "科创板开通需要什么条件？"),
+        new("cm.bj1", "贵州茅台现在该不该买？目标价多少？"),
+        new("cm.bj2", "银证转账几点可以转？"),
+        new("cm.bj2", "新股申购的额度是怎么算的？", "中签了什么时候缴款？"),
+        new("cm.bj2", "你们这个App天天闪退，烦死了，气死我了！"),
+        new("cm.bj3", "交易密码忘了怎么办？"),
+        new("cm.bj3", "融资融券开通要什么条件？"),
+        new("cm.bj3", "转人工"),
+        new("cm.bj4", "身份证过期了要怎么更新？"),
+        new("cm.bj4", "分红什么时候到账？"),
+        new("cm.bj5", "港股通开通有什么要求？"),
+        new("cm.bj5", "我的账户好像被盗了，有人改了我的密码"),
+        new("cm.bj6", "风险测评怎么重新做？"),
+        new("cm.bj6", "可转债怎么申购？"),
+        new("cm.sh1", "我要向12386投诉你们营业部", "你们一直拖着不给我处理"),
+        new("cm.sh1", "创业板开通需要什么条件？"),
+        new("cm.sh2", "佣金可以再低一点吗？别家都是万一免五"),
+        new("cm.sh2", "北交所权限怎么开？"),
+        new("cm.sz1", "我朋友想借用我的账户炒股，可以吗？"),
+        new("cm.sz1", "销户需要带什么材料？"),
+        new("cm.sz2", "请推荐几只明天会涨的股票"),
+        new("cm.sz2", "几点开始可以挂单？"),
+    ];
+
+    private const string KeyPrefix = "demo-dialogue-";
+
+    public async Task<DemoConversationsReport> ReplayAsync(CancellationToken ct)
+    {
+        var keepers = Script.Select(d => d.Keeper).Distinct().ToList();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        // Clients in the service officer's pool whose duties a scripted manager keeps, in client-number order.
+        var kept = await (
+            from s in db.ClientServicers.AsNoTracking()
+            join m in db.Staff.AsNoTracking() on s.StaffId equals m.Id
+            where !s.IsPrimary && m.Role == StaffRole.ClientManager && keepers.Contains(m.Login)
+                  && (s.Duties & DutyScopes.KeptByManager) == DutyScopes.KeptByManager
+                  && db.ClientServicers.Any(p => p.ClientId == s.ClientId && p.IsPrimary && p.StaffId == null)
+            orderby s.ClientNo
+            select new { m.Login, s.ClientNo }).ToListAsync(ct);
+        var pool = kept.GroupBy(k => k.Login).ToDictionary(g => g.Key, g => new Queue<string>(g.Select(k => k.ClientNo)));
+
+        int stored = 0, duplicates = 0;
+        var problems = new List<string>();
+        for (var d = 0; d < Script.Count; d++)
+        {
+            var dialogue = Script[d];
+            if (!pool.TryGetValue(dialogue.Keeper, out var clients) || !clients.TryDequeue(out var clientNo))
+            {
+                problems.Add($"dialogue {d + 1}: {dialogue.Keeper} keeps duties for no further client of the service officer");
+                continue;
+            }
+            for (var m = 0; m < dialogue.Messages.Length; m++)
+            {
+                var result = await inbound.AcceptAsync(new InboundClientMessage(WebChatChannel.Name, ClientReferenceKind.ClientNo, clientNo,
+                    dialogue.Messages[m], $"{KeyPrefix}{d + 1}-{m + 1}", DateTimeOffset.MinValue, []), ct);
+                switch (result.Outcome)
+                {
+                    case InboundOutcome.Stored: stored++; break;
+                    case InboundOutcome.Duplicate: duplicates++; break;
+                    default: problems.Add($"dialogue {d + 1}, message {m + 1}: {result.Outcome} {result.Problem}"); break;
+                }
+            }
+        }
+        LogReplayed(logger, Script.Count, stored, duplicates, problems.Count);
+        return new DemoConversationsReport(Script.Count, stored, duplicates, problems);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Demo conversations: {Dialogues} dialogues, {Stored} client messages stored, {Duplicates} already there, {Problems} problems")]
+    private static partial void LogReplayed(ILogger logger, int dialogues, int stored, int duplicates, int problems);
+}

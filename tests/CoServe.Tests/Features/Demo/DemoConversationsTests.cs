@@ -1,0 +1,52 @@
+using CoServe.Features.Conversations;
+using CoServe.Features.Demo;
+using CoServe.Features.Handoffs;
+using CoServe.Features.Timeline;
+using CoServe.Platform.Live;
+using CoServe.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CoServe.Tests.Features.Demo;
+
+public class DemoConversationsTests
+{
+    [Fact]
+    public async Task DemoDialogues_AreAnsweredByTheRealOfficer_ComplaintsWaitForTheKeepingManager_AndAReplayStoresNothing()
+    {
+        await using var h = await CoreHarness.StartAsync(StoreKind.Sqlite, s =>
+        {
+            s["Demo:Clients"] = "300";
+            s["Demo:Months"] = "1";
+            s["KnowledgeBase:ImportSeedWhenEmpty"] = "true";
+        });
+        await h.RunAsync<DemoSeeder, DemoSeedReport>(d => d.SeedAsync(CancellationToken.None));
+        var messages = DemoConversations.Script.Sum(d => d.Messages.Length);
+
+        var first = await h.RunAsync<DemoConversations, DemoConversationsReport>(d => d.ReplayAsync(CancellationToken.None));
+        Assert.Empty(first.Problems);
+        Assert.Equal((messages, 0), (first.Stored, first.Duplicates));
+
+        // The service officer's worker, as the running host drives it.
+        await new OfficerWorker(h.Services.GetRequiredService<IServiceScopeFactory>(), h.Services.GetRequiredService<OfficerSignal>(),
+            NullLogger<OfficerWorker>.Instance).DrainAsync(CancellationToken.None);
+
+        await using var db = h.NewDb();
+        Assert.Equal(messages, await db.TimelineEvents.CountAsync(e => e.Kind == TimelineKind.ClientMessage));
+        // Every dialogue got an answer, a clarification or a holding message from the officer.
+        var officerReplied = await db.TimelineEvents.Where(e => e.Kind == TimelineKind.OfficerMessage).Select(e => e.ClientId).Distinct().CountAsync();
+        Assert.Equal(DemoConversations.Script.Count, officerReplied);
+
+        // The complaint of a client whose duties cm.bj1 keeps waits for cm.bj1, not for the digital team.
+        var bj1 = await db.Staff.SingleAsync(s => s.Login == "cm.bj1");
+        var complaint = await db.Tickets.SingleAsync(t => t.Reason == HandoffReason.Complaint && t.AssigneeStaffId == bj1.Id);
+        Assert.Contains(complaint.ClientId, db.ClientServicers.Where(s => s.StaffId == bj1.Id && !s.IsPrimary).Select(s => s.ClientId));
+        Assert.True(await db.Tickets.AnyAsync(t => t.Reason == HandoffReason.CommissionRequest && t.AssigneeStaffId == bj1.Id));
+        Assert.True(await db.Tickets.AnyAsync(t => t.Reason == HandoffReason.AdviceRequest && t.Queue == TicketQueue.Advisors));
+
+        var again = await h.RunAsync<DemoConversations, DemoConversationsReport>(d => d.ReplayAsync(CancellationToken.None));
+        Assert.Equal((0, messages), (again.Stored, again.Duplicates));
+        Assert.Equal(messages, await db.TimelineEvents.CountAsync(e => e.Kind == TimelineKind.ClientMessage));
+    }
+}
