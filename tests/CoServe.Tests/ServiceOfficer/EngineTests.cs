@@ -144,6 +144,16 @@ public sealed class EngineTests
     }
 
     [Fact]
+    public void Handoff_NamesProductsFromTheDictionarysNouns_NotItsVerbs()
+    {
+        var handoff = Assert.IsType<OfficerHandoff>(Respond("我要投诉，打新一直不中签，融资融券也开不了"));
+        var products = handoff.Package.Entities["products"];
+        Assert.Contains("融资融券", products);
+        Assert.DoesNotContain("打新", products);
+        Assert.DoesNotContain("中签", products);
+    }
+
+    [Fact]
     public async Task Reload_SwapsSnapshotWithoutFailingMessagesInFlight()
     {
         using var engine = new ServiceOfficerEngine(Microsoft.Extensions.Options.Options.Create(new ServiceOfficerOptions()), TimeProvider.System, new SeedKnowledgeSource(OfficerFixtures.Directory));

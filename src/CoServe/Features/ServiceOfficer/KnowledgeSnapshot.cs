@@ -71,7 +71,8 @@ public sealed partial class KnowledgeSnapshot
         var dictionary = JiebaDictionary.Load(options.JiebaDirectory);
         var userWords = set.UserWords.Concat(TextAnalyzer.SynonymWords(set.Synonyms)).ToList();
         var segmenter = new WordSegmenter(dictionary, userWords);
-        var analyzer = new TextAnalyzer(segmenter, set.Synonyms, set.UserWords.Select(w => w.Word));
+        // Products and businesses a handoff names are the dictionary's nouns: its verbs (打新, 闪退, 调佣) are what happened, not what.
+        var analyzer = new TextAnalyzer(segmenter, set.Synonyms, set.UserWords.Where(w => w.Tag != "v").Select(w => w.Word));
 
         var docs = new List<(int, AnalyzedText)>();
         for (var i = 0; i < entries.Count; i++)
