@@ -124,6 +124,7 @@ public sealed class StoredWeComCallbackInbox : IWeComCallbackQueue, IDisposable
     public async IAsyncEnumerable<IReadOnlyList<WeComCallbackWork>> ReadBatchesAsync([EnumeratorCancellation] CancellationToken ct)
     {
         var poll = TimeSpan.FromMilliseconds(_options.Value.CallbackPollMilliseconds);
+        var gather = TimeSpan.FromMilliseconds(_options.Value.CallbackGatherMilliseconds);
         while (!ct.IsCancellationRequested)
         {
             var claimed = await ClaimAsync(ClaimBatch, ct);
@@ -132,6 +133,8 @@ public sealed class StoredWeComCallbackInbox : IWeComCallbackQueue, IDisposable
             // came while this batch was handled) or the poll says when to look again, not an empty claim.
             if (claimed.Count == ClaimBatch) continue;
             await PurgeExpiredAsync(ct);
+            // Callbacks are coming in: a moment's wait makes the next claim (and its completion) serve more of them.
+            if (claimed.Count > 0 && gather > TimeSpan.Zero) await Task.Delay(gather, ct);
             await _signal.WaitAsync(poll, ct);
         }
     }
