@@ -13,8 +13,8 @@ using Microsoft.Extensions.Options;
 namespace CoServe.Features.Channels.WeCom.Stored;
 
 /// <summary>
-/// The inbox payload: a callback has a handful of its twenty fields set, so the nulls are left out (a third of the
-/// row, written and then cleared for every callback), with generated code instead of reflection. Rows written with
+/// The inbox payload: a callback has a handful of its twenty fields set, so the nulls are left out (most of the
+/// payload's text, written and then cleared for every callback), with generated code instead of reflection. Rows written with
 /// the nulls read the same.
 /// </summary>
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
@@ -33,9 +33,9 @@ internal sealed partial class WeComInboxJson : JsonSerializerContext;
 /// This is the hot path of the callback endpoint, so it is plain parameterised SQL without change tracking: one
 /// multi-row insert per group commit, one claiming UPDATE ... RETURNING per batch the worker takes, and one
 /// UPDATE per batch it completes, all on one connection the inbox keeps open (they take turns anyway, see below):
-/// a DbContext and a pooled connection opened and closed for each statement were about a tenth of the CPU per
-/// callback, and on SQLite a connection that did not write last finds its page cache stale and reads the pages
-/// again. On SQLite every one of these is a write for the single writer; fewer, larger
+/// a DbContext and a pooled connection opened and closed for each statement were at least 4% of the process's CPU
+/// in the profile of the stored callback bench, and on SQLite a connection that did not write last finds its page
+/// cache stale and reads the pages again. On SQLite every one of these is a write for the single writer; fewer, larger
 /// writes are what lets the inserts keep up. They also take turns in this process (one write lane) instead of
 /// meeting in SQLite's busy handler, which sleeps 1 to 100 ms per retry: a claim that found the file locked by an
 /// insert waited far longer than the insert took, and the callbacks behind it waited with it.
