@@ -23,9 +23,10 @@ public sealed class ApiScenario : IAsyncDisposable
     public CoServeApp App { get; }
     public TestOrg Org { get; }
 
-    public static async Task<ApiScenario> StartAsync(StoreKind kind = StoreKind.Sqlite, bool kestrel = false, bool withPasswords = false, Action<Dictionary<string, string?>>? configure = null)
+    public static async Task<ApiScenario> StartAsync(
+        StoreKind kind = StoreKind.Sqlite, bool kestrel = false, bool withPasswords = false, Action<Dictionary<string, string?>>? configure = null, string? settingsFile = null)
     {
-        var app = await CoServeApp.StartAsync(kind, kestrel, configure);
+        var app = await CoServeApp.StartAsync(kind, kestrel, configure, settingsFile);
         await using var db = app.NewDb();
         var org = await TestOrg.CreateAsync(db, withPasswords);
         var protector = app.Get<FieldProtector>();

@@ -9,6 +9,7 @@ using CoServe.Platform.Crypto;
 using CoServe.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace CoServe.Tests.Channels.WeCom;
@@ -116,10 +117,14 @@ internal sealed class ArchiveRig : IAsyncDisposable
         var configured = Core.Services.GetRequiredService<IOptions<ArchiveOptions>>().Value;
         var app = new ArchiveAppOptions { Secret = configured.Apps["main"].Secret };
         foreach (var (version, key) in keys) app.PrivateKeys[version.ToString(System.Globalization.CultureInfo.InvariantCulture)] = key.ExportPkcs8PrivateKeyPem();
+        var restarted = new ArchiveOptions { Enabled = true, LagAlertMinutes = configured.LagAlertMinutes, Apps = new() { ["main"] = app } };
+        var monitor = new OptionsMonitor<ArchiveOptions>(
+            new OptionsFactory<ArchiveOptions>([new ConfigureOptions<ArchiveOptions>(o => o.Apps = restarted.Apps)], []), [], new OptionsCache<ArchiveOptions>());
         var sources = new ArchiveSources(
-            Options.Create(new ArchiveOptions { Enabled = true, LagAlertMinutes = configured.LagAlertMinutes, Apps = new() { ["main"] = app } }),
+            Options.Create(restarted),
             Core.Services.GetRequiredService<IOptions<CoServe.Features.Channels.WeCom.WeComOptions>>(),
-            Core.Services.GetRequiredService<IHttpClientFactory>());
+            Core.Services.GetRequiredService<IHttpClientFactory>(),
+            new ArchiveKeyRings(monitor, [], new ArchiveSignal(), NullLogger<ArchiveKeyRings>.Instance));
         return (sources, ActivatorUtilities.CreateInstance<ArchivePuller>(Core.Services, sources));
     }
 
@@ -328,6 +333,71 @@ public class WeComArchiveTests
         Assert.Equal((2L, (long?)7, (long?)4), (gap.AfterSeq, gap.BeforeSeq, gap.Missing));
     }
 
+    [Fact]
+    public async Task SeqHoles_UpToTheConfiguredTolerance_AreNotLosses_ALargerJumpIs()
+    {
+        await using var rig = await ArchiveRig.StartAsync(configure: c => c["WeCom:Archive:SeqGapTolerance"] = "3");
+        rig.Sim.Archive.Send("wx_cm1", ["wmA"], "一");
+        await rig.PullAllAsync();
+        rig.Sim.Archive.SkipSeqs(3);
+        rig.Sim.Archive.Send("wx_cm1", ["wmA"], "二");
+        rig.Sim.Archive.SkipSeqs(1);
+        rig.Sim.Archive.Send("wx_cm1", ["wmA"], "三");
+        rig.Sim.Archive.SkipSeqs(4);
+        rig.Sim.Archive.Send("wx_cm1", ["wmA"], "四");
+
+        var page = Assert.Single(await rig.PullAllAsync());
+        Assert.Equal((3, 3, 4L), (page.Records, page.Written, page.MissingSeqs));
+        var gap = Assert.Single(await rig.GapsAsync());
+        Assert.Equal((7L, (long?)12, (long?)4), (gap.AfterSeq, gap.BeforeSeq, gap.Missing));
+        var app = Assert.Single((await rig.StatusAsync()).Apps);
+        Assert.Equal((true, 1, 4L), (app.GapAlert, app.OpenGaps, app.MissingSeqs));
+
+        var validator = rig.Core.Services.GetRequiredService<IValidateOptions<ArchiveOptions>>();
+        Assert.Contains(validator.Validate(null, new ArchiveOptions { SeqGapTolerance = -1 }).Failures!, f => f.Contains("SeqGapTolerance", StringComparison.Ordinal));
+        Assert.Contains(validator.Validate(null, new ArchiveOptions { SeqGapTolerance = 1001 }).Failures!, f => f.Contains("SeqGapTolerance", StringComparison.Ordinal));
+    }
+
+    [SkippableTheory]
+    [InlineData(StoreKind.Sqlite)]
+    [InlineData(StoreKind.Postgres)]
+    public async Task AKeyFileReplacedWhileRunning_IsReloaded_ABrokenOneIsRejectedAndTheOldKeysKept(StoreKind kind)
+    {
+        // Key version 2 is configured as a file, which by mistake holds the key of version 3.
+        var dir = Directory.CreateTempSubdirectory("coserve-keys-");
+        try
+        {
+            var v2 = Path.Combine(dir.FullName, "archive-v2.pem");
+            await File.WriteAllTextAsync(v2, ArchiveRig.Keys[3].ExportPkcs8PrivateKeyPem());
+            await using var rig = await ArchiveRig.StartAsync(kind, configure: c => c["WeCom:Archive:Apps:main:PrivateKeys:2"] = v2, configuredKeys: [1]);
+            rig.Sim.Archive.UsePublicKey(2, ArchiveRig.Keys[2].ExportSubjectPublicKeyInfoPem());
+            rig.Sim.Archive.Send("wmA", ["wx_cm1"], "新密钥的消息");
+            Assert.Equal(1, Assert.Single(await rig.PullAllAsync()).Failed);
+            Assert.Null(Assert.Single(await rig.FailuresAsync()).ResolvedAt);
+
+            // The file is overwritten with something that is not a key: rejected, version 1 and the old version 2 still in use.
+            await File.WriteAllTextAsync(v2, "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n");
+            Assert.Equal(0, (await rig.Puller.RetryQuarantinedAsync("main", all: false, CancellationToken.None)).Tried);
+            var problem = (await rig.StatusAsync()).Apps[0].KeyProblem;
+            Assert.Equal("WeCom:Archive:Apps:main:PrivateKeys:2: not an RSA private key in PEM (PKCS#1 or PKCS#8)", problem);
+            rig.Sim.Archive.UsePublicKey(1, ArchiveRig.Keys[1].ExportSubjectPublicKeyInfoPem());
+            rig.Sim.Archive.Send("wx_cm1", ["wmA"], "旧密钥照常");
+            Assert.Equal(1, Assert.Single(await rig.PullAllAsync()).Written);
+
+            // The right key lands in the file: the quarantined record is read, without a restart.
+            await File.WriteAllTextAsync(v2, ArchiveRig.Keys[2].ExportPkcs8PrivateKeyPem());
+            var retried = await rig.Puller.RetryQuarantinedAsync("main", all: false, CancellationToken.None);
+            Assert.Equal((1, 1, 0), (retried.Tried, retried.Written, retried.StillFailing));
+            Assert.Equal(["旧密钥照常", "新密钥的消息"], (await rig.TimelineAsync(rig.Consented)).Select(t => t.Text ?? "").ToArray());
+            Assert.Null((await rig.StatusAsync()).Apps[0].KeyProblem);
+            Assert.NotNull(Assert.Single(await rig.FailuresAsync()).ResolvedAt);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
     [SkippableTheory]
     [InlineData(StoreKind.Sqlite)]
     [InlineData(StoreKind.Postgres)]
@@ -507,7 +577,8 @@ public class WeComArchiveTests
         using var sdkSources = new ArchiveSources(
             Options.Create(new ArchiveOptions { SdkLibraryPath = notALibrary, Apps = configured.Apps }),
             rig.Core.Services.GetRequiredService<IOptions<CoServe.Features.Channels.WeCom.WeComOptions>>(),
-            rig.Core.Services.GetRequiredService<IHttpClientFactory>());
+            rig.Core.Services.GetRequiredService<IHttpClientFactory>(),
+            rig.Core.Services.GetRequiredService<ArchiveKeyRings>());
         var puller = ActivatorUtilities.CreateInstance<ArchivePuller>(rig.Core.Services, sdkSources);
         await Assert.ThrowsAsync<InvalidOperationException>(() => puller.PullPageAsync("main", CancellationToken.None));
         rig.Core.Clock.Advance(TimeSpan.FromMinutes(61));
@@ -563,5 +634,109 @@ public class WeComArchiveTests
         await EventuallyAsync(["后台拉取第一条"]);
         sim.Archive.Send("wmW101", ["wx_cm1"], "后台拉取第二条");
         await EventuallyAsync(["后台拉取第一条", "后台拉取第二条"]);
+    }
+
+    [Fact]
+    public async Task TheWebApp_TakesANewKeyVersionFromAReloadedSettingsFile_RetriesTheQuarantined_AndRejectsABrokenKey()
+    {
+        var dir = Directory.CreateTempSubdirectory("coserve-keys-");
+        try
+        {
+            var settings = Path.Combine(dir.FullName, "appsettings.Archive.json");
+            string KeyFile(string name, string pem)
+            {
+                var path = Path.Combine(dir.FullName, name);
+                File.WriteAllText(path, pem);
+                return path;
+            }
+            async Task WriteKeysAsync(params (int Version, string Path)[] keys)
+            {
+                var json = JsonSerializer.Serialize(new { WeCom = new { Archive = new { Apps = new { main = new { PrivateKeys = keys.ToDictionary(k => k.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), k => k.Path) } } } } });
+                // Written aside and moved in, as a deployment would: the watcher never sees a half-written file.
+                await File.WriteAllTextAsync(settings + ".new", json);
+                File.Move(settings + ".new", settings, overwrite: true);
+            }
+            var v1 = KeyFile("archive-v1.pem", ArchiveRig.Keys[1].ExportPkcs8PrivateKeyPem());
+            var v2 = KeyFile("archive-v2.pem", ArchiveRig.Keys[2].ExportPkcs8PrivateKeyPem());
+            var broken = KeyFile("archive-v2-broken.pem", ArchiveRig.Keys[2].ExportSubjectPublicKeyInfoPem());
+            await WriteKeysAsync((1, v1));
+
+            await using var sim = await WeComSimulator.StartAsync(new SimulatorOptions { StaffUsers = 0 });
+            await using var s = await ApiScenario.StartAsync(settingsFile: settings, configure: c =>
+            {
+                c["WeCom:ApiBaseAddress"] = sim.BaseAddress.ToString();
+                c["WeCom:Apps:main:CorpId"] = sim.Options.CorpId;
+                c["WeCom:Apps:main:Token"] = sim.Options.Token;
+                c["WeCom:Apps:main:EncodingAesKey"] = sim.Options.EncodingAesKey;
+                c["WeCom:Archive:Enabled"] = "true";
+                // An hour between rounds: what happens below is the reload waking the puller, or the test's own signal.
+                c["WeCom:Archive:IntervalSeconds"] = "3600";
+                c["WeCom:Archive:Apps:main:Secret"] = sim.Options.ArchiveSecret;
+            });
+            long clientId;
+            await using (var db = s.NewDb())
+            {
+                var client = await db.Clients.Include(c => c.Consents).SingleAsync(c => c.ClientNo == "C101");
+                client.WeComExternalUserId = "wmW101";
+                client.SetConsent(ConsentPurpose.ConversationArchive, true, "test", s.App.Clock.GetUtcNow());
+                await db.SaveChangesAsync();
+                clientId = client.Id;
+            }
+            var signal = s.App.Get<ArchiveSignal>();
+            var status = s.App.Get<ArchiveStatus>();
+
+            async Task<string[]> TextsAsync()
+            {
+                await using var db = s.NewDb();
+                var protector = s.App.Get<FieldProtector>();
+                var cipher = await db.TimelineEvents.AsNoTracking().Where(e => e.ClientId == clientId && e.Channel == "wecom").OrderBy(e => e.Id).Select(e => e.TextCipher).ToListAsync();
+                return [.. cipher.Select(c => protector.DecryptOrNull(ProtectedField.MessageText, c) ?? "")];
+            }
+            async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done)
+            {
+                var until = Environment.TickCount64 + 30_000;
+                var value = await read();
+                while (!done(value) && Environment.TickCount64 < until)
+                {
+                    await Task.Delay(100);
+                    value = await read();
+                }
+                return value;
+            }
+            async Task<List<ArchiveFailure>> FailuresAsync()
+            {
+                await using var db = s.NewDb();
+                return await db.ArchiveFailures.AsNoTracking().ToListAsync();
+            }
+
+            // WeCom's admin rotates to key 2 before CoServe has it: the record is quarantined.
+            sim.Archive.UsePublicKey(2, ArchiveRig.Keys[2].ExportSubjectPublicKeyInfoPem());
+            sim.Archive.Send("wmW101", ["wx_cm1"], "轮换后的第一条");
+            signal.Notify();
+            var quarantined = Assert.Single(await EventuallyAsync(FailuresAsync, f => f.Count == 1));
+            Assert.Equal((ArchiveFailureReason.UnknownKeyVersion, 2), (quarantined.Reason, quarantined.PublicKeyVersion));
+
+            // A broken version 2 (a public key) is configured: rejected with the version named, key 1 still reads.
+            await WriteKeysAsync((1, v1), (2, broken));
+            var rejected = await EventuallyAsync(async () => (await status.ReadAsync(0, CancellationToken.None)).Apps[0].KeyProblem, p => p is not null);
+            Assert.Equal("WeCom:Archive:Apps:main:PrivateKeys:2: not an RSA private key in PEM (PKCS#1 or PKCS#8)", rejected);
+            sim.Archive.UsePublicKey(1, ArchiveRig.Keys[1].ExportSubjectPublicKeyInfoPem());
+            sim.Archive.Send("wx_cm1", ["wmW101"], "旧密钥仍然可用");
+            signal.Notify();
+            Assert.Equal(["旧密钥仍然可用"], await EventuallyAsync(TextsAsync, t => t.Length == 1));
+            Assert.Null(Assert.Single(await FailuresAsync()).ResolvedAt);
+
+            // The right key 2: the reload alone wakes the puller, which retries the quarantined record.
+            await WriteKeysAsync((1, v1), (2, v2));
+            // Written by the retry, so after the message that came later.
+            Assert.Equal(["旧密钥仍然可用", "轮换后的第一条"], await EventuallyAsync(TextsAsync, t => t.Length == 2));
+            var resolved = Assert.Single(await FailuresAsync());
+            Assert.Equal((true, ArchiveResolution.Written), (resolved.ResolvedAt is not null, resolved.Resolution ?? 0));
+            Assert.Null((await status.ReadAsync(0, CancellationToken.None)).Apps[0].KeyProblem);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
     }
 }

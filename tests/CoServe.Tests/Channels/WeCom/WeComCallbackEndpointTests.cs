@@ -259,12 +259,14 @@ public sealed class WeComCallbackEndpointTests
         o.Apps["main"] = new WeComAppOptions { CorpId = "", Token = "x", EncodingAesKey = "short" };
         o.ReplayWindowSeconds = 600;
         o.DeduplicationWindowSeconds = 900;
+        o.CallbackGatherMilliseconds = 1001;
         var result = validator.Validate(null, o);
         Assert.True(result.Failed);
         Assert.Contains(result.Failures!, f => f.Contains("CorpId", StringComparison.Ordinal));
         Assert.Contains(result.Failures!, f => f.Contains("Token", StringComparison.Ordinal));
         Assert.Contains(result.Failures!, f => f.Contains("EncodingAesKey", StringComparison.Ordinal));
         Assert.Contains(result.Failures!, f => f.Contains("twice", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!, f => f.Contains("CallbackGatherMilliseconds must be 0..1000", StringComparison.Ordinal));
     }
 
     [Fact]

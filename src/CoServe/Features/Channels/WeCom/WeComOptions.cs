@@ -67,6 +67,13 @@ public sealed class WeComOptions
     /// <summary>Stored callback queue: how often an idle worker looks for callbacks another node accepted.</summary>
     public int CallbackPollMilliseconds { get; set; } = 1000;
 
+    /// <summary>
+    /// Stored callback queue: after handing on a batch, the worker lets the next one gather this long before it claims
+    /// it, so that under load one claim and one completion serve many callbacks (each is a write beside the inserts).
+    /// Only processing waits, never WeCom's answer; an idle worker still takes a lone callback at once. 0 = no wait.
+    /// </summary>
+    public int CallbackGatherMilliseconds { get; set; } = 20;
+
     /// <summary>WeCom allows a customer to be transferred (在职继承) at most this often in <see cref="TransferWindowDays"/> natural days.</summary>
     public int MaxTransfersPerCustomer { get; set; } = 2;
     public int TransferWindowDays { get; set; } = 90;
@@ -106,6 +113,7 @@ internal sealed class WeComOptionsValidator : IValidateOptions<WeComOptions>
         if (o.WorkerMaxAttempts < 1) errors.Add("WeCom:WorkerMaxAttempts must be at least 1");
         if (o.CallbackLeaseSeconds < 30) errors.Add("WeCom:CallbackLeaseSeconds must be at least 30");
         if (o.CallbackPollMilliseconds is < 10 or > 60_000) errors.Add("WeCom:CallbackPollMilliseconds must be 10..60000");
+        if (o.CallbackGatherMilliseconds is < 0 or > 1000) errors.Add("WeCom:CallbackGatherMilliseconds must be 0..1000");
         if (o.MaxTransfersPerCustomer < 1) errors.Add("WeCom:MaxTransfersPerCustomer must be at least 1");
         if (o.TransferWindowDays < 1) errors.Add("WeCom:TransferWindowDays must be at least 1");
         if (!Enum.IsDefined(o.GroupMessageCap)) errors.Add("WeCom:GroupMessageCap must be DaysInMonthPerMonth, SevenPerWeek or OnePerDay");

@@ -31,40 +31,65 @@ public sealed class ArchiveKeyRing : IDisposable
     /// </summary>
     public string Fingerprint { get; }
 
-    public static ArchiveKeyRing Load(ArchiveAppOptions app)
+    /// <summary>
+    /// The ring of <paramref name="app"/>'s configured keys, or null with <paramref name="errors"/> naming every version
+    /// that does not load and why (never the key itself): a ring is whole or not at all.
+    /// </summary>
+    public static ArchiveKeyRing? TryLoad(string app, ArchiveAppOptions configured, out IReadOnlyList<string> errors)
     {
         var keys = new Dictionary<int, RSA>();
-        foreach (var (version, key) in app.PrivateKeys)
+        var problems = new List<string>();
+        errors = problems;
+        if (configured.PrivateKeys.Count == 0) problems.Add($"WeCom:Archive:Apps:{app}:PrivateKeys needs at least one key (by publickey_ver)");
+        foreach (var (version, key) in configured.PrivateKeys)
         {
-            var rsa = RSA.Create();
-            rsa.ImportFromPem(Pem(key));
-            keys[int.Parse(version, NumberStyles.None, CultureInfo.InvariantCulture)] = rsa;
+            var at = $"WeCom:Archive:Apps:{app}:PrivateKeys:{version}";
+            if (!int.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out var v)) problems.Add($"{at}: the key version must be a number (publickey_ver)");
+            else if (Import(key, out var problem) is { } rsa) keys[v] = rsa;
+            else problems.Add($"{at}: {problem}");
         }
-        return new ArchiveKeyRing(keys);
+        if (problems.Count == 0) return new ArchiveKeyRing(keys);
+        foreach (var rsa in keys.Values) rsa.Dispose();
+        return null;
     }
 
     /// <summary>What is wrong with a configured key (PEM text or file path), or null; never echoes the key.</summary>
     public static string? Describe(string key)
     {
-        if (string.IsNullOrWhiteSpace(key)) return "empty";
-        if (!key.Contains("-----BEGIN", StringComparison.Ordinal) && !File.Exists(key)) return "neither a PEM key nor the path of an existing file";
+        Import(key, out var problem)?.Dispose();
+        return problem;
+    }
+
+    private static RSA? Import(string key, out string? problem)
+    {
+        problem = null;
+        if (string.IsNullOrWhiteSpace(key)) problem = "empty";
+        else if (!key.Contains("-----BEGIN", StringComparison.Ordinal) && !File.Exists(key)) problem = "neither a PEM key nor the path of an existing file";
+        if (problem is not null) return null;
+        var rsa = RSA.Create();
         try
         {
-            using var rsa = RSA.Create();
-            rsa.ImportFromPem(Pem(key));
+            rsa.ImportFromPem(key.Contains("-----BEGIN", StringComparison.Ordinal) ? key : File.ReadAllText(key));
             // A public key imports too, but cannot decrypt.
             rsa.ExportParameters(includePrivateParameters: true);
-            return null;
+            return rsa;
         }
         catch (Exception ex) when (ex is ArgumentException or CryptographicException)
         {
-            return "not an RSA private key in PEM (PKCS#1 or PKCS#8)";
+            problem = "not an RSA private key in PEM (PKCS#1 or PKCS#8)";
         }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            problem = "the key file could not be read";
+        }
+        rsa.Dispose();
+        return null;
     }
 
-    private static string Pem(string key) => key.Contains("-----BEGIN", StringComparison.Ordinal) ? key : File.ReadAllText(key);
-
     public bool Has(int version) => _keys.ContainsKey(version);
+
+    /// <summary>The key versions held, e.g. "1,2" (for logs and status; nothing secret).</summary>
+    public string Versions => string.Join(',', _keys.Keys.Order());
 
     /// <summary>The record's random key, or null when it does not decrypt with this version's key.</summary>
     public string? DecryptRandomKey(int version, string encryptRandomKey)

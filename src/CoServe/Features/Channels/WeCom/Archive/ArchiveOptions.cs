@@ -35,6 +35,15 @@ public sealed class ArchiveOptions
     /// <summary>Operators are alerted when the last pull that reached the end of the archive is older than this.</summary>
     public int LagAlertMinutes { get; set; } = 360;
 
+    /// <summary>
+    /// A seq jump of at most this many missing records is taken as a hole in WeCom's numbering, not as lost records:
+    /// not recorded, not alerted. DOMAIN.md does not say whether the archive's seqs are dense (WeCom documents only
+    /// that they increase), so this is configurable; the default 0 treats every hole as a loss (a false alarm costs an
+    /// acknowledgement, a missed loss costs records the brokerage must keep). Raise it where holes show up that are not
+    /// losses. Expired records behind a cursor older than the retention are alerted whatever this says.
+    /// </summary>
+    public int SeqGapTolerance { get; set; }
+
     /// <summary>Path of WeCom's native Finance SDK (libWeWorkFinanceSdk_C.so). Required against the real WeCom; unset = the simulator at WeCom:ApiBaseAddress.</summary>
     public string? SdkLibraryPath { get; set; }
 
@@ -58,6 +67,10 @@ internal sealed class ArchiveOptionsValidator(IOptions<WeComOptions> wecom) : IV
         if (o.LagAlertMinutes < 1 || o.LagAlertMinutes >= ArchiveOptions.RetentionDays * 24 * 60)
         {
             errors.Add($"WeCom:Archive:LagAlertMinutes must be 1..{(ArchiveOptions.RetentionDays * 24 * 60) - 1}: the alert must come before WeCom's {ArchiveOptions.RetentionDays}-day retention drops messages");
+        }
+        if (o.SeqGapTolerance is < 0 or > ArchiveOptions.MaxBatchSize)
+        {
+            errors.Add($"WeCom:Archive:SeqGapTolerance must be 0..{ArchiveOptions.MaxBatchSize} (missing seqs per jump taken as a numbering hole; more would hide a lost page)");
         }
         if (o.TimeoutSeconds is < 1 or > 120) errors.Add("WeCom:Archive:TimeoutSeconds must be 1..120");
         if (!string.IsNullOrWhiteSpace(o.SdkLibraryPath) && !File.Exists(o.SdkLibraryPath))

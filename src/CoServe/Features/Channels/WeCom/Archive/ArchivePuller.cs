@@ -66,7 +66,7 @@ public sealed partial class ArchivePuller(
                 LogRecordFailed(logger, app, r.Seq, failure.Reason, failure.Detail);
             }
         }
-        var gaps = DetectGaps(app, from, lastPullAt, records, now);
+        var gaps = DetectGaps(app, from, lastPullAt, records, now, options.Value.SeqGapTolerance);
         var dispositions = await PlaceAsync(db, timeline, decoded, ct);
 
         var seq = records.Count > 0 ? records[^1].Seq : from;
@@ -294,9 +294,10 @@ public sealed partial class ArchivePuller(
     /// page, or within it, are records CoServe will never read (expired before they were pulled). When the last
     /// pull is older than the retention and the archive answers nothing, records may have expired without a seq
     /// to show it. The very first pull (cursor 0) has no earlier seq to compare with: what expired before CoServe
-    /// started reading is not a loss of the puller's.
+    /// started reading is not a loss of the puller's. Jumps of at most <paramref name="tolerance"/> missing seqs
+    /// (WeCom:Archive:SeqGapTolerance) are taken as holes in WeCom's numbering, not losses.
     /// </summary>
-    private static List<ArchiveGap> DetectGaps(string app, long from, DateTimeOffset? lastPullAt, List<ChatDataRecord> records, DateTimeOffset now)
+    private static List<ArchiveGap> DetectGaps(string app, long from, DateTimeOffset? lastPullAt, List<ChatDataRecord> records, DateTimeOffset now, int tolerance)
     {
         var gaps = new List<ArchiveGap>();
         if (from == 0) return gaps;
@@ -311,7 +312,7 @@ public sealed partial class ArchivePuller(
         var previous = from;
         foreach (var r in records)
         {
-            if (r.Seq > previous + 1)
+            if (r.Seq - previous - 1 > tolerance)
             {
                 gaps.Add(new ArchiveGap { App = app, Kind = ArchiveGapKind.SeqJump, AfterSeq = previous, BeforeSeq = r.Seq, Missing = r.Seq - previous - 1, DetectedAt = now });
             }

@@ -9,6 +9,7 @@ public static class ArchiveSetup
     {
         services.AddOptions<ArchiveOptions>().Bind(configuration.GetSection(ArchiveOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ArchiveOptions>, ArchiveOptionsValidator>();
+        services.AddSingleton<ArchiveKeyRings>();
         services.AddSingleton<ArchiveSources>();
         services.AddSingleton<ArchivePuller>();
         services.AddSingleton<ArchiveStatus>();

@@ -7,7 +7,7 @@ namespace CoServe.Features.Channels.WeCom.Archive;
 public sealed record ArchiveAppStatus(
     string App, long Seq, DateTimeOffset? LastPullAt, DateTimeOffset? CaughtUpAt, DateTimeOffset? NewestMessageAt,
     TimeSpan Lag, bool Alert, long Written, long SkippedNoConsent, long SkippedNoClient, long Ignored, long Failed,
-    int Quarantined = 0, int OpenGaps = 0, long MissingSeqs = 0)
+    int Quarantined = 0, int OpenGaps = 0, long MissingSeqs = 0, string? KeyProblem = null)
 {
     /// <summary>Records were lost (seq gaps, or a cursor older than the retention) and no operator has acknowledged it yet.</summary>
     public bool GapAlert => OpenGaps > 0;
@@ -27,9 +27,10 @@ public sealed record ArchiveStatusReport(
 /// WeCom's 5-day retention drops what was not read. The alert holds for every configured app that has been
 /// pulled at least once, whether by the background puller (WeCom:Archive:Enabled) or by `coserve wecom archive pull`.
 /// Lost records (seq gaps) raise a second alert that holds until an operator acknowledges them; quarantined
-/// (unreadable) records are counted and listed.
+/// (unreadable) records are counted and listed. A changed private key configuration that was rejected (the previous
+/// keys are still in use) is shown with its error, from this process's key rings.
 /// </summary>
-public sealed class ArchiveStatus(IDbContextFactory<CoServeDb> dbFactory, IOptions<ArchiveOptions> options, TimeProvider clock)
+public sealed class ArchiveStatus(IDbContextFactory<CoServeDb> dbFactory, IOptions<ArchiveOptions> options, TimeProvider clock, ArchiveKeyRings keyRings)
 {
     public async Task<ArchiveStatusReport> ReadAsync(int failures, CancellationToken ct)
     {
@@ -43,12 +44,12 @@ public sealed class ArchiveStatus(IDbContextFactory<CoServeDb> dbFactory, IOptio
             .Select(g => new { App = g.Key, Count = g.Count(), Missing = g.Sum(x => x.Missing ?? 0) }).ToDictionaryAsync(x => x.App, StringComparer.Ordinal, ct);
         var apps = o.Apps.Keys.Concat(cursors.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(app =>
         {
-            if (!cursors.TryGetValue(app, out var c)) return new ArchiveAppStatus(app, 0, null, null, null, TimeSpan.Zero, false, 0, 0, 0, 0, 0);
+            if (!cursors.TryGetValue(app, out var c)) return new ArchiveAppStatus(app, 0, null, null, null, TimeSpan.Zero, false, 0, 0, 0, 0, 0, KeyProblem: keyRings.Problem(app));
             var lag = now - (c.CaughtUpAt ?? c.StartedAt);
             if (lag < TimeSpan.Zero) lag = TimeSpan.Zero;
             var gap = gaps.GetValueOrDefault(app);
             return new ArchiveAppStatus(app, c.Seq, c.LastPullAt, c.CaughtUpAt, c.NewestMessageAt, lag, o.Apps.ContainsKey(app) && lag > TimeSpan.FromMinutes(o.LagAlertMinutes),
-                c.Written, c.SkippedNoConsent, c.SkippedNoClient, c.Ignored, c.Failed, quarantined.GetValueOrDefault(app), gap?.Count ?? 0, gap?.Missing ?? 0);
+                c.Written, c.SkippedNoConsent, c.SkippedNoClient, c.Ignored, c.Failed, quarantined.GetValueOrDefault(app), gap?.Count ?? 0, gap?.Missing ?? 0, keyRings.Problem(app));
         }).ToList();
         var recent = failures <= 0 ? [] : await db.ArchiveFailures.AsNoTracking().Where(x => x.ResolvedAt == null).OrderByDescending(x => x.Id).Take(failures)
             .Select(x => new ArchiveFailureRow(x.App, x.Seq, x.MsgId, x.PublicKeyVersion, x.Reason, x.Detail, x.At, x.Attempts)).ToListAsync(ct);
