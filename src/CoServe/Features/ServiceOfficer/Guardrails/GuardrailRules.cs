@@ -49,8 +49,11 @@ public sealed record GuardrailVerdict(IReadOnlyList<GuardrailViolation> Violatio
 /// </summary>
 public sealed partial class GuardrailRuleSet
 {
-    /// <summary>Longest a single pattern may run on one text.</summary>
-    public static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(250);
+    /// <summary>
+    /// Longest a single pattern may run on one text: a backstop only (validation refuses patterns that backtrack
+    /// catastrophically), generous because it is wall time and the first match of a compiled pattern includes its JIT.
+    /// </summary>
+    public static readonly TimeSpan MatchTimeout = TimeSpan.FromSeconds(2);
 
     private const RegexOptions PatternOptions = RegexOptions.Compiled | RegexOptions.CultureInvariant;
 
@@ -74,11 +77,12 @@ public sealed partial class GuardrailRuleSet
 
     public int Version { get; }
 
-    /// <summary>How a pattern or required-elsewhere text is compiled (validation compiles the same way).</summary>
-    public static Regex PatternRegex(string pattern) => new(pattern, PatternOptions, MatchTimeout);
+    /// <summary>How a pattern or required-elsewhere text is compiled (validation parses the same way, interpreted).</summary>
+    public static Regex PatternRegex(string pattern, RegexOptions options = PatternOptions, TimeSpan? timeout = null) => new(pattern, options, timeout ?? MatchTimeout);
 
     /// <summary>A negation list only counts in the few characters just before a hit, in the same clause.</summary>
-    public static Regex NegationRegex(string negatedBy) => new("(?:" + negatedBy + ")[^,.;!?:，。；！？：]{0,8}$", PatternOptions, MatchTimeout);
+    public static Regex NegationRegex(string negatedBy, RegexOptions options = PatternOptions, TimeSpan? timeout = null) =>
+        new("(?:" + negatedBy + ")[^,.;!?:，。；！？：]{0,8}$", options, timeout ?? MatchTimeout);
 
     /// <summary>
     /// Verdicts of texts that recur on every message (the client's form of address, the branch name and hotline
