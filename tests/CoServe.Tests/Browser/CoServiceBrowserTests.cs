@@ -110,7 +110,7 @@ public class CoServiceBrowserTests
         Assert.Equal(1, await db.Tickets.CountAsync(t => t.Reason == CoServe.Features.Conversations.HandoffReason.AdviceRequest && t.Queue == CoServe.Features.Handoffs.TicketQueue.Advisors));
     }
 
-    private static async Task<IPage> OpenChatAsync(BrowserSession browser, ApiScenario s, string clientNo)
+    internal static async Task<IPage> OpenChatAsync(BrowserSession browser, ApiScenario s, string clientNo)
     {
         string code;
         await using (var scope = s.App.Services.CreateAsyncScope())
@@ -127,7 +127,7 @@ public class CoServiceBrowserTests
         return chat;
     }
 
-    private static async Task SayAsync(IPage chat, string text)
+    internal static async Task SayAsync(IPage chat, string text)
     {
         await chat.GetByTestId("chat-input").FillAsync(text);
         await chat.GetByTestId("chat-send").ClickAsync();

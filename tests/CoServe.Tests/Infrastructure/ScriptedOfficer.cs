@@ -1,4 +1,5 @@
 using CoServe.Features.Conversations;
+using CoServe.Features.ServiceOfficer.Guardrails;
 
 namespace CoServe.Tests.Infrastructure;
 
@@ -10,6 +11,9 @@ public sealed class ScriptedOfficer : IServiceOfficerResponder
 {
     public const string Question = "逆回购怎么买";
     public const string Answer = "您可以在 App 的国债逆回购专区下单。";
+
+    /// <summary>A question whose scripted draft the guardrails block.</summary>
+    public const string BlockedQuestion = "这个理财稳赚吗";
 
     private TaskCompletionSource? _gate;
 
@@ -47,6 +51,15 @@ public sealed class ScriptedOfficer : IServiceOfficerResponder
         {
             var package = new HandoffPackage("客户：" + text, r.ToString(), [text], new Dictionary<string, IReadOnlyList<string>>(), "您好，我来为您处理。");
             return new OfficerHandoff("scripted", r, null, package, ["scripted"]);
+        }
+        if (text.Contains(BlockedQuestion, StringComparison.Ordinal))
+        {
+            // What the engine does when its own draft breaks a guardrail: a handoff naming the rule.
+            var package = new HandoffPackage("客户：" + text, null, [text], new Dictionary<string, IReadOnlyList<string>>(), null);
+            return new OfficerHandoff("scripted", HandoffReason.GuardrailBlocked, null, package, ["scripted: guardrail"])
+            {
+                GuardrailHits = [new GuardrailHit("return-promise.guarantee", GuardrailKind.ReturnPromise, 1, GuardrailBlockSource.Answer)],
+            };
         }
         if (text.Contains(Question, StringComparison.Ordinal) || (text.StartsWith('那') && request.History.Count > 0))
         {

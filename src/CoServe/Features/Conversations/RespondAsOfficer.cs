@@ -5,6 +5,7 @@ using CoServe.Features.Clients;
 using CoServe.Features.Handoffs;
 using CoServe.Features.Notifications;
 using CoServe.Features.Outreach;
+using CoServe.Features.ServiceOfficer.Guardrails;
 using CoServe.Features.Timeline;
 using CoServe.Platform.Crypto;
 using CoServe.Platform.Live;
@@ -117,6 +118,7 @@ public sealed partial class RespondAsOfficer(
                 default:
                     throw new InvalidOperationException($"unknown officer decision {decision.GetType().Name}");
             }
+            RecordGuardrailBlocks(conversation, decision, now);
             LogDecision(logger, conversation.Id, outcomes[index], decision.Engine);
         }
         for (var i = 0; i < workItemIds.Count; i++)
@@ -132,6 +134,16 @@ public sealed partial class RespondAsOfficer(
         await notifier.FlushAsync(ct);
         if (touched.Count > 0) outbox.Notify();
         return outcomes;
+    }
+
+    /// <summary>The block log: which rules stopped the officer's draft in this conversation (and the ticket it opened), never the text.</summary>
+    private void RecordGuardrailBlocks(Conversation conversation, OfficerDecision decision, DateTimeOffset now)
+    {
+        foreach (var hit in decision.GuardrailHits)
+        {
+            db.GuardrailBlocks.Add(new GuardrailBlock(hit.RuleId, hit.Kind, hit.RuleSetVersion, hit.Source, now,
+                conversation.ClientId, conversation.Id, decision is OfficerHandoff ? conversation.OpenTicketId : null));
+        }
     }
 
     private static string ReplyText(OfficerDecision d) => d switch

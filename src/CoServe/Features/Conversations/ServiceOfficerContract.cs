@@ -1,4 +1,5 @@
 using CoServe.Features.Clients;
+using CoServe.Features.ServiceOfficer.Guardrails;
 
 namespace CoServe.Features.Conversations;
 
@@ -54,8 +55,15 @@ public sealed record HandoffPackage(
 /// <summary>A side effect the officer asks for alongside its reply (an appointment task for the manager, a link).</summary>
 public sealed record OfficerAction(string Kind, string Detail);
 
-/// <summary>The service officer's decision for one client message, with the reasons it can explain.</summary>
-public abstract record OfficerDecision(string Engine, IReadOnlyList<string> Explanations);
+/// <summary>
+/// The service officer's decision for one client message, with the reasons it can explain. <see cref="GuardrailHits"/>
+/// names the rules that blocked a draft on the way (the decision may still be an answer, e.g. the retrieval answer
+/// after the LLM's reply was blocked).
+/// </summary>
+public abstract record OfficerDecision(string Engine, IReadOnlyList<string> Explanations)
+{
+    public IReadOnlyList<GuardrailHit> GuardrailHits { get; init; } = [];
+}
 
 public sealed record OfficerAnswer(
     string Engine,
@@ -71,6 +79,9 @@ public sealed record OfficerClarification(
     string Text,
     IReadOnlyList<string> OptionEntryIds,
     IReadOnlyList<string> Explanations) : OfficerDecision(Engine, Explanations);
+
+/// <summary>A guardrail rule that blocked the officer's draft, for the block log (never the text or the evidence).</summary>
+public sealed record GuardrailHit(string RuleId, GuardrailKind Kind, int RuleSetVersion, GuardrailBlockSource Source);
 
 /// <summary>A human must take over; <see cref="HoldingMessage"/> is the one message the AI may still send.</summary>
 public sealed record OfficerHandoff(

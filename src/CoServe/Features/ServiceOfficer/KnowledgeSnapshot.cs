@@ -52,6 +52,10 @@ public sealed partial class KnowledgeSnapshot
     public string Version { get; }
     public TimeSpan BuildTime { get; }
 
+    /// <summary>The same knowledge under another guardrail rule list: the approved answers are checked again, nothing else is rebuilt.</summary>
+    public KnowledgeSnapshot WithGuardrails(GuardrailRuleSet guardrails) =>
+        new(Entries, Analyzer, Index, Ranker, Intents, Rules, guardrails, Origin, Version, BuildTime);
+
     private static GuardrailVerdict TemplateVerdict(KnowledgeEntry entry, GuardrailRuleSet guardrails)
     {
         var verdict = guardrails.Check(entry.Answer);

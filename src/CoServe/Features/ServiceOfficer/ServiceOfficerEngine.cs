@@ -106,11 +106,31 @@ public sealed partial class ServiceOfficerEngine : IServiceOfficerResponder, IDi
     /// <summary>Swaps in a snapshot built elsewhere (e.g. by the console after an approval).</summary>
     public void Swap(KnowledgeSnapshot snapshot) => _snapshot = snapshot;
 
+    /// <summary>
+    /// Puts a new guardrail rule list in force on the current snapshot without rebuilding the index and models (only
+    /// the approved answers are checked again), so an approved rule change holds from the next message.
+    /// </summary>
+    public async Task<KnowledgeSnapshot> SwapGuardrailsAsync(GuardrailRuleSet guardrails, CancellationToken ct)
+    {
+        await _reloadGate.WaitAsync(ct);
+        try
+        {
+            var current = _snapshot ?? throw new InvalidOperationException("no snapshot loaded yet");
+            var swapped = current.WithGuardrails(guardrails);
+            _snapshot = swapped;
+            return swapped;
+        }
+        finally
+        {
+            _reloadGate.Release();
+        }
+    }
+
     private async Task<KnowledgeSnapshot> BuildAsync(CancellationToken ct)
     {
         var set = await _source.LoadAsync(ct);
         var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(_clock.GetUtcNow(), ShanghaiTime).DateTime);
-        return await Task.Run(() => KnowledgeSnapshot.Build(set, _options, today), ct);
+        return await Task.Run(() => KnowledgeSnapshot.Build(set, _options, today, guardrails: set.Guardrails), ct);
     }
 
     private static readonly TimeZoneInfo ShanghaiTime = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
@@ -270,7 +290,7 @@ public sealed partial class ServiceOfficerEngine : IServiceOfficerResponder, IDi
             // The options are approved questions quoted back ("打新一定赚钱吗？"), not statements of the AI, and the
             // officer's own words around them are fixed text; what varies is the salutation, so that is what is checked.
             var verdict = snapshot.Guardrails.CheckRecurring(Salute(request));
-            if (verdict.Blocked) return Blocked(snapshot, request, verdict, explanations, signals);
+            if (verdict.Blocked) return Blocked(snapshot, request, verdict, explanations, signals, GuardrailBlockSource.Clarification);
             return new OfficerClarification(EngineName, text, options.Select(e => e.Id).ToList(), explanations);
         }
         explanations.Add(string.Create(CultureInfo.InvariantCulture, $"handoff: confidence {u.Match.Confidence:0.00} below {_options.ClarifyThreshold:0.00}"));
@@ -289,7 +309,7 @@ public sealed partial class ServiceOfficerEngine : IServiceOfficerResponder, IDi
         var template = snapshot.EntryVerdicts[ordinal];
         if (template.Blocked)
         {
-            return Blocked(snapshot, request, template, explanations, signals);
+            return Blocked(snapshot, request, template, explanations, signals, GuardrailBlockSource.Answer);
         }
         var text = AnswerRenderer.Render(entry.Answer, request.Client, Defaults);
         // The approved template was checked when the snapshot was built; what can still break a rule is what is
@@ -338,17 +358,20 @@ public sealed partial class ServiceOfficerEngine : IServiceOfficerResponder, IDi
         var verdict = onlyCheck is null ? snapshot.Guardrails.Check(answer.Text) : snapshot.Guardrails.CheckRecurring(onlyCheck);
         if (!verdict.Blocked) return answer;
         var explanations = answer.Explanations.ToList();
-        return Blocked(snapshot, request, verdict, explanations, signals);
+        return Blocked(snapshot, request, verdict, explanations, signals, GuardrailBlockSource.Answer);
     }
 
-    private OfficerHandoff Blocked(KnowledgeSnapshot snapshot, OfficerRequest request, GuardrailVerdict verdict, List<string> explanations, List<string> signals)
+    private OfficerHandoff Blocked(KnowledgeSnapshot snapshot, OfficerRequest request, GuardrailVerdict verdict, List<string> explanations, List<string> signals, GuardrailBlockSource source)
     {
         foreach (var v in verdict.Violations)
         {
             explanations.Add($"guardrail {v.Kind} blocked the draft: rule {v.RuleId} on '{HandoffComposer.MaskPersonalData(v.Evidence)}'");
         }
         LogBlocked(_logger, string.Join(",", verdict.Violations.Select(v => v.RuleId)));
-        return Handoff(snapshot, request, HandoffReason.GuardrailBlocked, null, signals, explanations);
+        return Handoff(snapshot, request, HandoffReason.GuardrailBlocked, null, signals, explanations) with
+        {
+            GuardrailHits = [.. verdict.Violations.Select(v => new GuardrailHit(v.RuleId, v.Kind, snapshot.Guardrails.Version, source))],
+        };
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Service officer draft blocked by guardrail {Rules}")]

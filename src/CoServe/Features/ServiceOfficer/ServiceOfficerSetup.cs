@@ -1,4 +1,5 @@
 using CoServe.Features.Conversations;
+using CoServe.Features.ServiceOfficer.Guardrails;
 using CoServe.Features.ServiceOfficer.Knowledge;
 using CoServe.Features.ServiceOfficer.Llm;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -22,6 +23,7 @@ public static class ServiceOfficerSetup
         services.AddOptions<ServiceOfficerOptions>().Bind(configuration.GetSection(ServiceOfficerOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ServiceOfficerOptions>, ServiceOfficerOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddGuardrails();
         services.AddKnowledgeBase(configuration);
         services.AddSingleton<ServiceOfficerEngine>();
         services.AddServiceOfficerLlm(configuration);

@@ -15,6 +15,7 @@ using CoServe.Features.Organization;
 using CoServe.Features.Outreach;
 using CoServe.Features.Security;
 using CoServe.Features.ServiceOfficer;
+using CoServe.Features.ServiceOfficer.Guardrails;
 using CoServe.Features.ServiceOfficer.Knowledge;
 using CoServe.Features.Transfers;
 using CoServe.Platform.Auth;
@@ -116,6 +117,7 @@ public static class CoServeHost
         app.MapTransfers();
         app.MapOutreach();
         app.MapKnowledgeBase();
+        app.MapGuardrails();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -31,7 +31,8 @@ public enum GuardrailKind
 /// </summary>
 public sealed record GuardrailRule(string Id, GuardrailKind Kind, string Pattern, string? NegatedBy = null, string? RequiredElsewhere = null, string? Description = null);
 
-public sealed record GuardrailViolation(string RuleId, GuardrailKind Kind, string Evidence);
+/// <summary>One rule that fired: <see cref="Start"/> and <see cref="Evidence"/> are in the normalised text (-1 and empty when the rule timed out).</summary>
+public sealed record GuardrailViolation(string RuleId, GuardrailKind Kind, string Evidence, int Start = -1);
 
 public sealed record GuardrailVerdict(IReadOnlyList<GuardrailViolation> Violations)
 {
@@ -40,25 +41,48 @@ public sealed record GuardrailVerdict(IReadOnlyList<GuardrailViolation> Violatio
     public bool Blocked => Violations.Count > 0;
 }
 
-/// <summary>A compiled, immutable guardrail rule list. Thread-safe.</summary>
+/// <summary>
+/// A compiled, immutable guardrail rule list. Thread-safe. Every pattern runs under <see cref="MatchTimeout"/>: the
+/// rules use look-behinds, which RegexOptions.NonBacktracking does not support, so a timeout is what keeps a rule
+/// edited in the console from hanging the engine. A rule that times out counts as fired (fail closed: the draft goes
+/// to a human rather than out unchecked).
+/// </summary>
 public sealed partial class GuardrailRuleSet
 {
+    /// <summary>
+    /// Longest a single pattern may run on one text: a backstop only (validation refuses patterns that backtrack
+    /// catastrophically), generous because it is wall time and the first match of a compiled pattern includes its JIT.
+    /// </summary>
+    public static readonly TimeSpan MatchTimeout = TimeSpan.FromSeconds(2);
+
+    private const RegexOptions PatternOptions = RegexOptions.Compiled | RegexOptions.CultureInvariant;
+
     private readonly (GuardrailRule Rule, Regex Pattern, Regex? Negation, Regex? Required)[] _rules;
 
-    public GuardrailRuleSet(IEnumerable<GuardrailRule> rules)
+    /// <param name="rules">The rules in force (disabled rules are left out by the caller).</param>
+    /// <param name="version">The approved rule-list version they come from; 0 for the code defaults.</param>
+    public GuardrailRuleSet(IEnumerable<GuardrailRule> rules, int version = 0)
     {
         Rules = rules.ToList();
+        Version = version;
         foreach (var r in Rules)
         {
             if (string.IsNullOrWhiteSpace(r.Id) || string.IsNullOrWhiteSpace(r.Pattern)) throw new ArgumentException("every guardrail rule needs an Id and a Pattern");
         }
-        const RegexOptions options = RegexOptions.Compiled | RegexOptions.CultureInvariant;
-        _rules = Rules.Select(r => (r, new Regex(r.Pattern, options),
-            r.NegatedBy is null ? null : new Regex("(?:" + r.NegatedBy + ")[^,.;!?:，。；！？：]{0,8}$", options),
-            r.RequiredElsewhere is null ? null : new Regex(r.RequiredElsewhere, options))).ToArray();
+        _rules = Rules.Select(r => (r, PatternRegex(r.Pattern), r.NegatedBy is null ? null : NegationRegex(r.NegatedBy),
+            r.RequiredElsewhere is null ? null : PatternRegex(r.RequiredElsewhere))).ToArray();
     }
 
     public IReadOnlyList<GuardrailRule> Rules { get; }
+
+    public int Version { get; }
+
+    /// <summary>How a pattern or required-elsewhere text is compiled (validation parses the same way, interpreted).</summary>
+    public static Regex PatternRegex(string pattern, RegexOptions options = PatternOptions, TimeSpan? timeout = null) => new(pattern, options, timeout ?? MatchTimeout);
+
+    /// <summary>A negation list only counts in the few characters just before a hit, in the same clause.</summary>
+    public static Regex NegationRegex(string negatedBy, RegexOptions options = PatternOptions, TimeSpan? timeout = null) =>
+        new("(?:" + negatedBy + ")[^,.;!?:，。；！？：]{0,8}$", options, timeout ?? MatchTimeout);
 
     /// <summary>
     /// Verdicts of texts that recur on every message (the client's form of address, the branch name and hotline
@@ -85,10 +109,17 @@ public sealed partial class GuardrailRuleSet
         List<GuardrailViolation>? found = null;
         foreach (var (rule, pattern, negation, required) in _rules)
         {
-            var hit = FirstUnnegatedMatch(normalized, pattern, negation);
-            if (hit is null) continue;
-            if (required is not null && required.IsMatch(normalized)) continue;
-            (found ??= []).Add(new GuardrailViolation(rule.Id, rule.Kind, hit));
+            try
+            {
+                var hit = FirstUnnegatedMatch(normalized, pattern, negation);
+                if (hit is null) continue;
+                if (required is not null && required.IsMatch(normalized)) continue;
+                (found ??= []).Add(new GuardrailViolation(rule.Id, rule.Kind, hit.Value, hit.Index));
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                (found ??= []).Add(new GuardrailViolation(rule.Id, rule.Kind, ""));
+            }
         }
         return found is null ? GuardrailVerdict.Pass : new GuardrailVerdict(found);
     }
@@ -99,11 +130,11 @@ public sealed partial class GuardrailRuleSet
     /// or its sentence goes on to refuse or warn ("……我无法提供建议", "……是违规宣传用语"). "不构成投资建议" after
     /// a forecast does not count: a disclaimer does not make a stock tip compliant.
     /// </summary>
-    private static string? FirstUnnegatedMatch(string text, Regex pattern, Regex? negation)
+    private static Match? FirstUnnegatedMatch(string text, Regex pattern, Regex? negation)
     {
         for (var m = pattern.Match(text); m.Success; m = m.NextMatch())
         {
-            if (negation is null) return m.Value;
+            if (negation is null) return m;
             var clauseStart = text.LastIndexOfAny(ClauseBreaks, Math.Max(0, m.Index - 1)) + 1;
             if (m.Index > 0 && negation.IsMatch(text[clauseStart..m.Index])) continue;
             if (IsQuoted(text, m.Index, m.Length)) continue;
@@ -113,7 +144,7 @@ public sealed partial class GuardrailRuleSet
             var sentenceStart = text.LastIndexOfAny(SentenceBreaks, Math.Max(0, m.Index - 1)) + 1;
             var sentenceEnd = text.IndexOfAny(SentenceBreaks, m.Index + m.Length);
             if (Refusal().IsMatch(text[sentenceStart..(sentenceEnd < 0 ? text.Length : sentenceEnd)])) continue;
-            return m.Value;
+            return m;
         }
         return null;
     }

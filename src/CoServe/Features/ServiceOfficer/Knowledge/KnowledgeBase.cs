@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using CoServe.Data;
 using CoServe.Features.Organization;
+using CoServe.Features.ServiceOfficer.Guardrails;
 using CoServe.Platform.Auth;
 using CoServe.Platform.Web;
 using Microsoft.EntityFrameworkCore;
@@ -53,7 +54,7 @@ public sealed record KnowledgeReviewItem(KnowledgeVersionView Version, Knowledge
 /// every change leaves a <see cref="KnowledgeChange"/> naming who, when and what. Approvals and retirements tell the
 /// engine to reload (<see cref="KnowledgeReloader"/>).
 /// </summary>
-public sealed partial class KnowledgeBase(CoServeDb db, TimeProvider clock, IOptions<KnowledgeBaseOptions> options, KnowledgeReloader reloader)
+public sealed partial class KnowledgeBase(CoServeDb db, TimeProvider clock, IOptions<KnowledgeBaseOptions> options, KnowledgeReloader reloader, GuardrailRulesInForce guardrails)
 {
     [GeneratedRegex(@"^KB-(\d{4,6})$")]
     private static partial Regex EntryIdPattern();
@@ -132,7 +133,7 @@ public sealed partial class KnowledgeBase(CoServeDb db, TimeProvider clock, IOpt
     public async Task<KnowledgeVersionView> CreateAsync(CurrentStaff staff, KnowledgeDraft draft, CancellationToken ct, string? entryId = null)
     {
         if (!CanAuthor(staff)) throw new UnauthorizedAccessException("only the digital team and admins write knowledge entries");
-        draft.Validate(MinParaphrases);
+        await ValidateAsync(draft, entryId, ct);
         var id = entryId is null ? await NextEntryIdAsync(ct) : entryId.Trim().ToUpperInvariant();
         if (!IsEntryId(id)) throw new KnowledgeDraftException([new("id", $"'{id}' is not an entry id (KB- and 4 to 6 digits)")]);
         if (await db.KnowledgeItems.AnyAsync(i => i.EntryId == id, ct)) throw new RuleViolationException($"entry {id} already exists");
@@ -156,7 +157,7 @@ public sealed partial class KnowledgeBase(CoServeDb db, TimeProvider clock, IOpt
     public async Task<KnowledgeVersionView> EditAsync(CurrentStaff staff, string entryId, KnowledgeDraft draft, int? expectedRevision, CancellationToken ct)
     {
         if (!CanAuthor(staff)) throw new UnauthorizedAccessException("only the digital team and admins write knowledge entries");
-        draft.Validate(MinParaphrases);
+        await ValidateAsync(draft, entryId, ct);
         var item = await ItemAsync(entryId, ct);
         if (expectedRevision is { } r && r != item.Revision) throw new RuleViolationException($"entry {item.EntryId} was changed by someone else meanwhile; reload it");
         var (version, _) = await SaveDraftCoreAsync(item, draft, staff.Login, KnowledgeAction.Edited, ct);
@@ -187,7 +188,7 @@ public sealed partial class KnowledgeBase(CoServeDb db, TimeProvider clock, IOpt
         if (version.Version != item.LatestVersion) throw new RuleViolationException($"{item.EntryId} v{version.Version} is not the newest version (v{item.LatestVersion})");
         if (!version.IsEditable) throw new RuleViolationException($"{item.EntryId} v{version.Version} is {version.Status}; only a draft or submitted version is approved");
         // The rules may have tightened since the draft was saved (a new guardrail): what is approved must pass them now.
-        version.ToDraft().Validate(MinParaphrases);
+        await ValidateAsync(version.ToDraft(), item.EntryId, ct);
         await ApproveCoreAsync(item, version, staff.Login, Note(note), KnowledgeAction.Approved, ct);
         await SaveAsync(ct);
         reloader.Signal();
@@ -223,6 +224,29 @@ public sealed partial class KnowledgeBase(CoServeDb db, TimeProvider clock, IOpt
         db.KnowledgeChanges.Add(new KnowledgeChange(item.Id, item.LatestVersion, KnowledgeAction.Retired, staff.Login, now, "retired: " + Note(reason), affectsEngine: true));
         await SaveAsync(ct);
         reloader.Signal();
+    }
+
+    /// <summary>
+    /// Validates against the guardrail rules in force; a draft answer the guardrails refuse is a block like any other
+    /// and goes to the block log (rule and entry, not the text) before the editor is told.
+    /// </summary>
+    private async Task ValidateAsync(KnowledgeDraft draft, string? entryId, CancellationToken ct)
+    {
+        var rules = await guardrails.CurrentAsync(ct);
+        var (problems, violations) = draft.Check(MinParaphrases, rules);
+        if (problems.Count == 0) return;
+        if (violations.Count > 0)
+        {
+            var now = clock.GetUtcNow();
+            var reference = entryId?.Trim().ToUpperInvariant() is { } id && IsEntryId(id) ? id : null;
+            foreach (var v in violations)
+            {
+                db.GuardrailBlocks.Add(new GuardrailBlock(v.RuleId, v.Kind, rules.Version, GuardrailBlockSource.KnowledgeEditor, now, reference: reference));
+            }
+            await db.SaveChangesAsync(ct);
+            db.ChangeTracker.Clear();
+        }
+        throw new KnowledgeDraftException(problems);
     }
 
     // ---- shared with the importer ----

@@ -42,7 +42,7 @@ public sealed record KnowledgeDraft(
     public static readonly IReadOnlyList<string> Variables =
         [AnswerRenderer.Salutation, AnswerRenderer.BranchName, AnswerRenderer.BranchHotline, AnswerRenderer.RiskAssessmentLink];
 
-    private static readonly GuardrailRuleSet Guardrails = GuardrailRuleSet.Default();
+    private static readonly GuardrailRuleSet DefaultGuardrails = GuardrailRuleSet.Default();
 
     /// <summary>Trimmed, empty paraphrases and tags dropped, tags lower-cased and de-duplicated.</summary>
     public KnowledgeDraft Normalized() => this with
@@ -55,8 +55,14 @@ public sealed record KnowledgeDraft(
     };
 
     /// <summary>Every problem with this draft; empty when it may be saved.</summary>
-    public IReadOnlyList<DraftProblem> Problems(int minParaphrases)
+    /// <param name="minParaphrases">KnowledgeBase:MinParaphrases.</param>
+    /// <param name="guardrails">The rules in force (the stored approved list); the code defaults when not given.</param>
+    public IReadOnlyList<DraftProblem> Problems(int minParaphrases, GuardrailRuleSet? guardrails = null) => Check(minParaphrases, guardrails ?? DefaultGuardrails).Problems;
+
+    /// <summary>The problems, and the guardrail violations of the answer among them (for the block log).</summary>
+    public (IReadOnlyList<DraftProblem> Problems, IReadOnlyList<GuardrailViolation> Violations) Check(int minParaphrases, GuardrailRuleSet guardrails)
     {
+        var violations = new List<GuardrailViolation>();
         var d = Normalized();
         var p = new List<DraftProblem>();
         if (d.Category.Length == 0) p.Add(new("category", "must not be empty"));
@@ -81,8 +87,9 @@ public sealed record KnowledgeDraft(
         foreach (var problem in VariableProblems(d.Answer)) p.Add(new("answer", problem));
         if (d.Answer.Length > 0)
         {
-            foreach (var v in Guardrails.Check(d.Answer).Violations)
+            foreach (var v in guardrails.Check(d.Answer).Violations)
             {
+                violations.Add(v);
                 p.Add(new("answer", $"breaks guardrail {v.Kind} (rule {v.RuleId}) at '{v.Evidence}'"));
             }
             if (d.ProductRiskLevel is not null && !GuardrailRuleSet.HasRiskReminder(d.Answer))
@@ -97,12 +104,12 @@ public sealed record KnowledgeDraft(
         {
             p.Add(new("effectiveTo", string.Create(CultureInfo.InvariantCulture, $"the effective period is inverted: ends {to:yyyy-MM-dd} before it starts {from:yyyy-MM-dd}")));
         }
-        return p;
+        return (p, violations);
     }
 
-    public void Validate(int minParaphrases)
+    public void Validate(int minParaphrases, GuardrailRuleSet? guardrails = null)
     {
-        var problems = Problems(minParaphrases);
+        var problems = Problems(minParaphrases, guardrails);
         if (problems.Count > 0) throw new KnowledgeDraftException(problems);
     }
 

@@ -43,7 +43,8 @@ public sealed record KnowledgeSet(
     IReadOnlyList<UserWord> UserWords,
     IReadOnlyList<SynonymGroup> Synonyms,
     IReadOnlyList<LabelledText> IntentExamples,
-    string Origin);
+    string Origin,
+    Guardrails.GuardrailRuleSet? Guardrails = null);
 
 /// <summary>Where the approved knowledge comes from (seed files now, the database later).</summary>
 public interface IKnowledgeSource

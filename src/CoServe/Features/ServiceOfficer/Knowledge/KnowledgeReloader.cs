@@ -37,11 +37,23 @@ public sealed partial class KnowledgeReloader(ServiceOfficerEngine engine, IKnow
         // Before the first load there is nothing to refresh: the first message loads the newest knowledge anyway.
         if (engine.Current is null || source is not DbKnowledgeSource store) return false;
         var current = await store.CurrentRevisionAsync(ct);
-        if (store.LoadedRevision == current) return false;
+        var loaded = store.LoadedRevision;
+        if (loaded == current) return false;
+        if (loaded is { } l && l with { GuardrailVersion = current.GuardrailVersion } == current)
+        {
+            // Only the guardrail rules changed: the index and models stay, the approved answers are checked again.
+            var rules = await store.LoadGuardrailsAsync(ct);
+            await engine.SwapGuardrailsAsync(rules, ct);
+            LogGuardrailsSwapped(logger, rules.Version, rules.Rules.Count);
+            return true;
+        }
         var snapshot = await engine.ReloadAsync(ct);
         LogReloaded(logger, current.LastChange, snapshot.Entries.Count);
         return true;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Guardrail rules v{Version} in force ({Rules} rules enabled)")]
+    private static partial void LogGuardrailsSwapped(ILogger logger, int version, int rules);
 
     internal async Task RunAsync(CancellationToken ct)
     {

@@ -167,7 +167,11 @@ public sealed partial class LlmServiceOfficer : IServiceOfficerResponder
         {
             var rules = string.Join("; ", verdict.Violations.Select(v => $"guardrail {v.Kind} rule {v.RuleId}"));
             LogBlocked(_logger, string.Join(",", verdict.Violations.Select(v => v.RuleId)));
-            return Fallback(fallback, rules + " blocked the model's reply");
+            var blocked = Fallback(fallback, rules + " blocked the model's reply");
+            return blocked with
+            {
+                GuardrailHits = [.. blocked.GuardrailHits, .. verdict.Violations.Select(v => new GuardrailHit(v.RuleId, v.Kind, snapshot.Guardrails.Version, GuardrailBlockSource.LlmAnswer))],
+            };
         }
         if (used.Any(e => e.ProductRiskLevel is not null) && !GuardrailRuleSet.HasRiskReminder(final))
         {
