@@ -25,15 +25,10 @@ public sealed class OfficerWorkItem
     public long ClientMessageEventId { get; private set; }
     public Timeline.TimelineEvent? ClientMessage { get; private set; }
     public DateTimeOffset CreatedAt { get; private set; }
+    /// <summary>Set with <see cref="Outcome"/> in one statement per batch by <see cref="RespondAsOfficer"/>.</summary>
     public DateTimeOffset? ProcessedAt { get; private set; }
     public int Attempts { get; private set; }
     public string? Outcome { get; private set; }
-
-    public void Done(string outcome, DateTimeOffset now)
-    {
-        ProcessedAt = now;
-        Outcome = outcome;
-    }
 
     public void Failed() => Attempts++;
 }

@@ -61,6 +61,8 @@ public sealed partial class RespondAsOfficer(
 
         // Decide outside the transaction: the engine (or a model) may take a while.
         var clients = await ClientsAsync(read.Values.Select(c => c.ClientId).Distinct().ToList(), ct);
+        var pending = items.Values.Where(w => w.ProcessedAt is null && read[w.ConversationId].AiMaySpeak).Select(w => w.Id).ToList();
+        var histories = await HistoriesAsync(pending, items, ct);
         var work = new List<(int Index, OfficerRequest Request, OfficerDecision Decision, int Version)>();
         for (var i = 0; i < workItemIds.Count; i++)
         {
@@ -71,16 +73,15 @@ public sealed partial class RespondAsOfficer(
                 outcomes[i] = item.ProcessedAt is not null ? item.Outcome ?? "done" : "silent";
                 continue;
             }
-            var request = await BuildRequestAsync(conversation, item.ClientMessageEventId, clients[conversation.ClientId], ct);
+            var request = BuildRequest(conversation, histories[item.Id], clients[conversation.ClientId]);
             work.Add((i, request, await responder.RespondAsync(request, ct), conversation.Version));
         }
 
         // Apply with the versions read above: a takeover since then wins and the AI says nothing.
         db.ChangeTracker.Clear();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var tracked = await db.OfficerWorkItems.Where(w => workItemIds.Contains(w.Id)).ToDictionaryAsync(w => w.Id, ct);
         var conversations = await db.Conversations.Where(c => conversationIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
-        Conversation ConversationOf(int index) => conversations[tracked[workItemIds[index]].ConversationId];
+        Conversation ConversationOf(int index) => conversations[items[workItemIds[index]].ConversationId];
         var speaking = work.Where(w =>
         {
             var c = ConversationOf(w.Index);
@@ -103,16 +104,16 @@ public sealed partial class RespondAsOfficer(
             switch (decision)
             {
                 case OfficerHandoff h:
-                    outcomes[index] = await HandOffAsync(conversation, h.Reason, h.Package, h.HoldingMessage, Explain(h), ct);
+                    outcomes[index] = await HandOffAsync(conversation, clients[conversation.ClientId].ClientNo, h.Reason, h.Package, h.HoldingMessage, Explain(h), ct);
                     break;
                 case OfficerAnswer a:
                     outcomes[index] = Speak(conversation, a.Text, verdictOf[index], new { engine = a.Engine, entry = a.KnowledgeEntryId, confidence = Math.Round(a.Confidence, 3), why = a.Explanations })
-                        ?? await HandOffAsync(conversation, HandoffReason.GuardrailBlocked, Package(request, "Faq"), null, "gate blocked the answer", ct);
+                        ?? await HandOffAsync(conversation, clients[conversation.ClientId].ClientNo, HandoffReason.GuardrailBlocked, Package(request, "Faq"), null, "gate blocked the answer", ct);
                     if (outcomes[index] == "answered") await ActionsAsync(conversation, a.Actions, clients[conversation.ClientId].ClientNo, ct);
                     break;
                 case OfficerClarification c:
                     outcomes[index] = Speak(conversation, c.Text, verdictOf[index], new { engine = c.Engine, clarify = c.OptionEntryIds, why = c.Explanations }) is null
-                        ? await HandOffAsync(conversation, HandoffReason.GuardrailBlocked, Package(request, "Faq"), null, "gate blocked the clarification", ct)
+                        ? await HandOffAsync(conversation, clients[conversation.ClientId].ClientNo, HandoffReason.GuardrailBlocked, Package(request, "Faq"), null, "gate blocked the clarification", ct)
                         : "clarified";
                     break;
                 default:
@@ -121,12 +122,8 @@ public sealed partial class RespondAsOfficer(
             RecordGuardrailBlocks(conversation, decision, now);
             LogDecision(logger, conversation.Id, outcomes[index], decision.Engine);
         }
-        for (var i = 0; i < workItemIds.Count; i++)
-        {
-            var item = tracked[workItemIds[i]];
-            if (item.ProcessedAt is null) item.Done(outcomes[i], now);
-        }
         await db.SaveChangesAsync(ct);
+        await MarkDoneAsync(workItemIds, outcomes, now, ct);
         await tx.CommitAsync(ct);
 
         timeline.Publish();
@@ -169,9 +166,24 @@ public sealed partial class RespondAsOfficer(
         return "answered";
     }
 
-    private async Task<string> HandOffAsync(Conversation conversation, HandoffReason reason, HandoffPackage package, string? holding, string explanation, CancellationToken ct)
+    /// <summary>
+    /// The batch's work items as processed, one statement per outcome rather than one per item; an item another
+    /// worker finished meanwhile keeps its own outcome, as when it was loaded and saved.
+    /// </summary>
+    private async Task MarkDoneAsync(IReadOnlyList<long> workItemIds, string[] outcomes, DateTimeOffset now, CancellationToken ct)
     {
-        await handoffs.OpenAsync(conversation, reason, package, explanation, ct);
+        foreach (var group in workItemIds.Select((id, i) => (Id: id, Outcome: outcomes[i])).GroupBy(x => x.Outcome, x => x.Id))
+        {
+            var ids = group.ToList();
+            var outcome = group.Key;
+            await db.OfficerWorkItems.Where(w => ids.Contains(w.Id) && w.ProcessedAt == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(w => w.ProcessedAt, now).SetProperty(w => w.Outcome, outcome), ct);
+        }
+    }
+
+    private async Task<string> HandOffAsync(Conversation conversation, string clientNo, HandoffReason reason, HandoffPackage package, string? holding, string explanation, CancellationToken ct)
+    {
+        await handoffs.OpenAsync(conversation, clientNo, reason, package, explanation, ct);
         var minutes = (int)Math.Ceiling(handoffOptions.Value.FirstResponse(reason).TotalMinutes);
         var text = holding ?? string.Format(CultureInfo.InvariantCulture, options.Value.HoldingMessage, minutes);
         var ev = timeline.Append(conversation.ClientId, TimelineKind.OfficerMessage, ActorKind.Officer, null, conversation.Channel, EventVisibility.ClientVisible,
@@ -210,15 +222,29 @@ public sealed partial class RespondAsOfficer(
         public string ClientNo => Client.ClientNo;
     }
 
-    private async Task<OfficerRequest> BuildRequestAsync(Conversation conversation, long messageEventId, ClientFacts facts, CancellationToken ct)
+    /// <summary>
+    /// For each work item, its client message and the turns before it in its conversation (oldest first), in one
+    /// query for the batch (a conversation has one item per batch): the newest messages up to the item's own,
+    /// numbered per conversation by the store. The SQL holds only numbers (ids and kinds), no text.
+    /// </summary>
+    private async Task<Dictionary<long, List<TimelineEvent>>> HistoriesAsync(List<long> workItemIds, Dictionary<long, OfficerWorkItem> items, CancellationToken ct)
     {
-        var events = await db.TimelineEvents.AsNoTracking()
-            .Where(e => e.ConversationId == conversation.Id && e.Id <= messageEventId
-                && (e.Kind == TimelineKind.ClientMessage || e.Kind == TimelineKind.OfficerMessage || e.Kind == TimelineKind.StaffMessage))
-            .OrderByDescending(e => e.Id)
-            .Take(options.Value.HistoryTurns + 1)
-            .ToListAsync(ct);
-        events.Reverse();
+        if (workItemIds.Count == 0) return [];
+        static string Numbers<T>(IEnumerable<T> values) where T : IFormattable =>
+            string.Join(",", values.Select(v => v.ToString(null, CultureInfo.InvariantCulture)));
+        var kinds = Numbers(new[] { TimelineKind.ClientMessage, TimelineKind.OfficerMessage, TimelineKind.StaffMessage }.Select(k => (short)k));
+        var sql = "SELECT t.* FROM \"TimelineEvents\" t WHERE t.\"Id\" IN (SELECT ranked.\"Id\" FROM ("
+            + "SELECT e.\"Id\", ROW_NUMBER() OVER (PARTITION BY e.\"ConversationId\" ORDER BY e.\"Id\" DESC) AS \"Turn\" "
+            + "FROM \"TimelineEvents\" e JOIN \"OfficerWorkItems\" w ON e.\"ConversationId\" = w.\"ConversationId\" AND e.\"Id\" <= w.\"ClientMessageEventId\" "
+            + "WHERE w.\"Id\" IN (" + Numbers(workItemIds) + ") AND e.\"Kind\" IN (" + kinds + ")) ranked "
+            + "WHERE ranked.\"Turn\" <= " + (options.Value.HistoryTurns + 1).ToString(CultureInfo.InvariantCulture) + ")";
+        var events = await db.TimelineEvents.FromSqlRaw(sql).AsNoTracking().ToListAsync(ct);
+        var byConversation = events.ToLookup(e => e.ConversationId);
+        return workItemIds.ToDictionary(id => id, id => byConversation[items[id].ConversationId].OrderBy(e => e.Id).ToList());
+    }
+
+    private OfficerRequest BuildRequest(Conversation conversation, List<TimelineEvent> events, ClientFacts facts)
+    {
         var current = events[^1];
         var history = events.Take(events.Count - 1).Select(e => new OfficerTurn(
             e.Kind switch { TimelineKind.ClientMessage => OfficerTurnRole.Client, TimelineKind.OfficerMessage => OfficerTurnRole.Officer, _ => OfficerTurnRole.Staff },

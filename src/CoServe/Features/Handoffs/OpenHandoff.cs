@@ -25,7 +25,7 @@ public sealed class OpenHandoff(
     IOptions<CalendarOptions> calendar,
     TimeProvider clock)
 {
-    public async Task<Ticket> OpenAsync(Conversation conversation, HandoffReason reason, HandoffPackage package, string engineExplanation, CancellationToken ct)
+    public async Task<Ticket> OpenAsync(Conversation conversation, string clientNo, HandoffReason reason, HandoffPackage package, string engineExplanation, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var route = await router.RouteAsync(conversation.ClientId, reason, excludeStaffId: null, ct);
@@ -57,13 +57,12 @@ public sealed class OpenHandoff(
             conversationId: conversation.Id,
             ticketId: ticket.Id,
             correlationId: $"ticket-{ticket.Id}");
-        await NotifyAsync(ticket, route, ct);
+        await NotifyAsync(ticket, clientNo, route, ct);
         return ticket;
     }
 
-    private async Task NotifyAsync(Ticket ticket, RouteDecision route, CancellationToken ct)
+    private async Task NotifyAsync(Ticket ticket, string clientNo, RouteDecision route, CancellationToken ct)
     {
-        var clientNo = await db.Clients.Where(c => c.Id == ticket.ClientId).Select(c => c.ClientNo).SingleAsync(ct);
         var text = $"{ReasonLabel(ticket.Reason)} · 客户 {clientNo}";
         var link = $"/inbox/{ticket.Id}";
         if (route.AssigneeStaffId is { } assignee)
