@@ -17,7 +17,8 @@ internal static class DemoCommands
             Console.WriteLine($"seeded {r.Branches} branches, {r.Staff} staff, {r.Clients} clients, {r.AssetMonths} client-months of daily assets; segmented {string.Join(", ", r.SegmentedMonths)}");
             if (sp.GetRequiredService<IOptions<DemoOptions>>().Value.Conversations)
             {
-                var c = await sp.GetRequiredService<DemoConversations>().ReplayAsync(ct);
+                // No service officer runs in the CLI: every round at once, answered in order when the app runs.
+                var c = await sp.GetRequiredService<DemoConversations>().ReplayAsync(_ => Task.CompletedTask, ct);
                 Console.WriteLine($"stored {c.Stored} client messages of {c.Dialogues} demo dialogues; the service officer answers them when the app runs");
                 foreach (var problem in c.Problems) Console.Error.WriteLine(problem);
             }

@@ -13,7 +13,8 @@ public sealed record DemoConversationsReport(int Dialogues, int Stored, int Dupl
 /// clients of the service officer's pool through the same inbound path as the channel API. Nothing here writes
 /// an answer, a handoff or a ticket: the service officer answers, clarifies and hands off as it would for real
 /// clients, so the inbox, the co-served page and the timelines show what the product does. Idempotent: each
-/// message has a fixed key, so a second replay stores nothing.
+/// message has a fixed key, so a second replay stores nothing. The web app replays once, right after seeding and
+/// in the background once it runs (<see cref="DemoSetup"/>).
 /// </summary>
 public sealed partial class DemoConversations(IDbContextFactory<CoServeDb> dbFactory, IInboundMessageSink inbound, ILogger<DemoConversations> logger)
 {
@@ -56,35 +57,29 @@ public sealed partial class DemoConversations(IDbContextFactory<CoServeDb> dbFac
 
     private const string KeyPrefix = "demo-dialogue-";
 
-    public async Task<DemoConversationsReport> ReplayAsync(CancellationToken ct)
+    /// <summary>
+    /// Sends the script in rounds: every dialogue's first message, then (after <paramref name="betweenRounds"/>, which
+    /// waits for the service officer's answers in the running app) every second message, and so on, so a follow-up
+    /// comes after the answer it follows up on, as a client would send it.
+    /// </summary>
+    public async Task<DemoConversationsReport> ReplayAsync(Func<CancellationToken, Task> betweenRounds, CancellationToken ct)
     {
-        var keepers = Script.Select(d => d.Keeper).Distinct().ToList();
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        // Clients in the service officer's pool whose duties a scripted manager keeps, in client-number order.
-        var kept = await (
-            from s in db.ClientServicers.AsNoTracking()
-            join m in db.Staff.AsNoTracking() on s.StaffId equals m.Id
-            where !s.IsPrimary && m.Role == StaffRole.ClientManager && keepers.Contains(m.Login)
-                  && (s.Duties & DutyScopes.KeptByManager) == DutyScopes.KeptByManager
-                  && db.ClientServicers.Any(p => p.ClientId == s.ClientId && p.IsPrimary && p.StaffId == null)
-            orderby s.ClientNo
-            select new { m.Login, s.ClientNo }).ToListAsync(ct);
-        var pool = kept.GroupBy(k => k.Login).ToDictionary(g => g.Key, g => new Queue<string>(g.Select(k => k.ClientNo)));
-
+        var clientOf = await ClientsAsync(ct);
         int stored = 0, duplicates = 0;
         var problems = new List<string>();
         for (var d = 0; d < Script.Count; d++)
         {
-            var dialogue = Script[d];
-            if (!pool.TryGetValue(dialogue.Keeper, out var clients) || !clients.TryDequeue(out var clientNo))
+            if (clientOf[d] is null) problems.Add($"dialogue {d + 1}: {Script[d].Keeper} keeps duties for no further client of the service officer");
+        }
+        var rounds = Script.Max(d => d.Messages.Length);
+        for (var m = 0; m < rounds; m++)
+        {
+            if (m > 0) await betweenRounds(ct);
+            for (var d = 0; d < Script.Count; d++)
             {
-                problems.Add($"dialogue {d + 1}: {dialogue.Keeper} keeps duties for no further client of the service officer");
-                continue;
-            }
-            for (var m = 0; m < dialogue.Messages.Length; m++)
-            {
+                if (clientOf[d] is not { } clientNo || m >= Script[d].Messages.Length) continue;
                 var result = await inbound.AcceptAsync(new InboundClientMessage(WebChatChannel.Name, ClientReferenceKind.ClientNo, clientNo,
-                    dialogue.Messages[m], $"{KeyPrefix}{d + 1}-{m + 1}", DateTimeOffset.MinValue, []), ct);
+                    Script[d].Messages[m], $"{KeyPrefix}{d + 1}-{m + 1}", DateTimeOffset.MinValue, []), ct);
                 switch (result.Outcome)
                 {
                     case InboundOutcome.Stored: stored++; break;
@@ -95,6 +90,43 @@ public sealed partial class DemoConversations(IDbContextFactory<CoServeDb> dbFac
         }
         LogReplayed(logger, Script.Count, stored, duplicates, problems.Count);
         return new DemoConversationsReport(Script.Count, stored, duplicates, problems);
+    }
+
+    /// <summary>Waits until the service officer has processed every queued client message (or <paramref name="limit"/> passes).</summary>
+    public async Task WaitForOfficerAsync(TimeSpan limit, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(limit);
+        try
+        {
+            while (true)
+            {
+                await using var db = await dbFactory.CreateDbContextAsync(timeout.Token);
+                if (!await db.OfficerWorkItems.AnyAsync(w => w.ProcessedAt == null, timeout.Token)) return;
+                await Task.Delay(TimeSpan.FromMilliseconds(500), timeout.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // The officer is slow (building its first snapshot on a busy machine): go on; the next round queues behind.
+        }
+    }
+
+    /// <summary>Per dialogue, the client who says it: clients of the service officer's pool whose duties its manager keeps, in client-number order.</summary>
+    private async Task<string?[]> ClientsAsync(CancellationToken ct)
+    {
+        var keepers = Script.Select(d => d.Keeper).Distinct().ToList();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var kept = await (
+            from s in db.ClientServicers.AsNoTracking()
+            join m in db.Staff.AsNoTracking() on s.StaffId equals m.Id
+            where !s.IsPrimary && m.Role == StaffRole.ClientManager && keepers.Contains(m.Login)
+                  && (s.Duties & DutyScopes.KeptByManager) == DutyScopes.KeptByManager
+                  && db.ClientServicers.Any(p => p.ClientId == s.ClientId && p.IsPrimary && p.StaffId == null)
+            orderby s.ClientNo
+            select new { m.Login, s.ClientNo }).ToListAsync(ct);
+        var pool = kept.GroupBy(k => k.Login).ToDictionary(g => g.Key, g => new Queue<string>(g.Select(k => k.ClientNo)));
+        return [.. Script.Select(d => pool.TryGetValue(d.Keeper, out var clients) && clients.TryDequeue(out var no) ? no : null)];
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Demo conversations: {Dialogues} dialogues, {Stored} client messages stored, {Duplicates} already there, {Problems} problems")]

@@ -137,8 +137,7 @@ public static class CoServeHost
             var seeder = sp.GetRequiredService<DemoSeeder>();
             if (!await seeder.IsStoreEmptyAsync(CancellationToken.None)) return;
             await seeder.SeedAsync(CancellationToken.None);
-            // Stored now, answered by the service officer's worker once the host runs.
-            if (demo.Conversations) await sp.GetRequiredService<DemoConversations>().ReplayAsync(CancellationToken.None);
+            if (demo.Conversations) DemoSetup.ReplayConversationsOnceStarted(app.Services, app.Lifetime);
         }
     }
 }

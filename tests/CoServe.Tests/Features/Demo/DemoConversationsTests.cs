@@ -24,19 +24,25 @@ public class DemoConversationsTests
         await h.RunAsync<DemoSeeder, DemoSeedReport>(d => d.SeedAsync(CancellationToken.None));
         var messages = DemoConversations.Script.Sum(d => d.Messages.Length);
 
-        var first = await h.RunAsync<DemoConversations, DemoConversationsReport>(d => d.ReplayAsync(CancellationToken.None));
+        // The service officer's worker, as the running host drives it, answers between the rounds.
+        var officer = new OfficerWorker(h.Services.GetRequiredService<IServiceScopeFactory>(), h.Services.GetRequiredService<OfficerSignal>(),
+            NullLogger<OfficerWorker>.Instance);
+        async Task Answer(CancellationToken ct) => await officer.DrainAsync(ct);
+
+        var first = await h.RunAsync<DemoConversations, DemoConversationsReport>(d => d.ReplayAsync(Answer, CancellationToken.None));
+        await Answer(CancellationToken.None);
         Assert.Empty(first.Problems);
         Assert.Equal((messages, 0), (first.Stored, first.Duplicates));
-
-        // The service officer's worker, as the running host drives it.
-        await new OfficerWorker(h.Services.GetRequiredService<IServiceScopeFactory>(), h.Services.GetRequiredService<OfficerSignal>(),
-            NullLogger<OfficerWorker>.Instance).DrainAsync(CancellationToken.None);
 
         await using var db = h.NewDb();
         Assert.Equal(messages, await db.TimelineEvents.CountAsync(e => e.Kind == TimelineKind.ClientMessage));
         // Every dialogue got an answer, a clarification or a holding message from the officer.
         var officerReplied = await db.TimelineEvents.Where(e => e.Kind == TimelineKind.OfficerMessage).Select(e => e.ClientId).Distinct().CountAsync();
         Assert.Equal(DemoConversations.Script.Count, officerReplied);
+
+        // A follow-up comes after the answer it follows up on, as a client sends it.
+        var followUp = await db.TimelineEvents.Where(e => e.Kind == TimelineKind.ClientMessage && e.IdempotencyKey == "webchat:demo-dialogue-1-2").SingleAsync();
+        Assert.True(await db.TimelineEvents.AnyAsync(e => e.ClientId == followUp.ClientId && e.Kind == TimelineKind.OfficerMessage && e.Id < followUp.Id));
 
         // The complaint of a client whose duties cm.bj1 keeps waits for cm.bj1, not for the digital team.
         var bj1 = await db.Staff.SingleAsync(s => s.Login == "cm.bj1");
@@ -45,7 +51,7 @@ public class DemoConversationsTests
         Assert.True(await db.Tickets.AnyAsync(t => t.Reason == HandoffReason.CommissionRequest && t.AssigneeStaffId == bj1.Id));
         Assert.True(await db.Tickets.AnyAsync(t => t.Reason == HandoffReason.AdviceRequest && t.Queue == TicketQueue.Advisors));
 
-        var again = await h.RunAsync<DemoConversations, DemoConversationsReport>(d => d.ReplayAsync(CancellationToken.None));
+        var again = await h.RunAsync<DemoConversations, DemoConversationsReport>(d => d.ReplayAsync(Answer, CancellationToken.None));
         Assert.Equal((0, messages), (again.Stored, again.Duplicates));
         Assert.Equal(messages, await db.TimelineEvents.CountAsync(e => e.Kind == TimelineKind.ClientMessage));
     }
