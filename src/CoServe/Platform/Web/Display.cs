@@ -9,6 +9,13 @@ public static class Display
     public static string Instant(DateTimeOffset instant) =>
         BusinessTime.ToLocal(instant).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 
+    /// <summary>A deadline: date-only duties (a review due on a day) are due at local midnight and read as that date.</summary>
+    public static string Due(DateTimeOffset due)
+    {
+        var local = BusinessTime.ToLocal(due);
+        return local.TimeOfDay == TimeSpan.Zero ? local.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : Instant(due);
+    }
+
     public static string Date(DateOnly? date) => date?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "—";
 
     public static string Money(decimal? yuan) => yuan?.ToString("#,##0.00", CultureInfo.InvariantCulture) ?? "—";
