@@ -71,6 +71,20 @@ public class CoServiceBrowserTests
         await Expect(timeline).ToContainTextAsync("我是您的客户经理");
         await Expect(timeline).ToContainTextAsync("国债逆回购专区");
         await Expect(timeline.GetByTestId("event-Handoff")).ToHaveCountAsync(1);
+
+        // His overview counts what the service officer did for his clients today and why it handed off; the
+        // dashboard's links open the queue already filtered.
+        await cm.GotoAsync("/");
+        var dashboard = cm.GetByTestId("service-dashboard");
+        await Expect(dashboard.GetByTestId("dash-decided").Locator(".card-value")).ToHaveTextAsync("2");
+        await Expect(dashboard.GetByTestId("dash-handed-off").Locator(".card-value")).ToHaveTextAsync("1");
+        await Expect(dashboard.GetByTestId("dash-reason-row")).ToHaveCountAsync(1);
+        await Expect(dashboard.GetByTestId("dash-reason-row")).ToContainTextAsync("投诉");
+        await Expect(dashboard.GetByTestId("dash-chart").Locator("svg")).ToBeVisibleAsync();
+        await cm.GotoAsync("/inbox?view=All&reason=Complaint&sla=Breached");
+        await Expect(cm.Locator(".tabs select").First).ToHaveValueAsync("Complaint");
+        await Expect(cm.Locator(".tabs select").Last).ToHaveValueAsync("Breached");
+        await Expect(cm.GetByTestId("tab-All")).ToHaveAttributeAsync("aria-selected", "true");
     }
 
     [SkippableFact]

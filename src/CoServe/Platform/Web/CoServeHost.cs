@@ -13,6 +13,7 @@ using CoServe.Features.Demo;
 using CoServe.Features.Duties;
 using CoServe.Features.Organization;
 using CoServe.Features.Outreach;
+using CoServe.Features.Reports;
 using CoServe.Features.Security;
 using CoServe.Features.ServiceOfficer;
 using CoServe.Features.ServiceOfficer.Guardrails;
@@ -48,6 +49,7 @@ public static class CoServeHost
         services.AddWeCom(configuration);
         services.AddWeComArchive(configuration);
         services.AddDuties(configuration);
+        services.AddReports(configuration);
         services.AddSingleton<Microsoft.AspNetCore.Identity.IPasswordHasher<StaffMember>, Microsoft.AspNetCore.Identity.PasswordHasher<StaffMember>>();
         services.AddDataProtection()
             .SetApplicationName("CoServe")

@@ -31,6 +31,27 @@ window.coserveCharts = (function () {
         ]
       });
     },
+    // The service officer per day: answered, clarified and handed-off messages stacked, the answer rate as a line.
+    officerDays(el, d) {
+      const bar = (name, data, color) => ({ name, type: 'bar', stack: 'officer', data, itemStyle: { color } });
+      init(el).setOption({
+        grid: { left: 60, right: 60, top: 40, bottom: 30 },
+        tooltip: { trigger: 'axis' },
+        legend: { data: [d.labels.answered, d.labels.clarified, d.labels.handedOff, d.labels.answerRate] },
+        xAxis: { type: 'category', data: d.days },
+        yAxis: [
+          { type: 'value', minInterval: 1 },
+          { type: 'value', min: 0, max: 100, axisLabel: { formatter: '{value}%' }, splitLine: { show: false } }
+        ],
+        series: [
+          bar(d.labels.answered, d.answered, '#7aa6c2'),
+          bar(d.labels.clarified, d.clarified, '#b9cfdd'),
+          bar(d.labels.handedOff, d.handedOff, '#c27a2c'),
+          { name: d.labels.answerRate, type: 'line', yAxisIndex: 1, connectNulls: true, showAllSymbol: true, symbolSize: 7, data: d.answerRate,
+            lineStyle: { color: '#1e7b4f' }, itemStyle: { color: '#1e7b4f' }, tooltip: { valueFormatter: v => v == null ? '—' : v + '%' } }
+        ]
+      });
+    },
     daily(el, d) {
       init(el).setOption({
         grid: { left: 90, right: 20, top: 20, bottom: 50 },

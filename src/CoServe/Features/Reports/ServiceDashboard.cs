@@ -1,0 +1,141 @@
+using CoServe.Data;
+using CoServe.Features.Clients;
+using CoServe.Features.Conversations;
+using CoServe.Features.Handoffs;
+using CoServe.Features.Organization;
+using CoServe.Features.ServiceOfficer.Guardrails;
+using CoServe.Platform.Auth;
+using CoServe.Platform.Time;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace CoServe.Features.Reports;
+
+/// <summary>One business day (Asia/Shanghai) of the service officer's work and of the handoffs it opened.</summary>
+/// <param name="Day">The business day.</param>
+/// <param name="Answered">Client messages the AI answered from the knowledge base.</param>
+/// <param name="Clarified">Messages the AI answered with "您是想问：…" (a choice of questions).</param>
+/// <param name="HandedOff">Messages the AI passed to a human (a ticket with a reason).</param>
+/// <param name="TicketsOpened">Handoff tickets opened that day, whatever opened them.</param>
+/// <param name="Responded">Of those, tickets a human has answered since.</param>
+/// <param name="RespondedInTime">Of those, answered before their first-response deadline.</param>
+/// <param name="MedianFirstResponse">Median time from ticket to a human's first answer, over the answered ones.</param>
+public sealed record DayFigures(
+    DateOnly Day, int Answered, int Clarified, int HandedOff,
+    int TicketsOpened, int Responded, int RespondedInTime, TimeSpan? MedianFirstResponse)
+{
+    /// <summary>Messages the AI decided on. Messages that arrive while a human waits or holds the conversation are not the AI's.</summary>
+    public int Decided => Answered + Clarified + HandedOff;
+}
+
+/// <summary>Open handoff tickets of one reason, by where they stand against their first-response deadline.</summary>
+public sealed record OpenTickets(HandoffReason Reason, int Open, int Unassigned, int OnTrack, int DueSoon, int Breached, int Responded);
+
+/// <summary>
+/// The service dashboard: what the service officer did over the last days, what it handed to humans and why,
+/// how fast humans answered, and what waits now. Scoped like every other view: a client manager sees his own
+/// clients' figures, a branch head his branch, the digital team the service officer's clients.
+/// </summary>
+public sealed record ServiceDashboardView(
+    DateOnly From, DateOnly To, DateTimeOffset AsOf,
+    IReadOnlyList<DayFigures> Days,
+    IReadOnlyList<OpenTickets> Open,
+    IReadOnlyList<(HandoffReason Reason, int Count)> HandoffsByReason,
+    TimeSpan? MedianFirstResponse, TimeSpan? P90FirstResponse, int Responded, int RespondedInTime,
+    int? GuardrailBlocks)
+{
+    public DayFigures Today => Days[^1];
+
+    public int Decided => Days.Sum(d => d.Decided);
+    public int Answered => Days.Sum(d => d.Answered);
+    public int Clarified => Days.Sum(d => d.Clarified);
+    public int HandedOff => Days.Sum(d => d.HandedOff);
+    public int TicketsOpened => Days.Sum(d => d.TicketsOpened);
+}
+
+public sealed class ServiceDashboard(CoServeDb db, TimeProvider clock, IOptions<ReportsOptions> options)
+{
+    /// <summary>The dashboard over the last <paramref name="days"/> business days up to today (the configured default when null).</summary>
+    public async Task<ServiceDashboardView> LoadAsync(CurrentStaff staff, int? days, CancellationToken ct)
+    {
+        var span = days ?? options.Value.DashboardDays;
+        if (span < 1 || span > options.Value.MaxDashboardDays)
+        {
+            throw new ArgumentOutOfRangeException(nameof(days), span, $"days must be 1..{options.Value.MaxDashboardDays}");
+        }
+        var now = clock.GetUtcNow();
+        var to = BusinessTime.Today(clock);
+        var from = to.AddDays(1 - span);
+        var start = BusinessTime.StartOfDay(from);
+
+        var clientIds = VisibleClientIds(staff);
+        var tickets = db.Tickets.AsNoTracking();
+        var items = db.OfficerWorkItems.AsNoTracking();
+        if (clientIds is not null)
+        {
+            tickets = tickets.Where(t => clientIds.Contains(t.ClientId));
+            items = items.Where(w => db.Conversations.Any(c => c.Id == w.ConversationId && clientIds.Contains(c.ClientId)));
+        }
+
+        var opened = await tickets.Where(t => t.CreatedAt >= start)
+            .Select(t => new TicketTimes(t.Reason, t.CreatedAt, t.FirstResponseDueAt, t.FirstRespondedAt))
+            .ToListAsync(ct);
+        var figures = new List<DayFigures>(span);
+        for (var day = from; day <= to; day = day.AddDays(1))
+        {
+            // One grouped count per day over the (ProcessedAt, Id) index; instants are stored as UTC ticks, so a
+            // day bucket in Shanghai time is a range, not an expression the database would have to evaluate per row.
+            var (dayStart, dayEnd) = (BusinessTime.StartOfDay(day), BusinessTime.StartOfDay(day.AddDays(1)));
+            var outcomes = await items.Where(w => w.ProcessedAt >= dayStart && w.ProcessedAt < dayEnd)
+                .GroupBy(w => w.Outcome).Select(g => new { Outcome = g.Key, Count = g.Count() })
+                .ToDictionaryAsync(g => g.Outcome ?? "", g => g.Count, ct);
+            var ofDay = opened.Where(t => t.CreatedAt >= dayStart && t.CreatedAt < dayEnd).ToList();
+            var responded = ofDay.Where(t => t.RespondedAt is not null).ToList();
+            figures.Add(new DayFigures(day,
+                outcomes.GetValueOrDefault("answered"), outcomes.GetValueOrDefault("clarified"),
+                outcomes.GetValueOrDefault("handoff"),
+                ofDay.Count, responded.Count, responded.Count(t => t.RespondedAt <= t.DueAt),
+                Percentile(responded.Select(t => t.RespondedAt!.Value - t.CreatedAt), 0.5)));
+        }
+
+        var open = await tickets.Where(t => t.Status != TicketStatus.Resolved).ToListAsync(ct);
+        var openByReason = open.GroupBy(t => t.Reason).OrderBy(g => g.Key).Select(g =>
+        {
+            var states = g.Select(t => ConversationQueries.SlaOf(t, now)).ToList();
+            return new OpenTickets(g.Key, g.Count(), g.Count(t => t.AssigneeStaffId is null),
+                states.Count(s => s == SlaState.OnTrack), states.Count(s => s == SlaState.DueSoon),
+                states.Count(s => s == SlaState.Breached), states.Count(s => s == SlaState.Met));
+        }).ToList();
+
+        var answered = opened.Where(t => t.RespondedAt is not null).ToList();
+        var waits = answered.Select(t => t.RespondedAt!.Value - t.CreatedAt).ToList();
+        int? blocks = GuardrailRuleEditor.CanRead(staff)
+            ? await GuardrailBlocksSince(clientIds, start).CountAsync(ct)
+            : null;
+        return new ServiceDashboardView(from, to, now, figures, openByReason,
+            [.. opened.GroupBy(t => t.Reason).Select(g => (g.Key, g.Count())).OrderByDescending(x => x.Item2).ThenBy(x => x.Key)],
+            Percentile(waits, 0.5), Percentile(waits, 0.9), answered.Count, answered.Count(t => t.RespondedAt <= t.DueAt), blocks);
+    }
+
+    /// <summary>Null when the caller sees every client (no filter needed), else the ids in scope as a subquery.</summary>
+    private IQueryable<long>? VisibleClientIds(CurrentStaff staff) =>
+        staff.Role is StaffRole.Admin or StaffRole.Compliance ? null : db.Clients.VisibleTo(staff).Select(c => c.Id);
+
+    private IQueryable<GuardrailBlock> GuardrailBlocksSince(IQueryable<long>? clientIds, DateTimeOffset start)
+    {
+        var blocks = db.GuardrailBlocks.AsNoTracking().Where(b => b.At >= start);
+        // Blocks in the knowledge editor belong to no client; only the roles that see every client count them.
+        return clientIds is null ? blocks : blocks.Where(b => b.ClientId != null && clientIds.Contains(b.ClientId.Value));
+    }
+
+    /// <summary>The nearest-rank percentile (the value at or below which the share <paramref name="p"/> lies), or null with no values.</summary>
+    internal static TimeSpan? Percentile(IEnumerable<TimeSpan> values, double p)
+    {
+        var sorted = values.Order().ToList();
+        if (sorted.Count == 0) return null;
+        var rank = (int)Math.Ceiling(p * sorted.Count);
+        return sorted[Math.Clamp(rank, 1, sorted.Count) - 1];
+    }
+
+    private sealed record TicketTimes(HandoffReason Reason, DateTimeOffset CreatedAt, DateTimeOffset DueAt, DateTimeOffset? RespondedAt);
+}

@@ -1,0 +1,149 @@
+using CoServe.Features.Conversations;
+using CoServe.Features.Organization;
+using CoServe.Features.Reports;
+using CoServe.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using static CoServe.Tests.Infrastructure.TestOrg;
+
+namespace CoServe.Tests.Features.Reports;
+
+/// <summary>The service dashboard counts what really happened (through the real inbound and officer path), by Shanghai day and within scope.</summary>
+public class ServiceDashboardTests
+{
+    private static readonly CancellationToken Ct = CancellationToken.None;
+
+    private static Task<ServiceDashboardView> LoadAsync(CoServiceScenario s, StaffMember staff, int? days = 2) =>
+        s.H.RunAsync<ServiceDashboard, ServiceDashboardView>(d => d.LoadAsync(As(staff), days, Ct));
+
+    /// <summary>
+    /// 2026-11-25 (Shanghai): P400 (the service officer's client, cm1 keeps the complaint duty) gets an answer,
+    /// complains, and asks again while waiting (not the AI's: no work for it); C100 asks for a human; S300 (south, cm3)
+    /// gets an answer. cm1 takes over P400 after 30 minutes and answers. 2026-11-26: S300 asks for a human.
+    /// </summary>
+    private static async Task<CoServiceScenario> TwoDaysAsync(StoreKind kind)
+    {
+        var s = await CoServiceScenario.StartAsync(kind);
+        await s.SayAsync("P400", ScriptedOfficer.Question);
+        await s.SayAsync("C100", "我要人工");
+        await s.SayAsync("S300", ScriptedOfficer.Question);
+        await s.DrainAsync();
+        await s.SayAsync("P400", "我要投诉你们的服务");
+        await s.DrainAsync();
+        await s.SayAsync("P400", ScriptedOfficer.Question);
+        await s.DrainAsync();
+
+        s.H.Clock.Advance(TimeSpan.FromMinutes(30));
+        var p400 = await s.ConversationAsync("P400");
+        Assert.True((await s.ControlAsync(c => c.TakeOverAsync(As(s.Org.Cm1), p400.Id, null, false, Ct))).Ok);
+        Assert.True((await s.ControlAsync(c => c.ReplyAsync(As(s.Org.Cm1), p400.Id, "您好，我是您的客户经理，马上为您处理。", false, Ct))).Ok);
+
+        s.H.Clock.Advance(TimeSpan.FromDays(1));
+        await s.SayAsync("S300", "我要人工");
+        await s.DrainAsync();
+        return s;
+    }
+
+    [SkippableTheory]
+    [InlineData(StoreKind.Sqlite)]
+    [InlineData(StoreKind.Postgres)]
+    public async Task CountsEachDaysOutcomesTicketsAndFirstResponses(StoreKind kind)
+    {
+        await using var s = await TwoDaysAsync(kind);
+        var view = await LoadAsync(s, s.Org.Admin);
+
+        Assert.Equal((new DateOnly(2026, 11, 25), new DateOnly(2026, 11, 26)), (view.From, view.To));
+        var (first, second) = (view.Days[0], view.Days[1]);
+        Assert.Equal(new DateOnly(2026, 11, 25), first.Day);
+        Assert.Equal((2, 0, 2), (first.Answered, first.Clarified, first.HandedOff));
+        Assert.Equal((2, 1), (first.TicketsOpened, first.Responded));
+        Assert.Equal(TimeSpan.FromMinutes(30), first.MedianFirstResponse);
+        Assert.Equal((0, 1, 1, 0), (second.Answered, second.HandedOff, second.TicketsOpened, second.Responded));
+        Assert.Null(second.MedianFirstResponse);
+        Assert.Same(second, view.Today);
+
+        // On time or not is the ticket's own deadline (the reason's SLA in business hours), whatever it is configured to.
+        await using (var db = s.NewDb())
+        {
+            var complaint = await db.Tickets.SingleAsync(t => t.Reason == HandoffReason.Complaint);
+            Assert.Equal(complaint.FirstRespondedAt <= complaint.FirstResponseDueAt ? 1 : 0, first.RespondedInTime);
+            Assert.Equal(view.RespondedInTime, first.RespondedInTime);
+        }
+        Assert.Equal((1, TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(30)), (view.Responded, view.MedianFirstResponse, view.P90FirstResponse));
+
+        Assert.Equal([(HandoffReason.HumanRequested, 2), (HandoffReason.Complaint, 1)], view.HandoffsByReason);
+        var open = view.Open.ToDictionary(o => o.Reason);
+        Assert.Equal((1, 1, 0), (open[HandoffReason.Complaint].Open, open[HandoffReason.Complaint].Responded, open[HandoffReason.Complaint].Breached));
+        Assert.Equal(2, open[HandoffReason.HumanRequested].Open);
+        Assert.Equal(2, open[HandoffReason.HumanRequested].OnTrack + open[HandoffReason.HumanRequested].DueSoon + open[HandoffReason.HumanRequested].Breached);
+        Assert.Equal(0, view.GuardrailBlocks);
+    }
+
+    [SkippableTheory]
+    [InlineData(StoreKind.Sqlite)]
+    [InlineData(StoreKind.Postgres)]
+    public async Task EveryoneSeesOnlyTheirScope(StoreKind kind)
+    {
+        await using var s = await TwoDaysAsync(kind);
+
+        // cm3 serves S300 only: one answer on the first day, one handoff on the second; no guardrail figures.
+        var cm3 = await LoadAsync(s, s.Org.Cm3);
+        Assert.Equal((1, 0, 0), (cm3.Days[0].Answered, cm3.Days[0].HandedOff, cm3.Days[0].TicketsOpened));
+        Assert.Equal((1, 1), (cm3.Days[1].HandedOff, cm3.Days[1].TicketsOpened));
+        Assert.Equal([HandoffReason.HumanRequested], cm3.Open.Select(o => o.Reason));
+        Assert.Null(cm3.GuardrailBlocks);
+
+        // The digital team sees the service officer's clients: P400 only.
+        var ops = await LoadAsync(s, s.Org.Ops);
+        Assert.Equal((1, 1), (ops.Days[0].Answered, ops.Days[0].HandedOff));
+        Assert.Equal(0, ops.Days[1].Decided);
+        Assert.Equal([(HandoffReason.Complaint, 1)], ops.HandoffsByReason);
+        Assert.NotNull(ops.GuardrailBlocks);
+
+        // The north branch's head: P400 and C100, not S300.
+        var head = await LoadAsync(s, s.Org.Head);
+        Assert.Equal((1, 2), (head.Days[0].Answered, head.Days[0].HandedOff));
+        Assert.Equal(0, head.Days[1].TicketsOpened);
+    }
+
+    [Fact]
+    public async Task ThePeriodIsTheConfiguredDefault_AndOutOfRangeIsRefused()
+    {
+        await using var s = await TwoDaysAsync(StoreKind.Sqlite);
+        var configured = s.H.Services.GetRequiredService<IOptions<ReportsOptions>>().Value;
+        var view = await LoadAsync(s, s.Org.Admin, days: null);
+        Assert.Equal(configured.DashboardDays, view.Days.Count);
+        Assert.Equal(view.To.AddDays(1 - configured.DashboardDays), view.From);
+
+        var today = await LoadAsync(s, s.Org.Admin, days: 1);
+        Assert.Equal(new DateOnly(2026, 11, 26), Assert.Single(today.Days).Day);
+        Assert.Equal([(HandoffReason.HumanRequested, 1)], today.HandoffsByReason);
+
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => LoadAsync(s, s.Org.Admin, days: 0));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => LoadAsync(s, s.Org.Admin, days: configured.MaxDashboardDays + 1));
+    }
+
+    [Fact]
+    public void Percentile_IsNearestRank()
+    {
+        var minutes = new[] { 5, 1, 4, 2, 3 }.Select(m => TimeSpan.FromMinutes(m)).ToList();
+        Assert.Equal(TimeSpan.FromMinutes(3), ServiceDashboard.Percentile(minutes, 0.5));
+        Assert.Equal(TimeSpan.FromMinutes(5), ServiceDashboard.Percentile(minutes, 0.9));
+        Assert.Equal(TimeSpan.FromMinutes(1), ServiceDashboard.Percentile(minutes, 0));
+        Assert.Null(ServiceDashboard.Percentile([], 0.5));
+    }
+
+    [Theory]
+    [InlineData(14, 92, true)]
+    [InlineData(0, 92, false)]
+    [InlineData(100, 92, false)]
+    [InlineData(7, 6, false)]
+    [InlineData(7, 400, false)]
+    public void Options_AreValidated(int days, int max, bool valid)
+    {
+        var result = new ReportsOptionsValidator().Validate(null, new ReportsOptions { DashboardDays = days, MaxDashboardDays = max });
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid) Assert.Contains("Reports:", result.FailureMessage, StringComparison.Ordinal);
+    }
+}
