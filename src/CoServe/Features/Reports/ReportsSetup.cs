@@ -32,6 +32,7 @@ public static class ReportsSetup
         services.AddOptions<ReportsOptions>().Bind(configuration.GetSection(ReportsOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ReportsOptions>, ReportsOptionsValidator>();
         services.AddScoped<ServiceDashboard>();
+        services.AddScoped<MyWork>();
         return services;
     }
 }

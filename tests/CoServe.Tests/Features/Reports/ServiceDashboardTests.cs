@@ -125,6 +125,35 @@ public class ServiceDashboardTests
     }
 
     [Fact]
+    public async Task MyWork_CountsTheHandoffsHeld_TheDutiesKept_AndTheCoServedClientsWithNewAiActivity()
+    {
+        await using var s = await TwoDaysAsync(StoreKind.Sqlite);
+        async Task<MyWorkSummary> MineAsync(StaffMember m) => await s.H.RunAsync<MyWork, MyWorkSummary>(w => w.LoadAsync(As(m), Ct));
+
+        // cm1 holds P400's complaint (taken over and answered); the complaint is his duty; the AI talked to P400.
+        var cm1 = await MineAsync(s.Org.Cm1);
+        Assert.Equal((1, 0), (cm1.Handoffs, cm1.HandoffsOverdue));
+        Assert.True(cm1.Duties >= 1, $"the complaint is a duty cm1 keeps, got {cm1.Duties}");
+        Assert.Equal(0, cm1.DutiesOverdue);
+        Assert.Equal(1, cm1.CoServedUnread);
+
+        // Once he has read P400's timeline, nothing new is waiting there.
+        await using (var db = s.NewDb())
+        {
+            var p400 = await db.Clients.SingleAsync(c => c.ClientNo == "P400");
+            var last = await db.TimelineEvents.Where(e => e.ClientId == p400.Id).MaxAsync(e => e.Id);
+            await s.H.RunAsync<ConversationQueries>(q => q.MarkReadAsync(s.Org.Cm1.Id, p400.Id, last, Ct));
+        }
+        Assert.Equal(0, (await MineAsync(s.Org.Cm1)).CoServedUnread);
+
+        // Nothing is assigned to cm3 (S300's request for a human is the digital team's); the digital team has no co-served page.
+        Assert.Equal(0, (await MineAsync(s.Org.Cm3)).Handoffs);
+        Assert.Null((await MineAsync(s.Org.Ops)).CoServedUnread);
+        Assert.False(MyWork.AppliesTo(As(s.Org.Admin)));
+        Assert.True(MyWork.AppliesTo(As(s.Org.Cm1)));
+    }
+
+    [Fact]
     public void Percentile_IsNearestRank()
     {
         var minutes = new[] { 5, 1, 4, 2, 3 }.Select(m => TimeSpan.FromMinutes(m)).ToList();

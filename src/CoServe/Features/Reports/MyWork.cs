@@ -1,0 +1,39 @@
+using CoServe.Features.Conversations;
+using CoServe.Features.Duties;
+using CoServe.Features.Organization;
+using CoServe.Platform.Auth;
+
+namespace CoServe.Features.Reports;
+
+/// <summary>
+/// What waits for one person now, in three numbers with their worst case: handoffs assigned to him or held by him,
+/// the duties he keeps (commission, complaints, AML, callbacks) by deadline, and the co-served clients the
+/// service officer talked to since he last looked.
+/// </summary>
+public sealed record MyWorkSummary(
+    int Handoffs, int HandoffsOverdue,
+    int Duties, int DutiesOverdue, int DutiesDueSoon,
+    int? CoServedUnread);
+
+public sealed class MyWork(ConversationQueries conversations, DutyWorklist duties, TimeProvider clock)
+{
+    /// <summary>Deadlines within this many days count as due soon on the duties card.</summary>
+    public const int DueSoonDays = 7;
+
+    /// <summary>Whether the role works its own queue and duties (the others watch teams and see the dashboard only).</summary>
+    public static bool AppliesTo(CurrentStaff staff) => staff.Role is StaffRole.ClientManager or StaffRole.Advisor or StaffRole.DigitalOps;
+
+    public async Task<MyWorkSummary> LoadAsync(CurrentStaff staff, CancellationToken ct)
+    {
+        var mine = await conversations.InboxAsync(staff, InboxView.Mine, null, null, ct);
+        var open = (await duties.ListAsync(staff, new DutyFilter(), ct)).Where(d => d.IsOpen).ToList();
+        var soon = clock.GetUtcNow().AddDays(DueSoonDays);
+        int? unread = staff.Role is StaffRole.ClientManager or StaffRole.Advisor
+            ? (await conversations.CoServedAsync(staff, ct)).Count(c => c.UnreadAiActivity > 0)
+            : null;
+        return new MyWorkSummary(
+            mine.Count, mine.Count(i => i.Sla == SlaState.Breached),
+            open.Count, open.Count(d => d.Sla == SlaState.Breached), open.Count(d => d.Sla != SlaState.Breached && d.DueAt <= soon),
+            unread);
+    }
+}
