@@ -12,7 +12,7 @@ namespace CoServe.Features.Reports;
 /// </summary>
 public sealed record MyWorkSummary(
     int Handoffs, int HandoffsOverdue,
-    int Duties, int DutiesOverdue, int DutiesDueSoon,
+    int? Duties, int DutiesOverdue, int DutiesDueSoon,
     int? CoServedUnread);
 
 public sealed class MyWork(ConversationQueries conversations, DutyWorklist duties, TimeProvider clock)
@@ -26,11 +26,14 @@ public sealed class MyWork(ConversationQueries conversations, DutyWorklist dutie
     public async Task<MyWorkSummary> LoadAsync(CurrentStaff staff, CancellationToken ct)
     {
         var mine = await conversations.InboxAsync(staff, InboxView.Mine, null, null, ct);
+        if (staff.Role is not (StaffRole.ClientManager or StaffRole.Advisor))
+        {
+            // The digital team keeps no client duties of its own (its duty list is the pool's, on the duties page).
+            return new MyWorkSummary(mine.Count, mine.Count(i => i.Sla == SlaState.Breached), null, 0, 0, null);
+        }
         var open = (await duties.ListAsync(staff, new DutyFilter(), ct)).Where(d => d.IsOpen).ToList();
         var soon = clock.GetUtcNow().AddDays(DueSoonDays);
-        int? unread = staff.Role is StaffRole.ClientManager or StaffRole.Advisor
-            ? (await conversations.CoServedAsync(staff, ct)).Count(c => c.UnreadAiActivity > 0)
-            : null;
+        var unread = (await conversations.CoServedAsync(staff, ct)).Count(c => c.UnreadAiActivity > 0);
         return new MyWorkSummary(
             mine.Count, mine.Count(i => i.Sla == SlaState.Breached),
             open.Count, open.Count(d => d.Sla == SlaState.Breached), open.Count(d => d.Sla != SlaState.Breached && d.DueAt <= soon),

@@ -146,9 +146,10 @@ public class ServiceDashboardTests
         }
         Assert.Equal(0, (await MineAsync(s.Org.Cm1)).CoServedUnread);
 
-        // Nothing is assigned to cm3 (S300's request for a human is the digital team's); the digital team has no co-served page.
+        // Nothing is assigned to cm3 (S300's request for a human is the digital team's); the digital team keeps no client duties and has no co-served page.
         Assert.Equal(0, (await MineAsync(s.Org.Cm3)).Handoffs);
-        Assert.Null((await MineAsync(s.Org.Ops)).CoServedUnread);
+        var ops = await MineAsync(s.Org.Ops);
+        Assert.Equal((null, null), (ops.Duties, ops.CoServedUnread));
         Assert.False(MyWork.AppliesTo(As(s.Org.Admin)));
         Assert.True(MyWork.AppliesTo(As(s.Org.Cm1)));
     }
