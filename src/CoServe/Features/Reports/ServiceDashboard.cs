@@ -31,6 +31,9 @@ public sealed record DayFigures(
 /// <summary>Open handoff tickets of one reason, by where they stand against their first-response deadline.</summary>
 public sealed record OpenTickets(HandoffReason Reason, int Open, int Unassigned, int OnTrack, int DueSoon, int Breached, int Responded);
 
+/// <summary>Handoff tickets opened for one reason over the period.</summary>
+public sealed record ReasonCount(HandoffReason Reason, int Count);
+
 /// <summary>
 /// The service dashboard: what the service officer did over the last days, what it handed to humans and why,
 /// how fast humans answered, and what waits now. Scoped like every other view: a client manager sees his own
@@ -40,7 +43,7 @@ public sealed record ServiceDashboardView(
     DateOnly From, DateOnly To, DateTimeOffset AsOf,
     IReadOnlyList<DayFigures> Days,
     IReadOnlyList<OpenTickets> Open,
-    IReadOnlyList<(HandoffReason Reason, int Count)> HandoffsByReason,
+    IReadOnlyList<ReasonCount> HandoffsByReason,
     TimeSpan? MedianFirstResponse, TimeSpan? P90FirstResponse, int Responded, int RespondedInTime,
     int? GuardrailBlocks)
 {
@@ -113,7 +116,7 @@ public sealed class ServiceDashboard(CoServeDb db, TimeProvider clock, IOptions<
             ? await GuardrailBlocksSince(clientIds, start).CountAsync(ct)
             : null;
         return new ServiceDashboardView(from, to, now, figures, openByReason,
-            [.. opened.GroupBy(t => t.Reason).Select(g => (g.Key, g.Count())).OrderByDescending(x => x.Item2).ThenBy(x => x.Key)],
+            [.. opened.GroupBy(t => t.Reason).Select(g => new ReasonCount(g.Key, g.Count())).OrderByDescending(x => x.Count).ThenBy(x => x.Reason)],
             Percentile(waits, 0.5), Percentile(waits, 0.9), answered.Count, answered.Count(t => t.RespondedAt <= t.DueAt), blocks);
     }
 

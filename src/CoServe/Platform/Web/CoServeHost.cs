@@ -120,6 +120,7 @@ public static class CoServeHost
         app.MapOutreach();
         app.MapKnowledgeBase();
         app.MapGuardrails();
+        app.MapReports();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Text.Json;
 using CoServe.Features.Conversations;
 using CoServe.Features.Organization;
 using CoServe.Features.Reports;
@@ -72,7 +74,7 @@ public class ServiceDashboardTests
         }
         Assert.Equal((1, TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(30)), (view.Responded, view.MedianFirstResponse, view.P90FirstResponse));
 
-        Assert.Equal([(HandoffReason.HumanRequested, 2), (HandoffReason.Complaint, 1)], view.HandoffsByReason);
+        Assert.Equal([new ReasonCount(HandoffReason.HumanRequested, 2), new ReasonCount(HandoffReason.Complaint, 1)], view.HandoffsByReason);
         var open = view.Open.ToDictionary(o => o.Reason);
         Assert.Equal((1, 1, 0), (open[HandoffReason.Complaint].Open, open[HandoffReason.Complaint].Responded, open[HandoffReason.Complaint].Breached));
         Assert.Equal(2, open[HandoffReason.HumanRequested].Open);
@@ -98,7 +100,7 @@ public class ServiceDashboardTests
         var ops = await LoadAsync(s, s.Org.Ops);
         Assert.Equal((1, 1), (ops.Days[0].Answered, ops.Days[0].HandedOff));
         Assert.Equal(0, ops.Days[1].Decided);
-        Assert.Equal([(HandoffReason.Complaint, 1)], ops.HandoffsByReason);
+        Assert.Equal([new ReasonCount(HandoffReason.Complaint, 1)], ops.HandoffsByReason);
         Assert.NotNull(ops.GuardrailBlocks);
 
         // The north branch's head: P400 and C100, not S300.
@@ -118,7 +120,7 @@ public class ServiceDashboardTests
 
         var today = await LoadAsync(s, s.Org.Admin, days: 1);
         Assert.Equal(new DateOnly(2026, 11, 26), Assert.Single(today.Days).Day);
-        Assert.Equal([(HandoffReason.HumanRequested, 1)], today.HandoffsByReason);
+        Assert.Equal([new ReasonCount(HandoffReason.HumanRequested, 1)], today.HandoffsByReason);
 
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => LoadAsync(s, s.Org.Admin, days: 0));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => LoadAsync(s, s.Org.Admin, days: configured.MaxDashboardDays + 1));
@@ -152,6 +154,40 @@ public class ServiceDashboardTests
         Assert.Equal((null, null), (ops.Duties, ops.CoServedUnread));
         Assert.False(MyWork.AppliesTo(As(s.Org.Admin)));
         Assert.True(MyWork.AppliesTo(As(s.Org.Cm1)));
+    }
+
+    [Fact]
+    public async Task Api_GivesTheSameFiguresInScope_AndNamesABadPeriod()
+    {
+        await using var s = await ApiScenario.StartAsync();
+        using var admin = await s.ClientAsAsync(s.Org.Admin);
+        using var dashboard = await admin.GetAsync("/api/reports/service-dashboard?days=7");
+        Assert.Equal(HttpStatusCode.OK, dashboard.StatusCode);
+        using (var json = JsonDocument.Parse(await dashboard.Content.ReadAsStringAsync()))
+        {
+            Assert.Equal(7, json.RootElement.GetProperty("days").GetArrayLength());
+            Assert.Equal(json.RootElement.GetProperty("to").GetString(), json.RootElement.GetProperty("today").GetProperty("day").GetString());
+            Assert.Equal(0, json.RootElement.GetProperty("guardrailBlocks").GetInt32());
+        }
+
+        using var bad = await admin.GetAsync("/api/reports/service-dashboard?days=0");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("days", await bad.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // A manager has no guardrail figures and has his own work; an admin has no queue of his own.
+        using var cm1 = await s.ClientAsAsync(s.Org.Cm1);
+        using (var json = JsonDocument.Parse(await cm1.GetStringAsync("/api/reports/service-dashboard")))
+        {
+            Assert.False(json.RootElement.TryGetProperty("guardrailBlocks", out _));
+        }
+        using (var json = JsonDocument.Parse(await cm1.GetStringAsync("/api/reports/my-work")))
+        {
+            Assert.Equal(0, json.RootElement.GetProperty("handoffs").GetInt32());
+        }
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync("/api/reports/my-work")).StatusCode);
+
+        using var anonymous = s.App.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/reports/service-dashboard")).StatusCode);
     }
 
     [Fact]
