@@ -4,6 +4,7 @@ using CoServe.Platform.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace CoServe.Data;
@@ -22,10 +23,17 @@ public static class DatabaseSetup
         var provider = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>()?.Provider ?? DatabaseProvider.Sqlite;
         if (provider == DatabaseProvider.Sqlite)
         {
+            services.AddOptions<SqliteCheckpointOptions>().Bind(configuration.GetSection(SqliteCheckpointOptions.Section)).ValidateOnStart();
+            services.AddSingleton<IValidateOptions<SqliteCheckpointOptions>, SqliteCheckpointOptionsValidator>();
             services.AddPooledDbContextFactory<SqliteCoServeDb>((sp, o) =>
-                ConfigureSqlite(o, SqliteConnectionString(configuration, sp.GetRequiredService<IOptions<StorageOptions>>().Value)));
+                ConfigureSqlite(o, SqliteConnectionString(configuration, sp.GetRequiredService<IOptions<StorageOptions>>().Value),
+                    sp.GetRequiredService<IOptions<SqliteCheckpointOptions>>().Value.FallbackPages));
             services.AddSingleton<IDbContextFactory<CoServeDb>>(sp =>
                 new UpcastFactory<SqliteCoServeDb>(sp.GetRequiredService<IDbContextFactory<SqliteCoServeDb>>()));
+            services.TryAddSingleton(TimeProvider.System);
+            services.AddSingleton(sp => new SqliteCheckpointer(SqliteConnectionString(configuration, sp.GetRequiredService<IOptions<StorageOptions>>().Value),
+                sp.GetRequiredService<IOptions<SqliteCheckpointOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SqliteCheckpointer>>()));
+            services.AddHostedService(sp => sp.GetRequiredService<SqliteCheckpointer>());
         }
         else
         {
@@ -56,9 +64,10 @@ public static class DatabaseSetup
         }.ToString();
     }
 
-    public static void ConfigureSqlite(DbContextOptionsBuilder o, string connectionString) =>
+    /// <summary>The SQLite store's EF options; a committing connection checkpoints the log past <paramref name="walAutocheckpointPages"/> (see <see cref="SqliteCheckpointer"/>).</summary>
+    public static void ConfigureSqlite(DbContextOptionsBuilder o, string connectionString, int walAutocheckpointPages = SqliteCheckpointOptions.DefaultFallbackPages) =>
         o.UseSqlite(connectionString, x => x.MigrationsAssembly(typeof(CoServeDb).Assembly.FullName).CommandTimeout(600))
-         .AddInterceptors(SqlitePragmas.Instance, SqliteWriteLane.Instance);
+         .AddInterceptors(SqlitePragmas.For(walAutocheckpointPages), SqliteWriteLane.Instance);
 
     public static void ConfigurePostgres(DbContextOptionsBuilder o, string connectionString) =>
         o.UseNpgsql(connectionString, x => x.MigrationsAssembly(typeof(CoServeDb).Assembly.FullName).CommandTimeout(600));
@@ -72,14 +81,19 @@ public static class DatabaseSetup
 
 /// <summary>
 /// Per-connection SQLite settings: WAL lets readers run beside the single writer; NORMAL sync is durable
-/// across application crashes in WAL mode; a busy timeout queues writers instead of failing them. They belong to
+/// across application crashes in WAL mode; a busy timeout queues writers instead of failing them; a committing
+/// connection checkpoints the log only past the fallback size, since <see cref="SqliteCheckpointer"/> does it in the
+/// background (every connection of the store gets the same settings through here). They belong to
 /// the native connection, which the pool keeps across opens: they are applied once per native handle, not on
 /// every open (a request opens a pooled connection many times; five PRAGMAs each time were a measurable share of
 /// an inbound message's cost).
 /// </summary>
-internal sealed class SqlitePragmas : DbConnectionInterceptor
+internal sealed class SqlitePragmas(int walAutocheckpointPages) : DbConnectionInterceptor
 {
-    public static readonly SqlitePragmas Instance = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, SqlitePragmas> ByPages = new();
+
+    /// <summary>One instance per setting, so every context of a store shares EF's internal services.</summary>
+    public static SqlitePragmas For(int walAutocheckpointPages) => ByPages.GetOrAdd(walAutocheckpointPages, p => new SqlitePragmas(p));
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
 
@@ -91,22 +105,23 @@ internal sealed class SqlitePragmas : DbConnectionInterceptor
 
     private static readonly ConditionalWeakTable<object, object> Configured = [];
 
-    public static void Apply(DbConnection connection)
+    public void Apply(DbConnection connection)
     {
         if (connection is SqliteConnection { Handle: { } handle })
         {
             if (Configured.TryGetValue(handle, out _)) return;
             Configure(connection);
-            Configured.AddOrUpdate(handle, Instance);
+            Configured.AddOrUpdate(handle, this);
             return;
         }
         Configure(connection);
     }
 
-    private static void Configure(DbConnection connection)
+    private void Configure(DbConnection connection)
     {
         using var cmd = connection.CreateCommand();
-        cmd.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON; PRAGMA mmap_size=1073741824;";
+        cmd.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON; PRAGMA mmap_size=1073741824; "
+            + "PRAGMA wal_autocheckpoint=" + walAutocheckpointPages.ToString(System.Globalization.CultureInfo.InvariantCulture) + ";";
         cmd.ExecuteNonQuery();
     }
 }
