@@ -16,6 +16,7 @@ using CoServe.Features.Outreach;
 using CoServe.Features.Security;
 using CoServe.Features.ServiceOfficer;
 using CoServe.Features.ServiceOfficer.Guardrails;
+using CoServe.Features.ServiceOfficer.Intents;
 using CoServe.Features.ServiceOfficer.Knowledge;
 using CoServe.Features.Transfers;
 using CoServe.Platform.Auth;
@@ -118,6 +119,7 @@ public static class CoServeHost
         app.MapOutreach();
         app.MapKnowledgeBase();
         app.MapGuardrails();
+        app.MapIntentRules();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
