@@ -73,8 +73,8 @@ public abstract class CoServeDb(DbContextOptions options) : DbContext(options)
     public DbSet<Features.ServiceOfficer.Knowledge.KnowledgeItem> KnowledgeItems => Set<Features.ServiceOfficer.Knowledge.KnowledgeItem>();
     public DbSet<Features.ServiceOfficer.Knowledge.KnowledgeVersion> KnowledgeVersions => Set<Features.ServiceOfficer.Knowledge.KnowledgeVersion>();
     public DbSet<Features.ServiceOfficer.Knowledge.KnowledgeChange> KnowledgeChanges => Set<Features.ServiceOfficer.Knowledge.KnowledgeChange>();
-    public DbSet<Features.ServiceOfficer.Guardrails.GuardrailRuleList> GuardrailRuleLists => Set<Features.ServiceOfficer.Guardrails.GuardrailRuleList>();
-    public DbSet<Features.ServiceOfficer.Guardrails.GuardrailRuleChange> GuardrailRuleChanges => Set<Features.ServiceOfficer.Guardrails.GuardrailRuleChange>();
+    public DbSet<Features.ServiceOfficer.RuleLists.RuleList> RuleLists => Set<Features.ServiceOfficer.RuleLists.RuleList>();
+    public DbSet<Features.ServiceOfficer.RuleLists.RuleListChange> RuleListChanges => Set<Features.ServiceOfficer.RuleLists.RuleListChange>();
     public DbSet<Features.ServiceOfficer.Guardrails.GuardrailBlock> GuardrailBlocks => Set<Features.ServiceOfficer.Guardrails.GuardrailBlock>();
     public DbSet<Features.Channels.WeCom.Stored.WeComInboxEntry> WeComInbox => Set<Features.Channels.WeCom.Stored.WeComInboxEntry>();
     public DbSet<Features.Channels.WeCom.Stored.WeComCursor> WeComCursors => Set<Features.Channels.WeCom.Stored.WeComCursor>();

@@ -56,6 +56,14 @@ public sealed partial class KnowledgeSnapshot
     public KnowledgeSnapshot WithGuardrails(GuardrailRuleSet guardrails) =>
         new(Entries, Analyzer, Index, Ranker, Intents, Rules, guardrails, Origin, Version, BuildTime);
 
+    /// <summary>
+    /// The same knowledge under another intent rule list: nothing is rebuilt. The intent model keeps the training it had
+    /// (the rules only chose which knowledge-base wordings it learnt as ordinary questions); the next full rebuild
+    /// trains with the rules in force.
+    /// </summary>
+    public KnowledgeSnapshot WithIntentRules(IntentRuleSet rules) =>
+        new(Entries, Analyzer, Index, Ranker, Intents, rules, Guardrails, Origin, Version, BuildTime);
+
     private static GuardrailVerdict TemplateVerdict(KnowledgeEntry entry, GuardrailRuleSet guardrails)
     {
         var verdict = guardrails.Check(entry.Answer);

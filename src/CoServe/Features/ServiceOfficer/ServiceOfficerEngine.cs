@@ -110,13 +110,18 @@ public sealed partial class ServiceOfficerEngine : IServiceOfficerResponder, IDi
     /// Puts a new guardrail rule list in force on the current snapshot without rebuilding the index and models (only
     /// the approved answers are checked again), so an approved rule change holds from the next message.
     /// </summary>
-    public async Task<KnowledgeSnapshot> SwapGuardrailsAsync(GuardrailRuleSet guardrails, CancellationToken ct)
+    public Task<KnowledgeSnapshot> SwapGuardrailsAsync(GuardrailRuleSet guardrails, CancellationToken ct) => SwapAsync(s => s.WithGuardrails(guardrails), ct);
+
+    /// <summary>Puts a new intent rule list in force on the current snapshot without rebuilding anything, from the next message.</summary>
+    public Task<KnowledgeSnapshot> SwapIntentRulesAsync(IntentRuleSet rules, CancellationToken ct) => SwapAsync(s => s.WithIntentRules(rules), ct);
+
+    private async Task<KnowledgeSnapshot> SwapAsync(Func<KnowledgeSnapshot, KnowledgeSnapshot> change, CancellationToken ct)
     {
         await _reloadGate.WaitAsync(ct);
         try
         {
             var current = _snapshot ?? throw new InvalidOperationException("no snapshot loaded yet");
-            var swapped = current.WithGuardrails(guardrails);
+            var swapped = change(current);
             _snapshot = swapped;
             return swapped;
         }
@@ -130,7 +135,7 @@ public sealed partial class ServiceOfficerEngine : IServiceOfficerResponder, IDi
     {
         var set = await _source.LoadAsync(ct);
         var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(_clock.GetUtcNow(), ShanghaiTime).DateTime);
-        return await Task.Run(() => KnowledgeSnapshot.Build(set, _options, today, guardrails: set.Guardrails), ct);
+        return await Task.Run(() => KnowledgeSnapshot.Build(set, _options, today, set.IntentRules, set.Guardrails), ct);
     }
 
     private static readonly TimeZoneInfo ShanghaiTime = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");

@@ -1,5 +1,6 @@
 using CoServe.Features.Conversations;
 using CoServe.Features.ServiceOfficer.Guardrails;
+using CoServe.Features.ServiceOfficer.Intents;
 using CoServe.Features.ServiceOfficer.Knowledge;
 using CoServe.Features.ServiceOfficer.Llm;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -24,6 +25,7 @@ public static class ServiceOfficerSetup
         services.AddSingleton<IValidateOptions<ServiceOfficerOptions>, ServiceOfficerOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddGuardrails();
+        services.AddIntentRules();
         services.AddKnowledgeBase(configuration);
         services.AddSingleton<ServiceOfficerEngine>();
         services.AddServiceOfficerLlm(configuration);

@@ -17,6 +17,7 @@ using CoServe.Features.Reports;
 using CoServe.Features.Security;
 using CoServe.Features.ServiceOfficer;
 using CoServe.Features.ServiceOfficer.Guardrails;
+using CoServe.Features.ServiceOfficer.Intents;
 using CoServe.Features.ServiceOfficer.Knowledge;
 using CoServe.Features.Transfers;
 using CoServe.Platform.Auth;
@@ -120,6 +121,7 @@ public static class CoServeHost
         app.MapOutreach();
         app.MapKnowledgeBase();
         app.MapGuardrails();
+        app.MapIntentRules();
         app.MapReports();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;

@@ -4,6 +4,7 @@ using CoServe.Features.Conversations;
 using CoServe.Features.ServiceOfficer;
 using CoServe.Features.ServiceOfficer.Guardrails;
 using CoServe.Features.ServiceOfficer.Knowledge;
+using CoServe.Features.ServiceOfficer.RuleLists;
 using CoServe.Platform.Web;
 using CoServe.Tests.Infrastructure;
 using CoServe.Tests.ServiceOfficer;
@@ -53,7 +54,7 @@ public sealed class GuardrailRuleListTests
         Assert.Contains(problems, p => p is { Rule: "bad.negation", Field: "negatedBy" });
         Assert.Contains(problems, p => p is { Rule: "#10", Field: "id" } && p.Reason.Contains("empty", StringComparison.Ordinal));
         Assert.DoesNotContain(problems, p => p.Rule == "good.rule" && p.Field != "id");
-        var e = Assert.Throws<GuardrailRulesException>(() => GuardrailRuleValidation.Validate(rules));
+        var e = Assert.Throws<RuleListException>(() => GuardrailRuleValidation.Validate(rules));
         Assert.Contains("rule broken.regex pattern:", e.Message, StringComparison.Ordinal);
     }
 
@@ -140,30 +141,30 @@ public sealed class GuardrailRuleListTests
         Assert.IsType<OfficerAnswer>(await engine.RespondAsync(RepoQuestion, default));
 
         // Version 1 is the shipped rules, approved by "system".
-        var v1 = await h.RunAsync<GuardrailRuleEditor, GuardrailListView>(e => e.InForceAsync(compliance, default));
-        Assert.Equal((1, GuardrailListStatus.Approved, "system"), (v1.Version!.Value, v1.Status, v1.ReviewedBy!));
+        var v1 = await h.RunAsync<GuardrailRuleEditor, RuleListView<GuardrailRuleData>>(e => e.InForceAsync(compliance, default));
+        Assert.Equal((1, RuleListStatus.Approved, "system"), (v1.Version!.Value, v1.Status, v1.ReviewedBy!));
         Assert.Equal(GuardrailRuleSet.DefaultRules.Select(r => r.Id), v1.Rules.Select(r => r.Id));
 
         // Nobody but Compliance edits or approves.
         foreach (var who in new[] { org.Ops, org.Admin, org.Cm1 })
         {
-            await Assert.ThrowsAsync<UnauthorizedAccessException>(() => h.RunAsync<GuardrailRuleEditor, GuardrailListView>(e => e.StartDraftAsync(TestOrg.As(who), null, default)));
+            await Assert.ThrowsAsync<UnauthorizedAccessException>(() => h.RunAsync<GuardrailRuleEditor, RuleListView<GuardrailRuleData>>(e => e.StartDraftAsync(TestOrg.As(who), null, default)));
         }
-        var draft = await h.RunAsync<GuardrailRuleEditor, GuardrailListView>(e => e.StartDraftAsync(compliance, null, default));
-        await Assert.ThrowsAsync<UnauthorizedAccessException>(() => h.RunAsync<GuardrailRuleEditor, GuardrailListView>(e => e.ApproveAsync(TestOrg.As(org.Ops), draft.Id, null, null, default)));
-        await Assert.ThrowsAsync<UnauthorizedAccessException>(() => h.RunAsync<GuardrailRuleEditor, GuardrailListView>(e => e.SaveRuleAsync(TestOrg.As(org.Admin), draft.Id, null, Rule("x.y", "z"), null, default)));
+        var draft = await h.RunAsync<GuardrailRuleEditor, RuleListView<GuardrailRuleData>>(e => e.StartDraftAsync(compliance, null, default));
+        await Assert.ThrowsAsync<UnauthorizedAccessException>(() => h.RunAsync<GuardrailRuleEditor, RuleListView<GuardrailRuleData>>(e => e.ApproveAsync(TestOrg.As(org.Ops), draft.Id, null, null, default)));
+        await Assert.ThrowsAsync<UnauthorizedAccessException>(() => h.RunAsync<GuardrailRuleEditor, RuleListView<GuardrailRuleData>>(e => e.SaveRuleAsync(TestOrg.As(org.Admin), draft.Id, null, Rule("x.y", "z"), null, default)));
 
         // A bad rule is refused and nothing is stored.
-        var bad = await Assert.ThrowsAsync<GuardrailRulesException>(() => h.RunAsync<GuardrailRuleEditor, GuardrailListView>(e => e.SaveRuleAsync(compliance, draft.Id, null, Rule("return-promise.principal-back", "(返+)+本息"), draft.Revision, default)));
+        var bad = await Assert.ThrowsAsync<RuleListException>(() => h.RunAsync<GuardrailRuleEditor, RuleListView<GuardrailRuleData>>(e => e.SaveRuleAsync(compliance, draft.Id, null, Rule("return-promise.principal-back", "(返+)+本息"), draft.Revision, default)));
         Assert.Contains(bad.Problems, p => p.Rule == "return-promise.principal-back" && p.Field == "pattern");
-        var edited = await h.RunAsync<GuardrailRuleEditor, GuardrailListView>(e => e.SaveRuleAsync(compliance, draft.Id, null, Rule("return-promise.principal-back", "返还本息"), draft.Revision, default));
+        var edited = await h.RunAsync<GuardrailRuleEditor, RuleListView<GuardrailRuleData>>(e => e.SaveRuleAsync(compliance, draft.Id, null, Rule("return-promise.principal-back", "返还本息"), draft.Revision, default));
         Assert.Equal(draft.Rules.Count + 1, edited.Rules.Count);
         // A stale revision is refused rather than overwriting someone else's edit.
-        await Assert.ThrowsAsync<RuleViolationException>(() => h.RunAsync<GuardrailRuleEditor, GuardrailListView>(e => e.DeleteRuleAsync(compliance, draft.Id, "aml.tip-off", draft.Revision, default)));
+        await Assert.ThrowsAsync<RuleViolationException>(() => h.RunAsync<GuardrailRuleEditor, RuleListView<GuardrailRuleData>>(e => e.DeleteRuleAsync(compliance, draft.Id, "aml.tip-off", draft.Revision, default)));
 
         // A draft changes nothing the engine checks with.
         Assert.False(await reloader.ReloadIfChangedAsync(default));
-        var v2 = await h.RunAsync<GuardrailRuleEditor, GuardrailListView>(e => e.ApproveAsync(compliance, draft.Id, "本息返还的说法像保本承诺", edited.Revision, default));
+        var v2 = await h.RunAsync<GuardrailRuleEditor, RuleListView<GuardrailRuleData>>(e => e.ApproveAsync(compliance, draft.Id, "本息返还的说法像保本承诺", edited.Revision, default));
         Assert.Equal(2, v2.Version);
         var before = engine.Current;
         Assert.True(await reloader.ReloadIfChangedAsync(default));
@@ -175,37 +176,37 @@ public sealed class GuardrailRuleListTests
         Assert.Equal(new GuardrailHit("return-promise.principal-back", GuardrailKind.ReturnPromise, 2, GuardrailBlockSource.Answer), Assert.Single(blocked.GuardrailHits));
 
         // Disabling the rule in the next version lets the answer through again.
-        var d3 = await h.RunAsync<GuardrailRuleEditor, GuardrailListView>(e => e.StartDraftAsync(compliance, null, default));
-        await h.RunAsync<GuardrailRuleEditor, GuardrailListView>(e => e.SaveRuleAsync(compliance, d3.Id, "return-promise.principal-back", Rule("return-promise.principal-back", "返还本息", enabled: false), null, default));
-        await h.RunAsync<GuardrailRuleEditor, GuardrailListView>(e => e.ApproveAsync(compliance, d3.Id, null, null, default));
+        var d3 = await h.RunAsync<GuardrailRuleEditor, RuleListView<GuardrailRuleData>>(e => e.StartDraftAsync(compliance, null, default));
+        await h.RunAsync<GuardrailRuleEditor, RuleListView<GuardrailRuleData>>(e => e.SaveRuleAsync(compliance, d3.Id, "return-promise.principal-back", Rule("return-promise.principal-back", "返还本息", enabled: false), null, default));
+        await h.RunAsync<GuardrailRuleEditor, RuleListView<GuardrailRuleData>>(e => e.ApproveAsync(compliance, d3.Id, null, null, default));
         Assert.True(await reloader.ReloadIfChangedAsync(default));
         Assert.IsType<OfficerAnswer>(await engine.RespondAsync(RepoQuestion, default));
 
         // Rollback: version 1's content approved again, as version 4.
-        var d4 = await h.RunAsync<GuardrailRuleEditor, GuardrailListView>(e => e.StartDraftAsync(compliance, 1, default));
-        var v4 = await h.RunAsync<GuardrailRuleEditor, GuardrailListView>(e => e.ApproveAsync(compliance, d4.Id, "rollback", null, default));
+        var d4 = await h.RunAsync<GuardrailRuleEditor, RuleListView<GuardrailRuleData>>(e => e.StartDraftAsync(compliance, 1, default));
+        var v4 = await h.RunAsync<GuardrailRuleEditor, RuleListView<GuardrailRuleData>>(e => e.ApproveAsync(compliance, d4.Id, "rollback", null, default));
         Assert.Equal(4, v4.Version);
         Assert.Equal(v1.Rules, v4.Rules);
 
-        var history = await h.RunAsync<GuardrailRuleEditor, IReadOnlyList<GuardrailListView>>(e => e.ListAsync(compliance, default));
+        var history = await h.RunAsync<GuardrailRuleEditor, IReadOnlyList<RuleListView<GuardrailRuleData>>>(e => e.ListAsync(compliance, default));
         Assert.Equal([4, 3, 2, 1], history.Select(l => l.Version!.Value));
-        Assert.Equal([GuardrailListStatus.Approved, GuardrailListStatus.Superseded, GuardrailListStatus.Superseded, GuardrailListStatus.Superseded], history.Select(l => l.Status));
-        var audit = (await h.RunAsync<GuardrailRuleEditor, IReadOnlyList<GuardrailChangeView>>(e => e.ChangesAsync(compliance, null, default))).OrderBy(c => c.Id).ToList();
+        Assert.Equal([RuleListStatus.Approved, RuleListStatus.Superseded, RuleListStatus.Superseded, RuleListStatus.Superseded], history.Select(l => l.Status));
+        var audit = (await h.RunAsync<GuardrailRuleEditor, IReadOnlyList<RuleChangeView>>(e => e.ChangesAsync(compliance, null, default))).OrderBy(c => c.Id).ToList();
         Assert.Equal(
         [
-            GuardrailRuleAction.Seeded, GuardrailRuleAction.DraftStarted, GuardrailRuleAction.RuleAdded, GuardrailRuleAction.Approved,
-            GuardrailRuleAction.DraftStarted, GuardrailRuleAction.RuleEdited, GuardrailRuleAction.Approved, GuardrailRuleAction.DraftStarted, GuardrailRuleAction.Approved,
+            RuleListAction.Seeded, RuleListAction.DraftStarted, RuleListAction.RuleAdded, RuleListAction.Approved,
+            RuleListAction.DraftStarted, RuleListAction.RuleEdited, RuleListAction.Approved, RuleListAction.DraftStarted, RuleListAction.Approved,
         ], audit.Select(c => c.Action));
         Assert.All(audit.Skip(1), c => Assert.Equal("compliance", c.Actor));
-        var disabled = audit.Single(c => c.Action == GuardrailRuleAction.RuleEdited);
+        var disabled = audit.Single(c => c.Action == RuleListAction.RuleEdited);
         Assert.Equal("return-promise.principal-back", disabled.RuleId);
         Assert.Contains("\"enabled\":true", disabled.Before!, StringComparison.Ordinal);
         Assert.Contains("\"enabled\":false", disabled.After!, StringComparison.Ordinal);
         Assert.Contains("disabled", disabled.Detail, StringComparison.Ordinal);
         Assert.Contains("v1", audit[^2].Detail, StringComparison.Ordinal);
-        Assert.Contains("本息返还的说法像保本承诺", audit.First(c => c.Action == GuardrailRuleAction.Approved).Detail, StringComparison.Ordinal);
+        Assert.Contains("本息返还的说法像保本承诺", audit.First(c => c.Action == RuleListAction.Approved).Detail, StringComparison.Ordinal);
         await using var db = h.NewDb();
-        Assert.Throws<InvalidOperationException>(() => db.GuardrailRuleLists.Single(l => l.Version == 2).ReplaceRules([], h.Clock.GetUtcNow()));
+        Assert.Throws<InvalidOperationException>(() => db.RuleLists.Single(l => l.Kind == RuleListKind.Guardrail && l.Version == 2).ReplaceRules("[]", h.Clock.GetUtcNow()));
     }
 
     [SkippableTheory]
@@ -216,16 +217,16 @@ public sealed class GuardrailRuleListTests
         await using var h = await StartAsync(kind);
         var org = await KnowledgeBaseTests.OrgAsync(h);
         var compliance = TestOrg.As(org.Compliance);
-        var a = await h.RunAsync<GuardrailRuleEditor, GuardrailListView>(e => e.StartDraftAsync(compliance, null, default));
-        var b = await h.RunAsync<GuardrailRuleEditor, GuardrailListView>(e => e.StartDraftAsync(compliance, null, default));
-        await h.RunAsync<GuardrailRuleEditor, GuardrailListView>(e => e.SaveRuleAsync(compliance, a.Id, null, Rule("a.rule", "内幕消息"), null, default));
-        await h.RunAsync<GuardrailRuleEditor, GuardrailListView>(e => e.SaveRuleAsync(compliance, b.Id, null, Rule("b.rule", "小道消息"), null, default));
+        var a = await h.RunAsync<GuardrailRuleEditor, RuleListView<GuardrailRuleData>>(e => e.StartDraftAsync(compliance, null, default));
+        var b = await h.RunAsync<GuardrailRuleEditor, RuleListView<GuardrailRuleData>>(e => e.StartDraftAsync(compliance, null, default));
+        await h.RunAsync<GuardrailRuleEditor, RuleListView<GuardrailRuleData>>(e => e.SaveRuleAsync(compliance, a.Id, null, Rule("a.rule", "内幕消息"), null, default));
+        await h.RunAsync<GuardrailRuleEditor, RuleListView<GuardrailRuleData>>(e => e.SaveRuleAsync(compliance, b.Id, null, Rule("b.rule", "小道消息"), null, default));
 
         var results = await Task.WhenAll(new[] { a.Id, b.Id }.Select(id => Task.Run(async () =>
         {
             try
             {
-                await h.RunAsync<GuardrailRuleEditor, GuardrailListView>(e => e.ApproveAsync(compliance, id, null, null, default));
+                await h.RunAsync<GuardrailRuleEditor, RuleListView<GuardrailRuleData>>(e => e.ApproveAsync(compliance, id, null, null, default));
                 return null;
             }
             catch (RuleViolationException e)
@@ -238,12 +239,12 @@ public sealed class GuardrailRuleListTests
         Assert.Matches("approved since|changed by someone else|same moment", conflict!);
 
         await using var db = h.NewDb();
-        var approved = await db.GuardrailRuleLists.SingleAsync(l => l.Status == GuardrailListStatus.Approved);
+        var approved = await db.RuleLists.SingleAsync(l => l.Kind == RuleListKind.Guardrail && l.Status == RuleListStatus.Approved);
         Assert.Equal(2, approved.Version);
-        Assert.Equal(1, await db.GuardrailRuleLists.CountAsync(l => l.Version == 2));
+        Assert.Equal(1, await db.RuleLists.CountAsync(l => l.Kind == RuleListKind.Guardrail && l.Version == 2));
         // The loser stays a draft; approving it now is refused with the reason.
-        var loser = await db.GuardrailRuleLists.SingleAsync(l => l.Status == GuardrailListStatus.Draft);
-        var again = await Assert.ThrowsAsync<RuleViolationException>(() => h.RunAsync<GuardrailRuleEditor, GuardrailListView>(e => e.ApproveAsync(compliance, loser.Id, null, null, default)));
+        var loser = await db.RuleLists.SingleAsync(l => l.Kind == RuleListKind.Guardrail && l.Status == RuleListStatus.Draft);
+        var again = await Assert.ThrowsAsync<RuleViolationException>(() => h.RunAsync<GuardrailRuleEditor, RuleListView<GuardrailRuleData>>(e => e.ApproveAsync(compliance, loser.Id, null, null, default)));
         Assert.Contains("v2 has been approved since", again.Message, StringComparison.Ordinal);
     }
 
@@ -289,9 +290,9 @@ public sealed class GuardrailRuleListTests
         // Allowed under version 1.
         var first = await h.RunAsync<KnowledgeBase, KnowledgeVersionView>(kb => kb.CreateAsync(TestOrg.As(org.Ops), KnowledgeBaseTests.WalletDraft(answer), default));
 
-        var draft = await h.RunAsync<GuardrailRuleEditor, GuardrailListView>(e => e.StartDraftAsync(compliance, null, default));
-        await h.RunAsync<GuardrailRuleEditor, GuardrailListView>(e => e.SaveRuleAsync(compliance, draft.Id, null, Rule("recommendation.insider", "内幕消息", GuardrailKind.SecurityRecommendation), null, default));
-        await h.RunAsync<GuardrailRuleEditor, GuardrailListView>(e => e.ApproveAsync(compliance, draft.Id, null, null, default));
+        var draft = await h.RunAsync<GuardrailRuleEditor, RuleListView<GuardrailRuleData>>(e => e.StartDraftAsync(compliance, null, default));
+        await h.RunAsync<GuardrailRuleEditor, RuleListView<GuardrailRuleData>>(e => e.SaveRuleAsync(compliance, draft.Id, null, Rule("recommendation.insider", "内幕消息", GuardrailKind.SecurityRecommendation), null, default));
+        await h.RunAsync<GuardrailRuleEditor, RuleListView<GuardrailRuleData>>(e => e.ApproveAsync(compliance, draft.Id, null, null, default));
 
         var e = await Assert.ThrowsAsync<KnowledgeDraftException>(() => h.RunAsync<KnowledgeBase, KnowledgeVersionView>(kb => kb.ApproveAsync(compliance, first.Id, null, default)));
         Assert.Contains(e.Problems, p => p.Field == "answer" && p.Reason.Contains("recommendation.insider", StringComparison.Ordinal));
@@ -311,12 +312,12 @@ public sealed class GuardrailRuleListTests
 
         Assert.Equal(HttpStatusCode.Forbidden, (await ops.PostAsJsonAsync("/api/guardrails/drafts", new { })).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await cm.GetAsync("/api/guardrails/in-force")).StatusCode);
-        var inForce = await (await ops.GetAsync("/api/guardrails/in-force")).Content.ReadFromJsonAsync<GuardrailListView>(Json);
+        var inForce = await (await ops.GetAsync("/api/guardrails/in-force")).Content.ReadFromJsonAsync<RuleListView<GuardrailRuleData>>(Json);
         Assert.Equal(1, inForce!.Version);
 
         var created = await compliance.PostAsJsonAsync("/api/guardrails/drafts", new { });
         Assert.Equal(HttpStatusCode.OK, created.StatusCode);
-        var draft = (await created.Content.ReadFromJsonAsync<GuardrailListView>(Json))!;
+        var draft = (await created.Content.ReadFromJsonAsync<RuleListView<GuardrailRuleData>>(Json))!;
         Assert.Equal(HttpStatusCode.Forbidden, (await ops.PostAsJsonAsync($"/api/guardrails/drafts/{draft.Id}/approve", new { })).StatusCode);
 
         var bad = await compliance.PostAsJsonAsync($"/api/guardrails/drafts/{draft.Id}/rules", new { id = "insider.tip", kind = "SecurityRecommendation", pattern = "(内幕" });
@@ -333,6 +334,6 @@ public sealed class GuardrailRuleListTests
         Assert.Equal("insider.tip", Assert.Single(test!.Hits).RuleId);
         var approved = await compliance.PostAsJsonAsync($"/api/guardrails/drafts/{draft.Id}/approve", new { note = "ok" });
         Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
-        Assert.Equal(2, (await approved.Content.ReadFromJsonAsync<GuardrailListView>(Json))!.Version);
+        Assert.Equal(2, (await approved.Content.ReadFromJsonAsync<RuleListView<GuardrailRuleData>>(Json))!.Version);
     }
 }

@@ -127,6 +127,10 @@ public sealed class EvalRunner(ServiceOfficerEngine engine, KnowledgeSnapshot sn
         return new IntentMetrics(all.Count, intentCorrect, list, misses);
     }
 
+    /// <summary>The intent a decision hands off for; null when it answers, clarifies or hands off for another reason (low confidence, a guardrail).</summary>
+    public static ClientIntent? HandedOffIntent(OfficerDecision decision) =>
+        decision is OfficerHandoff h && ToIntent(h.Reason) is var i && ClientIntents.HandoffReasonOf(i) is not null ? i : null;
+
     private static ClientIntent ToIntent(HandoffReason reason) => reason switch
     {
         HandoffReason.Complaint => ClientIntent.Complaint,

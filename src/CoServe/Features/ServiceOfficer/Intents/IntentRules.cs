@@ -40,20 +40,32 @@ public static class ClientIntents
 /// A high-precision pattern for one intent. <see cref="Keywords"/> are plain substrings of the normalised text
 /// (any one fires the rule) and double as a cheap pre-filter; <see cref="Pattern"/>, when set, must also match;
 /// <see cref="Unless"/> vetoes (e.g. "万一亏了" is not a commission request). With <see cref="Negatable"/>, an
-/// occurrence right after a negation ("不是投诉", "不需要人工") does not count. Rules are data so that the console
-/// can edit them later; each firing is named in the decision's explanations.
+/// occurrence right after a negation ("不是投诉", "不需要人工") does not count. Rules are data: Compliance edits them as
+/// stored, versioned lists (<see cref="IntentRulesInForce"/>); each firing is named in the decision's explanations.
 /// </summary>
 public sealed record IntentRule(string Id, ClientIntent Intent, IReadOnlyList<string> Keywords, string? Pattern = null, string? Unless = null, bool Negatable = false);
 
-/// <summary>A compiled, immutable rule set. Thread-safe.</summary>
+/// <summary>
+/// A compiled, immutable rule set. Thread-safe. Every pattern runs under <see cref="MatchTimeout"/> (the rules use
+/// look-behinds, so RegexOptions.NonBacktracking is not available): a rule edited in the console cannot hang the
+/// engine, and a rule that times out counts as fired, so the message goes to a human rather than being answered.
+/// </summary>
 public sealed class IntentRuleSet
 {
+    /// <summary>A backstop only (validation refuses patterns that backtrack catastrophically); wall time, so generous.</summary>
+    public static readonly TimeSpan MatchTimeout = TimeSpan.FromSeconds(2);
+
+    private const RegexOptions PatternOptions = RegexOptions.Compiled | RegexOptions.CultureInvariant;
+
     private readonly (IntentRule Rule, Regex? Pattern, Regex? Unless, int[] KeywordIds)[] _rules;
     /// <summary>Every rule's keywords in one automaton: one pass over the message instead of one per keyword.</summary>
     private readonly KeywordAutomaton _keywords;
 
-    public IntentRuleSet(IEnumerable<IntentRule> rules)
+    /// <param name="rules">The rules in force (disabled rules are left out by the caller).</param>
+    /// <param name="version">The approved rule-list version they come from; 0 for the code defaults.</param>
+    public IntentRuleSet(IEnumerable<IntentRule> rules, int version = 0)
     {
+        Version = version;
         Rules = rules.ToList();
         foreach (var r in Rules)
         {
@@ -62,8 +74,8 @@ public sealed class IntentRuleSet
         }
         var keywordIds = new Dictionary<string, int>(StringComparer.Ordinal);
         _rules = Rules.Select(r => (r,
-            r.Pattern is null ? null : new Regex(r.Pattern, RegexOptions.Compiled | RegexOptions.CultureInvariant),
-            r.Unless is null ? null : new Regex(r.Unless, RegexOptions.Compiled | RegexOptions.CultureInvariant),
+            r.Pattern is null ? null : PatternRegex(r.Pattern),
+            r.Unless is null ? null : PatternRegex(r.Unless),
             r.Keywords.Select(k =>
             {
                 if (string.IsNullOrEmpty(k)) throw new ArgumentException($"intent rule {r.Id} has an empty keyword");
@@ -74,6 +86,11 @@ public sealed class IntentRuleSet
     }
 
     public IReadOnlyList<IntentRule> Rules { get; }
+
+    public int Version { get; }
+
+    /// <summary>How a pattern or unless-pattern is compiled (validation parses the same way, interpreted).</summary>
+    public static Regex PatternRegex(string pattern, RegexOptions options = PatternOptions, TimeSpan? timeout = null) => new(pattern, options, timeout ?? MatchTimeout);
 
     /// <summary>Priority when several intents fire: the duty that must not be missed first.</summary>
     public static readonly ClientIntent[] Priority =
@@ -115,14 +132,22 @@ public sealed class IntentRuleSet
                 }
                 if (evidence is null) continue;
             }
-            if (pattern is not null)
+            try
             {
-                var m = pattern.Match(normalized);
-                while (m.Success && rule.Negatable && IsNegated(normalized, m.Index)) m = m.NextMatch();
-                if (!m.Success) continue;
-                evidence = m.Value;
+                if (pattern is not null)
+                {
+                    var m = pattern.Match(normalized);
+                    while (m.Success && rule.Negatable && IsNegated(normalized, m.Index)) m = m.NextMatch();
+                    if (!m.Success) continue;
+                    evidence = m.Value;
+                }
+                if (unless is not null && unless.IsMatch(normalized)) continue;
             }
-            if (unless is not null && unless.IsMatch(normalized)) continue;
+            catch (RegexMatchTimeoutException)
+            {
+                // Fail towards a human: the message is not answered automatically.
+                evidence = "";
+            }
             fired.Add((rule, evidence!));
         }
         return fired;
@@ -176,7 +201,7 @@ public sealed class IntentRuleSet
         return null;
     }
 
-    /// <summary>The shipped rules (compliance reviews them as a diff; the console edits a copy later).</summary>
+    /// <summary>The shipped rules: version 1 of the stored list (Compliance edits the copy in the store).</summary>
     public static IntentRuleSet Default() => new(DefaultRules);
 
     public static readonly IReadOnlyList<IntentRule> DefaultRules =

@@ -44,7 +44,8 @@ public sealed record KnowledgeSet(
     IReadOnlyList<SynonymGroup> Synonyms,
     IReadOnlyList<LabelledText> IntentExamples,
     string Origin,
-    Guardrails.GuardrailRuleSet? Guardrails = null);
+    Guardrails.GuardrailRuleSet? Guardrails = null,
+    Intents.IntentRuleSet? IntentRules = null);
 
 /// <summary>Where the approved knowledge comes from (seed files now, the database later).</summary>
 public interface IKnowledgeSource

@@ -40,8 +40,11 @@ public static class KnowledgeFiles
         };
     }
 
-    /// <summary>Reads every entry, or throws <see cref="ImportRejectedException"/> listing every bad line and field.</summary>
-    public static IReadOnlyList<ImportedEntry> Read(Stream stream, KnowledgeFileFormat format, string name, int minParaphrases)
+    /// <summary>
+    /// Reads every entry, or throws <see cref="ImportRejectedException"/> listing every bad line and field. Answers are
+    /// checked against <c>guardrails</c>, the approved rules (the code defaults when not given).
+    /// </summary>
+    public static IReadOnlyList<ImportedEntry> Read(Stream stream, KnowledgeFileFormat format, string name, int minParaphrases, Guardrails.GuardrailRuleSet? guardrails = null)
     {
         var problems = new ImportProblems();
         var raw = format == KnowledgeFileFormat.Json ? ReadJson(stream, problems) : ReadXlsx(stream, problems);
@@ -53,7 +56,7 @@ public static class KnowledgeFiles
                 if (!seen.TryAdd(id, line)) problems.Add(new LineProblem(line, "id", $"{id} is also on line {seen[id]}"));
             }
             if (draft is null) continue;
-            foreach (var p in draft.Problems(minParaphrases)) problems.Add(new LineProblem(line, p.Field, p.Reason));
+            foreach (var p in draft.Problems(minParaphrases, guardrails)) problems.Add(new LineProblem(line, p.Field, p.Reason));
         }
         if (raw.Count == 0 && !problems.Any) problems.Add(new LineProblem(1, null, "no entries"));
         if (problems.Any) throw new ImportRejectedException(problems.Describe(name), problems.Listed);

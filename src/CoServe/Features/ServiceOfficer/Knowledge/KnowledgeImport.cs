@@ -1,4 +1,5 @@
 using CoServe.Data;
+using CoServe.Features.ServiceOfficer.Guardrails;
 using CoServe.Platform.Auth;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -21,7 +22,7 @@ public enum KnowledgeExportSelection
 /// by id, so importing the same file again changes nothing. Imports land as drafts; with approval (Compliance
 /// only) they are approved at once.
 /// </summary>
-public sealed class KnowledgeImport(CoServeDb db, KnowledgeBase kb, TimeProvider clock, IOptions<KnowledgeBaseOptions> options, KnowledgeReloader reloader)
+public sealed class KnowledgeImport(CoServeDb db, KnowledgeBase kb, TimeProvider clock, IOptions<KnowledgeBaseOptions> options, KnowledgeReloader reloader, GuardrailRulesInForce guardrails)
 {
     /// <summary>The actor of the first-start import of the seed knowledge base.</summary>
     public const string SeedActor = "seed";
@@ -30,7 +31,8 @@ public sealed class KnowledgeImport(CoServeDb db, KnowledgeBase kb, TimeProvider
     {
         if (approve && !KnowledgeBase.CanReview(staff)) throw new UnauthorizedAccessException("only Compliance imports entries as approved");
         if (!approve && !KnowledgeBase.CanAuthor(staff)) throw new UnauthorizedAccessException("only the digital team and admins import knowledge entries as drafts");
-        var entries = KnowledgeFiles.Read(file, format, name, options.Value.MinParaphrases);
+        // The answers are checked against the guardrail rules Compliance approved, as the editor checks them.
+        var entries = KnowledgeFiles.Read(file, format, name, options.Value.MinParaphrases, await guardrails.CurrentAsync(ct));
         return await ImportEntriesAsync(entries, staff.Login, approve, ct);
     }
 

@@ -39,12 +39,22 @@ public sealed partial class KnowledgeReloader(ServiceOfficerEngine engine, IKnow
         var current = await store.CurrentRevisionAsync(ct);
         var loaded = store.LoadedRevision;
         if (loaded == current) return false;
-        if (loaded is { } l && l with { GuardrailVersion = current.GuardrailVersion } == current)
+        if (loaded is { } l && l with { GuardrailVersion = current.GuardrailVersion, IntentRuleVersion = current.IntentRuleVersion } == current)
         {
-            // Only the guardrail rules changed: the index and models stay, the approved answers are checked again.
-            var rules = await store.LoadGuardrailsAsync(ct);
-            await engine.SwapGuardrailsAsync(rules, ct);
-            LogGuardrailsSwapped(logger, rules.Version, rules.Rules.Count);
+            // Only rule lists changed: the index and models stay. New guardrails check the approved answers again;
+            // new intent rules hold from the next message.
+            if (l.GuardrailVersion != current.GuardrailVersion)
+            {
+                var rules = await store.LoadGuardrailsAsync(ct);
+                await engine.SwapGuardrailsAsync(rules, ct);
+                LogGuardrailsSwapped(logger, rules.Version, rules.Rules.Count);
+            }
+            if (l.IntentRuleVersion != current.IntentRuleVersion)
+            {
+                var rules = await store.LoadIntentRulesAsync(ct);
+                await engine.SwapIntentRulesAsync(rules, ct);
+                LogIntentRulesSwapped(logger, rules.Version, rules.Rules.Count);
+            }
             return true;
         }
         var snapshot = await engine.ReloadAsync(ct);
@@ -54,6 +64,9 @@ public sealed partial class KnowledgeReloader(ServiceOfficerEngine engine, IKnow
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Guardrail rules v{Version} in force ({Rules} rules enabled)")]
     private static partial void LogGuardrailsSwapped(ILogger logger, int version, int rules);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Intent rules v{Version} in force ({Rules} rules enabled)")]
+    private static partial void LogIntentRulesSwapped(ILogger logger, int version, int rules);
 
     internal async Task RunAsync(CancellationToken ct)
     {

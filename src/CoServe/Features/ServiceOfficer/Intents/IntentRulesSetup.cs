@@ -1,0 +1,13 @@
+namespace CoServe.Features.ServiceOfficer.Intents;
+
+public static class IntentRulesSetup
+{
+    /// <summary>The stored intent rule lists (the approved one feeds the engine) and their use cases.</summary>
+    public static IServiceCollection AddIntentRules(this IServiceCollection services)
+    {
+        services.AddSingleton<IntentRulesInForce>();
+        services.AddScoped<IntentRuleEditor>();
+        services.AddScoped<IntentPreview>();
+        return services;
+    }
+}
