@@ -14,14 +14,10 @@ public sealed record RouteDecision(TicketQueue Queue, int? AssigneeStaffId, int?
 /// the client manager keeps them after the move, whether online or not (first-handler responsibility), and is
 /// reached through notifications. Without a duty holder they go to the branch's managers. Advice goes to
 /// advisors (the client's branch first); everything else to the digital team. Pools pick, among people online
-/// and under their limit, the one with the fewest open tickets, then the one assigned least recently. A pool's
-/// members are read once per unit of work (a batch of handoffs, an SLA run); who is online and the open tickets
-/// are read at each decision, so tickets assigned earlier in the same transaction count.
+/// and under their limit, the one with the fewest open tickets, then the one assigned least recently.
 /// </summary>
 public sealed class HandoffRouter(CoServeDb db, StaffPresence presence, IOptions<HandoffOptions> options)
 {
-    private readonly Dictionary<(TicketQueue Queue, int? BranchId, int? Excluded), List<(int Id, int? BranchId)>> _pools = [];
-
     public async Task<RouteDecision> RouteAsync(long clientId, HandoffReason reason, int? excludeStaffId, CancellationToken ct)
     {
         var o = options.Value;
@@ -43,7 +39,13 @@ public sealed class HandoffRouter(CoServeDb db, StaffPresence presence, IOptions
             queue = TicketQueue.BranchDuty;
         }
 
-        var candidates = await PoolAsync(queue, client.BranchId, excludeStaffId, ct);
+        IQueryable<StaffMember> pool = queue switch
+        {
+            TicketQueue.BranchDuty => db.Staff.Where(s => s.Role == StaffRole.ClientManager && s.BranchId == client.BranchId),
+            TicketQueue.Advisors => db.Staff.Where(s => s.Role == StaffRole.Advisor),
+            _ => db.Staff.Where(s => s.Role == StaffRole.DigitalOps),
+        };
+        var candidates = await pool.AsNoTracking().Where(s => s.IsActive && s.Id != excludeStaffId).Select(s => new { s.Id, s.BranchId }).ToListAsync(ct);
         var online = candidates.Where(c => presence.IsAvailable(c.Id)).ToList();
         if (online.Count == 0)
         {
@@ -73,20 +75,6 @@ public sealed class HandoffRouter(CoServeDb db, StaffPresence presence, IOptions
         return pick is null
             ? new RouteDecision(queue, null, client.BranchId, "everyone online is at their limit; waiting in the team queue")
             : new RouteDecision(queue, pick.Id, client.BranchId, $"online with {pick.Open} open tickets");
-    }
-
-    private async Task<List<(int Id, int? BranchId)>> PoolAsync(TicketQueue queue, int? clientBranchId, int? excludeStaffId, CancellationToken ct)
-    {
-        var key = (queue, queue == TicketQueue.BranchDuty ? clientBranchId : null, excludeStaffId);
-        if (_pools.TryGetValue(key, out var cached)) return cached;
-        IQueryable<StaffMember> pool = queue switch
-        {
-            TicketQueue.BranchDuty => db.Staff.Where(s => s.Role == StaffRole.ClientManager && s.BranchId == clientBranchId),
-            TicketQueue.Advisors => db.Staff.Where(s => s.Role == StaffRole.Advisor),
-            _ => db.Staff.Where(s => s.Role == StaffRole.DigitalOps),
-        };
-        var members = await pool.AsNoTracking().Where(s => s.IsActive && s.Id != excludeStaffId).Select(s => new { s.Id, s.BranchId }).ToListAsync(ct);
-        return _pools[key] = members.Select(m => (m.Id, m.BranchId)).ToList();
     }
 
     public static DutyScope DutyFor(HandoffReason reason) => reason switch

@@ -14,8 +14,6 @@ namespace CoServe.Features.Handoffs;
 /// <summary>
 /// Turns a handoff into a ticket inside the caller's transaction: routed, with its SLA deadline, the package for
 /// the human, a timeline event, the conversation waiting for a human, and the assignee (or the team) notified.
-/// The ticket is inserted with one statement for its id (not a save of the caller's whole unit of work), and a
-/// queue's team is read once per unit of work (a batch of the service officer), not per ticket.
 /// </summary>
 public sealed class OpenHandoff(
     CoServeDb db,
@@ -27,8 +25,6 @@ public sealed class OpenHandoff(
     IOptions<CalendarOptions> calendar,
     TimeProvider clock)
 {
-    private readonly Dictionary<(TicketQueue Queue, int? BranchId), List<int>> _teams = [];
-
     public async Task<Ticket> OpenAsync(Conversation conversation, string clientNo, HandoffReason reason, HandoffPackage package, string engineExplanation, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
@@ -42,7 +38,8 @@ public sealed class OpenHandoff(
             EntitiesCipher = package.Entities.Count == 0 ? null : protector.Encrypt(ProtectedField.MessageText, JsonSerializer.Serialize(package.Entities)),
         };
         ticket.Assign(route.AssigneeStaffId, now);
-        await ticket.InsertAsync(db, ct);
+        db.Tickets.Add(ticket);
+        await db.SaveChangesAsync(ct);
 
         conversation.HandOffToHumans(ticket.Id, route.AssigneeStaffId, now);
         timeline.Append(conversation.ClientId, TimelineKind.Handoff, ActorKind.Officer, null, conversation.Channel, EventVisibility.Internal,
@@ -73,11 +70,7 @@ public sealed class OpenHandoff(
             notifier.Add(assignee, NotificationKind.HandoffAssigned, "新的转人工：" + text, link, ticket.ClientId, ticket.Id);
             return;
         }
-        if (!_teams.TryGetValue((ticket.Queue, ticket.BranchId), out var team))
-        {
-            _teams[(ticket.Queue, ticket.BranchId)] = team = await TeamAsync(db, ticket.Queue, ticket.BranchId, ct);
-        }
-        foreach (var staffId in team)
+        foreach (var staffId in await TeamAsync(db, ticket.Queue, ticket.BranchId, ct))
         {
             notifier.Add(staffId, NotificationKind.HandoffInQueue, "团队队列待接：" + text, link, ticket.ClientId, ticket.Id);
         }

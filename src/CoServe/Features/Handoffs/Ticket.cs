@@ -79,26 +79,6 @@ public sealed class Ticket
 
     public bool IsOpen => Status != TicketStatus.Resolved;
 
-    private static readonly string[] InsertColumns =
-    [
-        nameof(ClientId), nameof(ConversationId), nameof(Reason), nameof(Queue), nameof(BranchId), nameof(Status), nameof(AssigneeStaffId),
-        nameof(AssignedAt), nameof(CreatedAt), nameof(FirstResponseDueAt), nameof(EscalationLevel), nameof(Intent), nameof(SummaryCipher),
-        nameof(SuggestedReplyCipher), nameof(EntitiesCipher), nameof(Version),
-    ];
-
-    /// <summary>Inserts a new ticket with one statement in the caller's transaction, without change tracking, and takes the id the store gave it.</summary>
-    public async Task InsertAsync(Data.CoServeDb db, CancellationToken ct)
-    {
-        if (Id != 0 || FirstRespondedAt is not null || ReminderSentAt is not null || EscalatedAt is not null || ResolvedAt is not null || Outcome is not null)
-        {
-            throw new InvalidOperationException("only a new, untouched ticket is inserted this way");
-        }
-        var ids = await Data.RowUpdates.InsertAsync<Ticket>(db, InsertColumns,
-            [[ClientId, ConversationId, Reason, Queue, BranchId, Status, AssigneeStaffId, AssignedAt, CreatedAt, FirstResponseDueAt, EscalationLevel,
-              Intent, SummaryCipher, SuggestedReplyCipher, EntitiesCipher, Version]], ct);
-        Id = ids[0];
-    }
-
     public void Assign(int? staffId, DateTimeOffset now)
     {
         AssigneeStaffId = staffId;
