@@ -52,6 +52,62 @@ public static class RowUpdates
         return await cmd.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>Most parameters one statement of <see cref="InsertAsync{TEntity}"/> binds (SQLite allows 32,766, PostgreSQL 65,535).</summary>
+    private const int MaxParameters = 30_000;
+
+    /// <summary>
+    /// Inserts rows of one entity's table (one value per property, as the entity holds it) with one multi-row
+    /// <c>INSERT ... VALUES (...), (...) RETURNING Id</c> per up to 30,000 values, inside the context's open
+    /// transaction and without change tracking; answers the new ids in row order. The ids of one statement are
+    /// taken in the order of its VALUES rows (SQLite inserts them in that order into the rowid table, PostgreSQL
+    /// draws the identity for each row in that order), and RETURNING itself gives no order, so they are sorted.
+    /// </summary>
+    public static async Task<long[]> InsertAsync<TEntity>(CoServeDb db, string[] properties, IReadOnlyList<object?[]> rows, CancellationToken ct)
+    {
+        var transaction = db.Database.CurrentTransaction ?? throw new InvalidOperationException("row inserts need an open transaction");
+        var entity = db.Model.FindEntityType(typeof(TEntity)) ?? throw new ArgumentException($"{typeof(TEntity).Name} is not in the model", nameof(TEntity));
+        var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
+        var columns = properties.Select(name => entity.FindProperty(name) ?? throw new ArgumentException($"{entity.DisplayName()} has no property {name}", nameof(properties))).ToArray();
+        var converters = columns.Select(p => p.GetTypeMapping().Converter).ToArray();
+        var prefix = $"INSERT INTO {Quote(entity.GetTableName()!)} ({string.Join(", ", columns.Select(p => Quote(p.GetColumnName(table)!)))}) VALUES ";
+        var returning = $" RETURNING {Quote(entity.FindProperty("Id")!.GetColumnName(table)!)}";
+        var ids = new long[rows.Count];
+        var perStatement = Math.Max(1, MaxParameters / columns.Length);
+        for (var start = 0; start < rows.Count; start += perStatement)
+        {
+            var count = Math.Min(perStatement, rows.Count - start);
+            await using var cmd = db.Database.GetDbConnection().CreateCommand();
+            cmd.Transaction = transaction.GetDbTransaction();
+            var sql = new StringBuilder(prefix, prefix.Length + returning.Length + count * columns.Length * 8);
+            for (var r = 0; r < count; r++)
+            {
+                var row = rows[start + r];
+                if (row.Length != columns.Length) throw new ArgumentException($"expected {columns.Length} values per row", nameof(rows));
+                sql.Append(r == 0 ? "(" : ", (");
+                for (var i = 0; i < columns.Length; i++)
+                {
+                    Add(cmd, sql, row[i] is { } v && converters[i] is { } converter ? converter.ConvertToProvider(v) : row[i], first: i == 0);
+                }
+                sql.Append(')');
+            }
+            cmd.CommandText = sql.Append(returning).ToString();
+            var n = start;
+            try
+            {
+                await using var reader = await cmd.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct)) ids[n++] = reader.GetInt64(0);
+            }
+            catch (System.Data.Common.DbException ex)
+            {
+                // As SaveChanges reports it, so that callers' handling of unique-key races (DbErrors) applies.
+                throw new DbUpdateException($"inserting into {entity.GetTableName()} failed", ex);
+            }
+            if (n != start + count) throw new InvalidOperationException($"inserted {n - start} of {count} rows into {entity.GetTableName()}");
+            Array.Sort(ids, start, count);
+        }
+        return ids;
+    }
+
     private static void Add(System.Data.Common.DbCommand cmd, StringBuilder values, object? value, bool first)
     {
         var p = cmd.CreateParameter();

@@ -45,6 +45,15 @@ public sealed class OutboxMessage
 
     public string IdempotencyKey => $"coserve-{Id}";
 
+    /// <summary>Queues messages already stored on the timeline for delivery with one multi-row insert, without change tracking.</summary>
+    public static async Task InsertAsync(Data.CoServeDb db, IReadOnlyList<(long ClientId, long TimelineEventId, string Channel)> rows, DateTimeOffset now, CancellationToken ct)
+    {
+        if (rows.Count == 0) return;
+        await Data.RowUpdates.InsertAsync<OutboxMessage>(db,
+            [nameof(ClientId), nameof(TimelineEventId), nameof(Channel), nameof(Status), nameof(Attempts), nameof(CreatedAt), nameof(NextAttemptAt)],
+            rows.Select(r => new object?[] { r.ClientId, r.TimelineEventId, r.Channel, OutboxStatus.Pending, 0, now, now }).ToList(), ct);
+    }
+
     public void Delivered(string? providerMessageId, DateTimeOffset now)
     {
         Status = OutboxStatus.Delivered;

@@ -12,7 +12,9 @@ namespace CoServe.Features.Conversations;
 /// timeline (idempotent by the channel's message id, also within the batch), attached to the open conversation of
 /// its channel (or a new one: back to the AI, unless a colleague asked to keep the client), and queued for the
 /// service officer only when the AI holds the conversation; the human in control is notified instead. Reads are
-/// one query per kind for the whole batch (clients, stored keys, open conversations), not per message.
+/// one query per kind for the whole batch (clients, stored keys, open conversations), not per message; the writes
+/// are set-based too, outside change tracking: the timeline events and the work items one multi-row insert each,
+/// the conversations one update that applies only where each still has the version read (optimistic concurrency).
 /// </summary>
 public sealed partial class InboundBatch(
     CoServeDb db,
@@ -43,6 +45,7 @@ public sealed partial class InboundBatch(
 
         var stored = await StoredKeysAsync(clientOf, keyOf, ct);
         var now = clock.GetUtcNow();
+        timeline.Defer();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var conversations = await OpenConversationsAsync(clientOf.Where((_, i) => keyOf[i] is not null).Select(c => c.Id).Distinct().ToList(), ct);
 
@@ -75,7 +78,12 @@ public sealed partial class InboundBatch(
             conversations[(client, channel)] = conversation;
             started.Add((conversation, keepWith));
         }
-        if (started.Count > 0) await db.SaveChangesAsync(ct);
+        if (started.Count > 0)
+        {
+            await db.SaveChangesAsync(ct);
+            // From here on they are updated like the others, with the version just stored.
+            foreach (var (conversation, _) in started) db.Entry(conversation).State = EntityState.Detached;
+        }
         foreach (var (conversation, keptWith) in started.Where(s => s.KeptWith is not null))
         {
             timeline.Append(conversation.ClientId, TimelineKind.ControlChange, ActorKind.System, null, conversation.Channel, EventVisibility.Internal,
@@ -84,7 +92,8 @@ public sealed partial class InboundBatch(
 
         // Second pass: the messages themselves, in arrival order.
         var events = new Dictionary<int, TimelineEvent>();
-        var aiAnswers = false;
+        var versionRead = new Dictionary<Conversation, int>();
+        var workItems = new List<(long ConversationId, TimelineEvent Message)>();
         foreach (var i in toStore)
         {
             var message = messages[i];
@@ -96,18 +105,21 @@ public sealed partial class InboundBatch(
                 conversationId: conversation.Id,
                 idempotencyKey: keyOf[i]);
             events[i] = ev;
+            versionRead.TryAdd(conversation, conversation.Version);
             conversation.ClientSpoke(now);
             if (conversation.AiMaySpeak)
             {
-                db.OfficerWorkItems.Add(new OfficerWorkItem(conversation.Id, ev, now));
-                aiAnswers = true;
+                workItems.Add((conversation.Id, ev));
             }
             else if (conversation.ControllerStaffId is { } controller)
             {
                 notifier.Add(controller, NotificationKind.ClientMessage, $"客户 {clientNo} 发来新消息", $"/conversations/{conversation.Id}", clientId, conversation.OpenTicketId);
             }
         }
-        await db.SaveChangesAsync(ct);
+        await timeline.StoreAsync(ct);
+        await OfficerWorkItem.InsertAsync(db, workItems.Select(w => (w.ConversationId, w.Message.Id)).ToList(), now, ct);
+        await UpdateConversationsAsync(versionRead, ct);
+        if (db.ChangeTracker.HasChanges()) await db.SaveChangesAsync(ct); // the notifications
         await tx.CommitAsync(ct);
 
         for (var i = 0; i < messages.Count; i++)
@@ -124,7 +136,7 @@ public sealed partial class InboundBatch(
             live.Publish(new ConversationChanged(clientOf[i].Id, conversations[(clientOf[i].Id, messages[i].Channel)].Id));
         }
         await notifier.FlushAsync(ct);
-        if (aiAnswers) officer.Notify();
+        if (workItems.Count > 0) officer.Notify();
         LogStored(logger, toStore.Count, messages.Count);
         return results;
     }
@@ -166,10 +178,25 @@ public sealed partial class InboundBatch(
         return rows.ToDictionary(r => (r.ClientId, r.IdempotencyKey!), r => r.Id);
     }
 
-    /// <summary>The newest open conversation per client and channel, tracked (the messages update them).</summary>
+    /// <summary>
+    /// The conversations the batch's messages went to: activity and version, each only if it still has the version
+    /// read (a staff member's change meanwhile fails the batch, which is then written again from a fresh read).
+    /// </summary>
+    private async Task UpdateConversationsAsync(Dictionary<Conversation, int> versionRead, CancellationToken ct)
+    {
+        string[] set = [nameof(Conversation.Version), nameof(Conversation.LastClientMessageAt), nameof(Conversation.LastActivityAt)];
+        var updated = await RowUpdates.ExecuteAsync<Conversation>(db, set,
+            versionRead.Select(v => new RowUpdate(v.Key.Id, v.Value, [v.Key.Version, v.Key.LastClientMessageAt, v.Key.LastActivityAt])), ct);
+        if (updated != versionRead.Count)
+        {
+            throw new DbUpdateConcurrencyException($"{versionRead.Count - updated} of {versionRead.Count} conversations changed meanwhile");
+        }
+    }
+
+    /// <summary>The newest open conversation per client and channel, as read (the batch updates them set-based).</summary>
     private async Task<Dictionary<(long, string), Conversation>> OpenConversationsAsync(List<long> clientIds, CancellationToken ct)
     {
-        var open = await db.Conversations.Where(c => clientIds.Contains(c.ClientId) && c.State != ConversationState.Closed).ToListAsync(ct);
+        var open = await db.Conversations.AsNoTracking().Where(c => clientIds.Contains(c.ClientId) && c.State != ConversationState.Closed).ToListAsync(ct);
         return open.GroupBy(c => (c.ClientId, c.Channel)).ToDictionary(g => g.Key, g => g.MaxBy(c => c.Id)!);
     }
 

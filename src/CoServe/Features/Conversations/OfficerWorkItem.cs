@@ -13,13 +13,6 @@ public sealed class OfficerWorkItem
     {
     }
 
-    public OfficerWorkItem(long conversationId, Timeline.TimelineEvent clientMessage, DateTimeOffset createdAt)
-    {
-        ConversationId = conversationId;
-        ClientMessage = clientMessage;
-        CreatedAt = createdAt;
-    }
-
     public long Id { get; private set; }
     public long ConversationId { get; private set; }
     public long ClientMessageEventId { get; private set; }
@@ -31,6 +24,14 @@ public sealed class OfficerWorkItem
     public string? Outcome { get; private set; }
 
     public void Failed() => Attempts++;
+
+    /// <summary>Queues work items for the given client messages with one multi-row insert, without change tracking.</summary>
+    public static async Task InsertAsync(Data.CoServeDb db, IReadOnlyList<(long ConversationId, long ClientMessageEventId)> items, DateTimeOffset createdAt, CancellationToken ct)
+    {
+        if (items.Count == 0) return;
+        await Data.RowUpdates.InsertAsync<OfficerWorkItem>(db, [nameof(ConversationId), nameof(ClientMessageEventId), nameof(CreatedAt), nameof(Attempts)],
+            items.Select(i => new object?[] { i.ConversationId, i.ClientMessageEventId, createdAt, 0 }).ToList(), ct);
+    }
 }
 
 internal sealed class OfficerWorkItemConfiguration : IEntityTypeConfiguration<OfficerWorkItem>

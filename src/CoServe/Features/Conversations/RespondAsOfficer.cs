@@ -18,7 +18,8 @@ namespace CoServe.Features.Conversations;
 /// Answers one queued client message as the service officer. The AI speaks only while it controls the
 /// conversation: the decision is written with the conversation version it read, so if a human took over in
 /// the meantime the write fails and the AI stays silent. A handoff opens a routed ticket and sends the one
-/// permitted holding message.
+/// permitted holding message. A batch's timeline events, outbox rows and conversation updates are written set-based,
+/// outside change tracking (one multi-row insert per table, one update for the conversations).
 /// </summary>
 public sealed partial class RespondAsOfficer(
     CoServeDb db,
@@ -37,6 +38,8 @@ public sealed partial class RespondAsOfficer(
     ILogger<RespondAsOfficer> logger)
 {
     public const string Channel = "officer";
+
+    private readonly List<(long ClientId, TimelineEvent Message, string Channel)> _outbox = [];
 
     /// <returns>What happened, for logs and tests: answered, clarified, handoff, silent.</returns>
     public async Task<string> ProcessAsync(long workItemId, CancellationToken ct) => (await ProcessBatchAsync([workItemId], ct))[0];
@@ -77,8 +80,11 @@ public sealed partial class RespondAsOfficer(
 
         // Apply with the versions read above: a takeover since then wins and the AI says nothing.
         db.ChangeTracker.Clear();
+        _outbox.Clear();
+        timeline.Defer();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var conversations = await db.Conversations.Where(c => conversationIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
+        var conversations = await db.Conversations.AsNoTracking().Where(c => conversationIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
+        var versionRead = conversations.Values.ToDictionary(c => c.Id, c => c.Version);
         Conversation ConversationOf(int index) => conversations[items[workItemIds[index]].ConversationId];
         var speaking = work.Where(w =>
         {
@@ -120,7 +126,10 @@ public sealed partial class RespondAsOfficer(
             RecordGuardrailBlocks(conversation, decision, now);
             LogDecision(logger, conversation.Id, outcomes[index], decision.Engine);
         }
-        await db.SaveChangesAsync(ct);
+        await db.SaveChangesAsync(ct); // tickets, notifications, block log
+        await timeline.StoreAsync(ct);
+        await OutboxMessage.InsertAsync(db, _outbox.Select(o => (o.ClientId, o.Message.Id, o.Channel)).ToList(), now, ct);
+        await UpdateConversationsAsync(touched, versionRead, ct);
         await MarkDoneAsync(workItemIds, outcomes, now, ct);
         await tx.CommitAsync(ct);
 
@@ -129,6 +138,23 @@ public sealed partial class RespondAsOfficer(
         await notifier.FlushAsync(ct);
         if (touched.Count > 0) outbox.Notify();
         return outcomes;
+    }
+
+    /// <summary>The conversations the batch changed, each only if it still has the version read (else the batch fails, as with EF's check).</summary>
+    private async Task UpdateConversationsAsync(List<Conversation> touched, Dictionary<long, int> versionRead, CancellationToken ct)
+    {
+        string[] set =
+        [
+            nameof(Conversation.State), nameof(Conversation.ControllerStaffId), nameof(Conversation.LastActivityAt),
+            nameof(Conversation.OpenTicketId), nameof(Conversation.Version),
+        ];
+        var changed = touched.Where(c => c.Version != versionRead[c.Id]).ToList();
+        var updated = await RowUpdates.ExecuteAsync<Conversation>(db, set,
+            changed.Select(c => new RowUpdate(c.Id, versionRead[c.Id], [c.State, c.ControllerStaffId, c.LastActivityAt, c.OpenTicketId, c.Version])), ct);
+        if (updated != changed.Count)
+        {
+            throw new DbUpdateConcurrencyException($"{changed.Count - updated} of {changed.Count} conversations changed meanwhile");
+        }
     }
 
     /// <summary>The block log: which rules stopped the officer's draft in this conversation (and the ticket it opened), never the text.</summary>
@@ -159,7 +185,7 @@ public sealed partial class RespondAsOfficer(
         }
         var ev = timeline.Append(conversation.ClientId, TimelineKind.OfficerMessage, ActorKind.Officer, null, conversation.Channel, EventVisibility.ClientVisible,
             text: text, details: details, conversationId: conversation.Id);
-        db.Outbox.Add(new OutboxMessage(conversation.ClientId, ev, conversation.Channel, clock.GetUtcNow()));
+        _outbox.Add((conversation.ClientId, ev, conversation.Channel));
         conversation.Touch(clock.GetUtcNow());
         return "answered";
     }
@@ -186,7 +212,7 @@ public sealed partial class RespondAsOfficer(
         var text = holding ?? string.Format(CultureInfo.InvariantCulture, options.Value.HoldingMessage, minutes);
         var ev = timeline.Append(conversation.ClientId, TimelineKind.OfficerMessage, ActorKind.Officer, null, conversation.Channel, EventVisibility.ClientVisible,
             text: text, details: new { holding = true, reason = reason.ToString() }, conversationId: conversation.Id, ticketId: conversation.OpenTicketId);
-        db.Outbox.Add(new OutboxMessage(conversation.ClientId, ev, conversation.Channel, clock.GetUtcNow()));
+        _outbox.Add((conversation.ClientId, ev, conversation.Channel));
         return "handoff";
     }
 

@@ -88,6 +88,9 @@ public sealed class TimelineEvent
 
     /// <summary>Staff ids mentioned in a note, comma-separated (",12,15,").</summary>
     public string? Mentions { get; set; }
+
+    /// <summary>The id the store gave the event when it was inserted without change tracking (<see cref="TimelineWriter.StoreAsync"/>).</summary>
+    internal void Stored(long id) => Id = id;
 }
 
 internal sealed class TimelineEventConfiguration : IEntityTypeConfiguration<TimelineEvent>

@@ -7,11 +7,46 @@ namespace CoServe.Features.Timeline;
 
 /// <summary>
 /// Appends events to the caller's unit of work (nothing is saved here) and pushes them live once the caller
-/// has committed. Every feature writes its timeline events through this one class.
+/// has committed. Every feature writes its timeline events through this one class. Batches of messages
+/// (<see cref="Defer"/>) keep their events out of change tracking and store them with one multi-row insert.
 /// </summary>
 public sealed class TimelineWriter(CoServeDb db, FieldProtector protector, LiveEvents live, TimeProvider clock)
 {
+    private static readonly string[] Columns =
+    [
+        nameof(TimelineEvent.ClientId), nameof(TimelineEvent.Kind), nameof(TimelineEvent.Actor), nameof(TimelineEvent.ActorStaffId),
+        nameof(TimelineEvent.Channel), nameof(TimelineEvent.Visibility), nameof(TimelineEvent.At), nameof(TimelineEvent.TextCipher),
+        nameof(TimelineEvent.Details), nameof(TimelineEvent.ConversationId), nameof(TimelineEvent.TicketId), nameof(TimelineEvent.CorrelationId),
+        nameof(TimelineEvent.IdempotencyKey), nameof(TimelineEvent.Mentions),
+    ];
+
     private readonly List<TimelineEvent> _appended = [];
+    private readonly List<TimelineEvent> _deferred = [];
+    private bool _defer;
+
+    /// <summary>
+    /// Until <see cref="StoreAsync"/>, appended events are not added to the change tracker: the caller stores them
+    /// with that call inside its transaction, and an event's id is known only after it.
+    /// </summary>
+    public void Defer() => _defer = true;
+
+    /// <summary>
+    /// Inserts the deferred events with one multi-row statement in the caller's transaction and gives them their ids;
+    /// events appended after this go to the change tracker again.
+    /// </summary>
+    public async Task StoreAsync(CancellationToken ct)
+    {
+        _defer = false;
+        if (_deferred.Count == 0) return;
+        var rows = _deferred.Select(e => new object?[]
+        {
+            e.ClientId, e.Kind, e.Actor, e.ActorStaffId, e.Channel, e.Visibility, e.At, e.TextCipher,
+            e.Details, e.ConversationId, e.TicketId, e.CorrelationId, e.IdempotencyKey, e.Mentions,
+        }).ToList();
+        var ids = await RowUpdates.InsertAsync<TimelineEvent>(db, Columns, rows, ct);
+        for (var i = 0; i < ids.Length; i++) _deferred[i].Stored(ids[i]);
+        _deferred.Clear();
+    }
 
     public TimelineEvent Append(
         long clientId,
@@ -40,7 +75,8 @@ public sealed class TimelineWriter(CoServeDb db, FieldProtector protector, LiveE
             IdempotencyKey = idempotencyKey,
             Mentions = mentions is { Count: > 0 } ? "," + string.Join(",", mentions) + "," : null,
         };
-        db.TimelineEvents.Add(e);
+        if (_defer) _deferred.Add(e);
+        else db.TimelineEvents.Add(e);
         _appended.Add(e);
         return e;
     }
@@ -53,7 +89,12 @@ public sealed class TimelineWriter(CoServeDb db, FieldProtector protector, LiveE
     }
 
     /// <summary>Forget appended events after a failed commit.</summary>
-    public void Discard() => _appended.Clear();
+    public void Discard()
+    {
+        _appended.Clear();
+        _deferred.Clear();
+        _defer = false;
+    }
 
     /// <summary>
     /// Saves the caller's unit of work (outside an explicit transaction) and publishes its events; when someone else

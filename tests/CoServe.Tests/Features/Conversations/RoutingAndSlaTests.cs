@@ -42,6 +42,58 @@ public class RoutingAndSlaTests
         Assert.NotEqual(first.AssigneeStaffId, second.AssigneeStaffId);
     }
 
+    [SkippableTheory]
+    [InlineData(StoreKind.Sqlite)]
+    [InlineData(StoreKind.Postgres)]
+    public async Task HandoffsOfOneOfficerBatch_AreSpreadOverThePool_EachWithItsOwnTicket(StoreKind kind)
+    {
+        await using var s = await CoServiceScenario.StartAsync(kind);
+        await using (var db = s.NewDb())
+        {
+            db.Staff.Add(new StaffMember("ops2", "员工ops2", StaffRole.DigitalOps, null));
+            await db.SaveChangesAsync();
+        }
+        var ops2 = await s.NewDb().Staff.SingleAsync(x => x.Login == "ops2");
+        s.Online(s.Org.Ops, ops2);
+        string[] clients = ["P400", "C100", "S300"];
+        foreach (var c in clients) await s.SayAsync(c, "我要人工");
+
+        Assert.Equal(3, await s.DrainAsync()); // one batch: three conversations
+        await using var read = s.NewDb();
+        var tickets = await read.Tickets.AsNoTracking().OrderBy(t => t.Id).ToListAsync();
+        Assert.Equal(3, tickets.Count);
+        // The open tickets are counted at each decision, also those of the same transaction: the first two go to different people.
+        Assert.NotEqual(tickets[0].AssigneeStaffId, tickets[1].AssigneeStaffId);
+        Assert.All(tickets, t => Assert.Contains(t.AssigneeStaffId, new int?[] { s.Org.Ops.Id, ops2.Id }));
+        foreach (var c in clients)
+        {
+            var conversation = await s.ConversationAsync(c);
+            var ticket = Assert.Single(tickets, t => t.ConversationId == conversation.Id);
+            Assert.Equal((ConversationState.WaitingForHuman, ticket.Id, ticket.AssigneeStaffId), (conversation.State, conversation.OpenTicketId, conversation.ControllerStaffId));
+            var holding = await read.TimelineEvents.AsNoTracking().SingleAsync(e => e.ConversationId == conversation.Id && e.Kind == TimelineKind.OfficerMessage);
+            Assert.Equal(ticket.Id, holding.TicketId);
+            Assert.Equal($"ticket-{ticket.Id}", (await read.TimelineEvents.AsNoTracking().SingleAsync(e => e.ConversationId == conversation.Id && e.Kind == TimelineKind.Handoff)).CorrelationId);
+            Assert.Single(await read.StaffNotifications.Where(n => n.TicketId == ticket.Id && n.StaffId == ticket.AssigneeStaffId && n.Kind == NotificationKind.HandoffAssigned).ToListAsync());
+        }
+    }
+
+    [SkippableTheory]
+    [InlineData(StoreKind.Sqlite)]
+    [InlineData(StoreKind.Postgres)]
+    public async Task NobodyOnline_EveryTicketOfOneOfficerBatch_IsAnnouncedToTheTeam(StoreKind kind)
+    {
+        await using var s = await CoServiceScenario.StartAsync(kind);
+        foreach (var c in new[] { "P400", "C100", "S300" }) await s.SayAsync(c, "我要人工");
+
+        Assert.Equal(3, await s.DrainAsync());
+        await using var read = s.NewDb();
+        var tickets = await read.Tickets.AsNoTracking().Select(t => new { t.Id, t.AssigneeStaffId }).ToListAsync();
+        Assert.Equal(3, tickets.Count);
+        Assert.All(tickets, t => Assert.Null(t.AssigneeStaffId));
+        var announced = await read.StaffNotifications.Where(n => n.StaffId == s.Org.Ops.Id && n.Kind == NotificationKind.HandoffInQueue).Select(n => n.TicketId).ToListAsync();
+        Assert.Equal(tickets.Select(t => (long?)t.Id).Order(), announced.Order());
+    }
+
     [Fact]
     public async Task NobodyOnline_TicketWaitsInTheTeamQueue_AndIsAssignedWhenSomeoneComesOnline()
     {
