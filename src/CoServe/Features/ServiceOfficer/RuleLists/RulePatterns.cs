@@ -72,18 +72,31 @@ public static partial class RulePatterns
             p.Add(new(rule, field, "not a valid regular expression: " + e.Message));
             return;
         }
-        try
-        {
-            if (!mayMatchEmpty && regex.IsMatch("")) p.Add(new(rule, field, "matches the empty text, so it would fire on every message"));
-            foreach (var probe in Probes(pattern))
-            {
-                regex.IsMatch(probe);
-            }
-        }
-        catch (RegexMatchTimeoutException)
+        if (!mayMatchEmpty && FinishesInTime(regex, "") is true) p.Add(new(rule, field, "matches the empty text, so it would fire on every message"));
+        if (Probes(pattern).Any(probe => FinishesInTime(regex, probe) is null))
         {
             p.Add(new(rule, field, $"takes longer than {ProbeTimeout.TotalSeconds:0} s on a short repetitive text (catastrophic backtracking, e.g. nested quantifiers like (a+)+); simplify it"));
         }
+    }
+
+    /// <summary>
+    /// Whether the pattern matches <paramref name="text"/>, or null when it timed out twice in a row: catastrophic
+    /// backtracking times out every time, while a thread preempted on a very busy machine for longer than the timeout
+    /// does not twice, so a sane pattern is not refused because of the machine.
+    /// </summary>
+    private static bool? FinishesInTime(Regex regex, string text)
+    {
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            try
+            {
+                return regex.IsMatch(text);
+            }
+            catch (RegexMatchTimeoutException)
+            {
+            }
+        }
+        return null;
     }
 
     /// <summary>
