@@ -79,6 +79,22 @@ internal static class CoreBench
 
     // ------------------------------------------------------------------ stores
 
+    /// <summary>A throughput run's store is not reused (unlike the 10,000,000-event one): its directory goes when the run ends.</summary>
+    private sealed class ScratchDirectory(string path) : IDisposable
+    {
+        public void Dispose()
+        {
+            try
+            {
+                Directory.Delete(path, recursive: true);
+            }
+            catch (IOException e)
+            {
+                Console.WriteLine($"could not delete {path}: {e.Message}");
+            }
+        }
+    }
+
     private sealed record BenchStore(string Provider, Dictionary<string, string?> Settings, string? AdminConnection, string? Database) : IAsyncDisposable
     {
         public IEnumerable<string> CommandLine() => Settings.Where(s => s.Value is not null).Select(s => $"--{s.Key}={s.Value}");
@@ -214,6 +230,8 @@ internal static class CoreBench
         var warmup = a.Get("--warmup", 2_000);
         var work = Path.GetFullPath(a.Get("--work", "/tmp/coserve-bench"));
         var dataDir = Path.Combine(work, "core-throughput-" + Guid.NewGuid().ToString("N")[..8]);
+        // Declared first, so disposed last: after the app processes and the store.
+        using var scratch = new ScratchDirectory(dataDir);
         await using var store = await CreateStoreAsync(provider, dataDir, a.Get("--pg"));
         using (var setup = BuildHost(store))
         {
