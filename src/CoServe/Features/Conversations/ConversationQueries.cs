@@ -223,10 +223,13 @@ public sealed class ConversationQueries(CoServeDb db, FieldProtector protector, 
         }).ToList();
     }
 
-    public static SlaState SlaOf(Ticket t, DateTimeOffset now) =>
-        t.FirstRespondedAt is not null ? SlaState.Met
-        : now >= t.FirstResponseDueAt ? SlaState.Breached
-        : t.ReminderSentAt is not null || (t.FirstResponseDueAt - now) < (t.FirstResponseDueAt - t.CreatedAt) * 0.2 ? SlaState.DueSoon
+    public static SlaState SlaOf(Ticket t, DateTimeOffset now) => SlaOf(t.CreatedAt, t.FirstResponseDueAt, t.FirstRespondedAt, t.ReminderSentAt, now);
+
+    /// <summary>A ticket's first-response state from its times alone (for queries that read only those columns).</summary>
+    public static SlaState SlaOf(DateTimeOffset createdAt, DateTimeOffset dueAt, DateTimeOffset? respondedAt, DateTimeOffset? remindedAt, DateTimeOffset now) =>
+        respondedAt is not null ? SlaState.Met
+        : now >= dueAt ? SlaState.Breached
+        : remindedAt is not null || (dueAt - now) < (dueAt - createdAt) * 0.2 ? SlaState.DueSoon
         : SlaState.OnTrack;
 
     private string Mask(byte[]? nameCipher) => PersonalDataFormat.MaskName(protector.DecryptOrNull(ProtectedField.Name, nameCipher));

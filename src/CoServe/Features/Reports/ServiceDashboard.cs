@@ -83,6 +83,7 @@ public sealed class ServiceDashboard(CoServeDb db, TimeProvider clock, IOptions<
         var opened = await tickets.Where(t => t.CreatedAt >= start)
             .Select(t => new TicketTimes(t.Reason, t.CreatedAt, t.FirstResponseDueAt, t.FirstRespondedAt))
             .ToListAsync(ct);
+        var openedOn = opened.ToLookup(t => BusinessTime.DateOf(t.CreatedAt));
         var figures = new List<DayFigures>(span);
         for (var day = from; day <= to; day = day.AddDays(1))
         {
@@ -92,7 +93,7 @@ public sealed class ServiceDashboard(CoServeDb db, TimeProvider clock, IOptions<
             var outcomes = await items.Where(w => w.ProcessedAt >= dayStart && w.ProcessedAt < dayEnd)
                 .GroupBy(w => w.Outcome).Select(g => new { Outcome = g.Key, Count = g.Count() })
                 .ToDictionaryAsync(g => g.Outcome ?? "", g => g.Count, ct);
-            var ofDay = opened.Where(t => t.CreatedAt >= dayStart && t.CreatedAt < dayEnd).ToList();
+            var ofDay = openedOn[day].ToList();
             var responded = ofDay.Where(t => t.RespondedAt is not null).ToList();
             figures.Add(new DayFigures(day,
                 outcomes.GetValueOrDefault("answered"), outcomes.GetValueOrDefault("clarified"),
@@ -101,10 +102,13 @@ public sealed class ServiceDashboard(CoServeDb db, TimeProvider clock, IOptions<
                 Percentile(responded.Select(t => t.RespondedAt!.Value - t.CreatedAt), 0.5)));
         }
 
-        var open = await tickets.Where(t => t.Status != TicketStatus.Resolved).ToListAsync(ct);
+        // Only the columns the SLA state needs: an open ticket's encrypted summary and suggested reply stay in the store.
+        var open = await tickets.Where(t => t.Status != TicketStatus.Resolved)
+            .Select(t => new { t.Reason, t.AssigneeStaffId, t.CreatedAt, t.FirstResponseDueAt, t.FirstRespondedAt, t.ReminderSentAt })
+            .ToListAsync(ct);
         var openByReason = open.GroupBy(t => t.Reason).OrderBy(g => g.Key).Select(g =>
         {
-            var states = g.Select(t => ConversationQueries.SlaOf(t, now)).ToList();
+            var states = g.Select(t => ConversationQueries.SlaOf(t.CreatedAt, t.FirstResponseDueAt, t.FirstRespondedAt, t.ReminderSentAt, now)).ToList();
             return new OpenTickets(g.Key, g.Count(), g.Count(t => t.AssigneeStaffId is null),
                 states.Count(s => s == SlaState.OnTrack), states.Count(s => s == SlaState.DueSoon),
                 states.Count(s => s == SlaState.Breached), states.Count(s => s == SlaState.Met));
