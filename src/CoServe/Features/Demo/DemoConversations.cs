@@ -1,22 +1,28 @@
 using CoServe.Data;
 using CoServe.Features.Channels;
 using CoServe.Features.Clients;
+using CoServe.Features.Conversations;
 using CoServe.Features.Organization;
+using CoServe.Platform.Auth;
 using Microsoft.EntityFrameworkCore;
 
 namespace CoServe.Features.Demo;
 
 public sealed record DemoConversationsReport(int Dialogues, int Stored, int Duplicates, IReadOnlyList<string> Problems);
 
+public sealed record DemoStaffReport(int Done, int Skipped, IReadOnlyList<string> Problems);
+
 /// <summary>
 /// Gives the demo a service officer that has been at work: scripted client messages, written for CoServe, sent by
 /// clients of the service officer's pool through the same inbound path as the channel API. Nothing here writes
 /// an answer, a handoff or a ticket: the service officer answers, clarifies and hands off as it would for real
-/// clients, so the inbox, the co-served page and the timelines show what the product does. Idempotent: each
-/// message has a fixed key, so a second replay stores nothing. The web app replays once, right after seeding and
+/// clients, and staff work on some handoffs through the console's own actions (<see cref="StaffScript"/>), so the
+/// inbox, the co-served page, the dashboard and the timelines show what the product does. Idempotent: each
+/// message has a fixed key, so a second replay stores nothing, and a staff step acts only on a handoff still waiting. The web app replays once, right after seeding and
 /// in the background once it runs (<see cref="DemoSetup"/>).
 /// </summary>
-public sealed partial class DemoConversations(IDbContextFactory<CoServeDb> dbFactory, IInboundMessageSink inbound, ILogger<DemoConversations> logger)
+public sealed partial class DemoConversations(IDbContextFactory<CoServeDb> dbFactory, IInboundMessageSink inbound, IServiceScopeFactory scopes,
+    ILogger<DemoConversations> logger)
 {
     /// <summary>One client's messages, in order. <see cref="Keeper"/> picks a client whose duties that manager keeps.</summary>
     public sealed record Dialogue(string Keeper, params string[] Messages);
@@ -53,6 +59,26 @@ public sealed partial class DemoConversations(IDbContextFactory<CoServeDb> dbFac
         new("cm.sz1", "销户需要带什么材料？"),
         new("cm.sz2", "请推荐几只明天会涨的股票"),
         new("cm.sz2", "几点开始可以挂单？"),
+    ];
+
+    /// <summary>What one member of staff does with the handoff of one dialogue (index into <see cref="Script"/>).</summary>
+    public sealed record StaffStep(int Dialogue, string Login, string Reply, string? Note = null, bool HandBack = false, string? CloseWith = null);
+
+    /// <summary>
+    /// Staff at work on some of the handoffs, through the same console actions as a person's clicks: the keeping manager
+    /// answers a complaint and tells his branch head, the advisor answers a request for a stock tip and closes it, the
+    /// digital team answers a request for a human and hands back to the service officer, and takes on a security case.
+    /// The commission requests, the other complaints, the angry client, the AML question and the second advice request
+    /// stay waiting, for whoever explores the demo.
+    /// </summary>
+    public static readonly IReadOnlyList<StaffStep> StaffScript =
+    [
+        new(1, "cm.bj1", "您好，我是您的客户经理。转托管办理慢给您添麻烦了，我已经联系转入券商核实进度，今天下班前给您回电话说明。",
+            Note: "@head.bj 客户对转托管办理慢不满，已致电核实，今天内回复客户。"),
+        new(4, "adv.bj", "您好，我是营业部的投资顾问。我们不对单只股票给出买卖建议或价格预测；如果您想结合自己的风险承受能力和持仓做一次资产配置沟通，可以随时约我。",
+            CloseWith: "已说明不提供个股买卖建议，客户可预约投顾沟通"),
+        new(10, "ops1", "您好，我是数智服务团队的同事，已经为您接入人工。刚才的问题服务官会继续为您解答，有需要随时再找我们。", HandBack: true),
+        new(14, "ops2", "您好，账户安全的问题由我为您处理。请先在App的安全中心修改交易密码，并拨打营业部电话核实身份，我们会协助您核查近期的登录记录。"),
     ];
 
     private const string KeyPrefix = "demo-dialogue-";
@@ -112,6 +138,45 @@ public sealed partial class DemoConversations(IDbContextFactory<CoServeDb> dbFac
         }
     }
 
+    /// <summary>
+    /// Runs <see cref="StaffScript"/> through <see cref="ConversationControl"/>, as the staff member would in the console. A
+    /// step whose conversation no longer waits for a human (someone took it, or a replay already did) is skipped, so a
+    /// second run changes nothing.
+    /// </summary>
+    public async Task<DemoStaffReport> ActAsStaffAsync(CancellationToken ct)
+    {
+        var clientOf = await ClientsAsync(ct);
+        int done = 0, skipped = 0;
+        var problems = new List<string>();
+        foreach (var step in StaffScript)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<CoServeDb>();
+            var control = scope.ServiceProvider.GetRequiredService<ConversationControl>();
+            var member = await db.Staff.AsNoTracking().SingleOrDefaultAsync(s => s.Login == step.Login, ct);
+            var clientNo = clientOf[step.Dialogue];
+            var conversationId = clientNo is null ? null : await (
+                from c in db.Conversations.AsNoTracking()
+                join k in db.Clients.AsNoTracking() on c.ClientId equals k.Id
+                where k.ClientNo == clientNo && c.Channel == WebChatChannel.Name && c.State == ConversationState.WaitingForHuman
+                select (long?)c.Id).FirstOrDefaultAsync(ct);
+            if (member is null || conversationId is not { } id)
+            {
+                skipped++;
+                continue;
+            }
+            var staff = CurrentStaff.From(member);
+            var results = new List<ControlResult> { await control.ReplyAsync(staff, id, step.Reply, confirmWarning: false, ct) };
+            if (step.Note is { } note) results.Add(await control.AddNoteAsync(staff, clientNo!, id, note, ct));
+            if (step.HandBack) results.Add(await control.HandBackAsync(staff, id, ct));
+            if (step.CloseWith is { } outcome) results.Add(await control.CloseAsync(staff, id, outcome, 0, ct));
+            if (results.FirstOrDefault(r => !r.Ok) is { } failed) problems.Add($"dialogue {step.Dialogue + 1}, {step.Login}: {failed.Status} {failed.Message}");
+            else done++;
+        }
+        LogActed(logger, done, skipped, problems.Count);
+        return new DemoStaffReport(done, skipped, problems);
+    }
+
     /// <summary>Per dialogue, the client who says it: clients of the service officer's pool whose duties its manager keeps, in client-number order.</summary>
     private async Task<string?[]> ClientsAsync(CancellationToken ct)
     {
@@ -128,6 +193,9 @@ public sealed partial class DemoConversations(IDbContextFactory<CoServeDb> dbFac
         var pool = kept.GroupBy(k => k.Login).ToDictionary(g => g.Key, g => new Queue<string>(g.Select(k => k.ClientNo)));
         return [.. Script.Select(d => pool.TryGetValue(d.Keeper, out var clients) && clients.TryDequeue(out var no) ? no : null)];
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Demo staff: {Done} handoffs worked on, {Skipped} no longer waiting, {Problems} problems")]
+    private static partial void LogActed(ILogger logger, int done, int skipped, int problems);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Demo conversations: {Dialogues} dialogues, {Stored} client messages stored, {Duplicates} already there, {Problems} problems")]
     private static partial void LogReplayed(ILogger logger, int dialogues, int stored, int duplicates, int problems);

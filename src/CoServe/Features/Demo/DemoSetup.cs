@@ -12,7 +12,8 @@ public static partial class DemoSetup
 
     /// <summary>
     /// Once the host runs (and with it the service officer's worker), sends the demo dialogues round by round, each round
-    /// after the officer has answered the one before. In the background: the console is up meanwhile.
+    /// after the officer has answered the one before; then staff work on a few of the handoffs. In the background: the
+    /// console is up meanwhile.
     /// </summary>
     public static void ReplayConversationsOnceStarted(IServiceProvider services, IHostApplicationLifetime lifetime)
     {
@@ -24,6 +25,8 @@ public static partial class DemoSetup
                 await using var scope = services.CreateAsyncScope();
                 var replay = scope.ServiceProvider.GetRequiredService<DemoConversations>();
                 await replay.ReplayAsync(c => replay.WaitForOfficerAsync(TimeSpan.FromMinutes(2), c), ct);
+                await replay.WaitForOfficerAsync(TimeSpan.FromMinutes(2), ct);
+                await replay.ActAsStaffAsync(ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {

@@ -54,5 +54,25 @@ public class DemoConversationsTests
         var again = await h.RunAsync<DemoConversations, DemoConversationsReport>(d => d.ReplayAsync(Answer, CancellationToken.None));
         Assert.Equal((0, messages), (again.Stored, again.Duplicates));
         Assert.Equal(messages, await db.TimelineEvents.CountAsync(e => e.Kind == TimelineKind.ClientMessage));
+
+        // Staff work on four handoffs through the console's actions; a second run finds them no longer waiting.
+        var acted = await h.RunAsync<DemoConversations, DemoStaffReport>(d => d.ActAsStaffAsync(CancellationToken.None));
+        Assert.Empty(acted.Problems);
+        Assert.Equal((DemoConversations.StaffScript.Count, 0), (acted.Done, acted.Skipped));
+        Assert.Equal(DemoConversations.StaffScript.Count, await db.TimelineEvents.CountAsync(e => e.Kind == TimelineKind.StaffMessage));
+        await using (var check = h.NewDb())
+        {
+            // The manager holds the complaint he answered, and his ticket counts as responded.
+            var held = await check.Conversations.SingleAsync(c => c.ClientId == complaint.ClientId);
+            Assert.Equal((ConversationState.HumanActive, bj1.Id), (held.State, held.ControllerStaffId));
+            Assert.NotNull((await check.Tickets.SingleAsync(t => t.Id == complaint.Id)).FirstRespondedAt);
+            Assert.True(await check.TimelineEvents.AnyAsync(e => e.ClientId == complaint.ClientId && e.Kind == TimelineKind.Note));
+            // The advice request was answered and closed; the request for a human went back to the service officer.
+            Assert.True(await check.Tickets.AnyAsync(t => t.Reason == HandoffReason.AdviceRequest && t.Status == TicketStatus.Resolved));
+            Assert.True(await check.Tickets.AnyAsync(t => t.Reason == HandoffReason.HumanRequested && t.Status == TicketStatus.Resolved));
+        }
+        var twice = await h.RunAsync<DemoConversations, DemoStaffReport>(d => d.ActAsStaffAsync(CancellationToken.None));
+        Assert.Equal((0, DemoConversations.StaffScript.Count), (twice.Done, twice.Skipped));
+        Assert.Equal(DemoConversations.StaffScript.Count, await db.TimelineEvents.CountAsync(e => e.Kind == TimelineKind.StaffMessage));
     }
 }
