@@ -24,6 +24,7 @@ internal static class Program
         ["core"] = ("co-service core: inbound messages/s over HTTP, latest 50 of 10M timeline events (throughput|latest --store sqlite|postgres)", Core.CoreBench.RunAsync),
         ["core-bare"] = ("(child process of core) a bare Kestrel endpoint", Core.CoreBench.BareAsync),
         ["transfers"] = ("transfer planning over N clients and execution of N moves against the WeCom simulator (plan|execute --clients N --moves N)", Transfers.TransfersBench.RunAsync),
+        ["dashboard"] = ("overview page (service dashboard, waiting-for-me) per role over N clients and D days of the officer's work (--clients N --days D --per-day M --store sqlite|postgres)", Reports.DashboardBench.RunAsync),
         ["search"] = ("client list search over N clients, p50/p99 (--clients N --work DIR)", Search.SearchBench.RunAsync),
     };
 

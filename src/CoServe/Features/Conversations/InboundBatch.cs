@@ -117,7 +117,7 @@ public sealed partial class InboundBatch(
             }
         }
         await timeline.StoreAsync(ct);
-        await OfficerWorkItem.InsertAsync(db, workItems.Select(w => (w.ConversationId, w.Message.Id)).ToList(), now, ct);
+        await OfficerWorkItem.InsertAsync(db, workItems.Select(w => (w.ConversationId, w.Message.ClientId, w.Message.Id)).ToList(), now, ct);
         await UpdateConversationsAsync(versionRead, ct);
         if (db.ChangeTracker.HasChanges()) await db.SaveChangesAsync(ct); // the notifications
         await tx.CommitAsync(ct);

@@ -15,6 +15,8 @@ public sealed class OfficerWorkItem
 
     public long Id { get; private set; }
     public long ConversationId { get; private set; }
+    /// <summary>The conversation's client, kept on the item so the dashboard counts a scope's work without a join per item.</summary>
+    public long ClientId { get; private set; }
     public long ClientMessageEventId { get; private set; }
     public Timeline.TimelineEvent? ClientMessage { get; private set; }
     public DateTimeOffset CreatedAt { get; private set; }
@@ -26,11 +28,11 @@ public sealed class OfficerWorkItem
     public void Failed() => Attempts++;
 
     /// <summary>Queues work items for the given client messages with one multi-row insert, without change tracking.</summary>
-    public static async Task InsertAsync(Data.CoServeDb db, IReadOnlyList<(long ConversationId, long ClientMessageEventId)> items, DateTimeOffset createdAt, CancellationToken ct)
+    public static async Task InsertAsync(Data.CoServeDb db, IReadOnlyList<(long ConversationId, long ClientId, long ClientMessageEventId)> items, DateTimeOffset createdAt, CancellationToken ct)
     {
         if (items.Count == 0) return;
-        await Data.RowUpdates.InsertAsync<OfficerWorkItem>(db, [nameof(ConversationId), nameof(ClientMessageEventId), nameof(CreatedAt), nameof(Attempts)],
-            items.Select(i => new object?[] { i.ConversationId, i.ClientMessageEventId, createdAt, 0 }).ToList(), ct);
+        await Data.RowUpdates.InsertAsync<OfficerWorkItem>(db, [nameof(ConversationId), nameof(ClientId), nameof(ClientMessageEventId), nameof(CreatedAt), nameof(Attempts)],
+            items.Select(i => new object?[] { i.ConversationId, i.ClientId, i.ClientMessageEventId, createdAt, 0 }).ToList(), ct);
     }
 }
 

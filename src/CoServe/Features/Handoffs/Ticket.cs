@@ -132,6 +132,7 @@ internal sealed class TicketConfiguration : IEntityTypeConfiguration<Ticket>
         b.HasIndex(x => new { x.AssigneeStaffId, x.Status });
         b.HasIndex(x => new { x.Queue, x.Status });
         b.HasIndex(x => x.ClientId);
+        b.HasIndex(x => x.CreatedAt); // the handoffs opened in a period (dashboard)
         b.HasOne<Clients.Client>().WithMany(c => c.Tickets).HasForeignKey(x => x.ClientId).OnDelete(DeleteBehavior.Restrict);
         b.HasOne<Conversation>().WithMany().HasForeignKey(x => x.ConversationId).OnDelete(DeleteBehavior.Restrict);
         b.HasOne<Organization.StaffMember>().WithMany().HasForeignKey(x => x.AssigneeStaffId).OnDelete(DeleteBehavior.Restrict);

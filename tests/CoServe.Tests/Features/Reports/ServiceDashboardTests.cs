@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using CoServe.Features.Clients;
 using CoServe.Features.Conversations;
 using CoServe.Features.Organization;
 using CoServe.Features.Reports;
@@ -107,6 +108,33 @@ public class ServiceDashboardTests
         var head = await LoadAsync(s, s.Org.Head);
         Assert.Equal((1, 2), (head.Days[0].Answered, head.Days[0].HandedOff));
         Assert.Equal(0, head.Days[1].TicketsOpened);
+    }
+
+    [SkippableTheory]
+    [InlineData(StoreKind.Sqlite)]
+    [InlineData(StoreKind.Postgres)]
+    public async Task ScopeIdsForAggregates_AreExactlyTheClientsVisibleTo_ForEveryRole(StoreKind kind)
+    {
+        await using var s = await TwoDaysAsync(kind);
+        // A ticket waiting unassigned in the advisors' pool widens the advisor's scope beyond his book.
+        var c100 = await s.ConversationAsync("C100");
+        var advisorIds = new[] { s.Org.Advisor.Id };
+        await using (var db = s.H.NewDb())
+        {
+            var ticket = await db.Tickets.FirstAsync(t => t.ClientId == c100.ClientId);
+            await db.Tickets.Where(t => t.Id == ticket.Id).ExecuteUpdateAsync(u => u.SetProperty(t => t.Queue, CoServe.Features.Handoffs.TicketQueue.Advisors).SetProperty(t => t.AssigneeStaffId, (int?)null), Ct);
+        }
+        await using var check = s.H.NewDb();
+        var everyone = await check.Clients.Select(c => c.Id).OrderBy(id => id).ToListAsync(Ct);
+        foreach (var staff in new[] { s.Org.Cm1, s.Org.Cm2, s.Org.Cm3, s.Org.Head, s.Org.Advisor, s.Org.Ops, s.Org.Compliance, s.Org.Admin })
+        {
+            var viewer = As(staff);
+            var visible = await check.Clients.VisibleTo(viewer).Select(c => c.Id).OrderBy(id => id).ToListAsync(Ct);
+            var ids = check.VisibleClientIds(viewer) is { } q ? await q.Distinct().OrderBy(id => id).ToListAsync(Ct) : everyone;
+            Assert.True(visible.SequenceEqual(ids), $"{staff.Login}: VisibleTo gives [{string.Join(",", visible)}], VisibleClientIds [{string.Join(",", ids)}]");
+        }
+        Assert.Contains(c100.ClientId, await check.VisibleClientIds(As(s.Org.Advisor))!.ToListAsync(Ct));
+        Assert.DoesNotContain(c100.ClientId, await check.ClientServicers.Where(x => advisorIds.Contains(x.StaffId!.Value)).Select(x => x.ClientId).ToListAsync(Ct));
     }
 
     [Fact]

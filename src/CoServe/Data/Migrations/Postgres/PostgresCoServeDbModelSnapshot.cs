@@ -802,6 +802,9 @@ namespace CoServe.Data.Migrations.Postgres
                     b.Property<int>("Attempts")
                         .HasColumnType("integer");
 
+                    b.Property<long>("ClientId")
+                        .HasColumnType("bigint");
+
                     b.Property<long>("ClientMessageEventId")
                         .HasColumnType("bigint");
 
@@ -1554,6 +1557,8 @@ namespace CoServe.Data.Migrations.Postgres
                     b.HasIndex("ClientId");
 
                     b.HasIndex("ConversationId");
+
+                    b.HasIndex("CreatedAt");
 
                     b.HasIndex("AssigneeStaffId", "Status");
 

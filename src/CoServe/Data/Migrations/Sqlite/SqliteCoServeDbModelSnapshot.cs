@@ -770,6 +770,9 @@ namespace CoServe.Data.Migrations.Sqlite
                     b.Property<int>("Attempts")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long>("ClientId")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("ClientMessageEventId")
                         .HasColumnType("INTEGER");
 
@@ -1500,6 +1503,8 @@ namespace CoServe.Data.Migrations.Sqlite
                     b.HasIndex("ClientId");
 
                     b.HasIndex("ConversationId");
+
+                    b.HasIndex("CreatedAt");
 
                     b.HasIndex("AssigneeStaffId", "Status");
 
