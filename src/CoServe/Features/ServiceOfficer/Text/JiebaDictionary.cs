@@ -7,20 +7,16 @@ namespace CoServe.Features.ServiceOfficer.Text;
 
 /// <summary>
 /// jieba's main dictionary (word frequencies plus every prefix, as jieba's own trie keeps them), loaded once per
-/// process from the Resources files the jieba.NET package ships (copied to the output folder as <c>jieba/</c>).
-/// Immutable after loading, so any number of threads may read it.
+/// process from the Resources files the jieba.NET package ships (copied to the output folder as <c>jieba/</c>),
+/// held as a <see cref="CharTrie"/>. Immutable after loading, so any number of threads may read it.
 /// </summary>
 public sealed class JiebaDictionary
 {
     private static readonly ConcurrentDictionary<string, Lazy<JiebaDictionary>> Loaded = new(StringComparer.Ordinal);
 
-    private readonly Dictionary<string, int> _words;
-    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
-
     private JiebaDictionary(Dictionary<string, int> words, double total, int maxWordLength)
     {
-        _words = words;
-        _lookup = words.GetAlternateLookup<ReadOnlySpan<char>>();
+        Trie = new CharTrie(words);
         Total = total;
         MaxWordLength = maxWordLength;
     }
@@ -29,7 +25,10 @@ public sealed class JiebaDictionary
 
     public int MaxWordLength { get; }
 
-    public int Count => _words.Count;
+    public int Count => Trie.Count;
+
+    /// <summary>The words and their prefixes, walked character by character when segmenting.</summary>
+    public CharTrie Trie { get; }
 
     /// <summary>The folder the jieba.NET resources were copied to by the build.</summary>
     public static string DefaultDirectory => Path.Combine(AppContext.BaseDirectory, "jieba");
@@ -45,7 +44,7 @@ public sealed class JiebaDictionary
     }
 
     /// <summary>Frequency of a word, 0 for a prefix only, -1 when unknown.</summary>
-    public int Frequency(ReadOnlySpan<char> word) => _lookup.TryGetValue(word, out var f) ? f : -1;
+    public int Frequency(ReadOnlySpan<char> word) => Trie.Find(word);
 
     private static JiebaDictionary Read(string dir)
     {

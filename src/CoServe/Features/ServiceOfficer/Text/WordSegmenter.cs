@@ -11,16 +11,16 @@ namespace CoServe.Features.ServiceOfficer.Text;
 public sealed class WordSegmenter
 {
     private readonly JiebaDictionary _main;
-    private readonly Dictionary<string, int> _user;
-    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _userLookup;
+    private readonly CharTrie _mainTrie;
+    private readonly CharTrie _user;
     private readonly double _logTotal;
     private readonly int _maxWordLength;
-    private readonly System.Collections.BitArray _userFirst = new(char.MaxValue + 1);
 
     public WordSegmenter(JiebaDictionary main, IEnumerable<UserWord> userWords)
     {
         _main = main;
-        _user = new Dictionary<string, int>(StringComparer.Ordinal);
+        _mainTrie = main.Trie;
+        var user = new Dictionary<string, int>(StringComparer.Ordinal);
         var maxLen = main.MaxWordLength;
         foreach (var w in userWords)
         {
@@ -28,16 +28,16 @@ public sealed class WordSegmenter
             if (word.Length == 0 || word.Contains(' ', StringComparison.Ordinal)) continue;
             // Like jieba's suggest_freq: a user word without a frequency gets one high enough to be kept whole.
             var freq = w.Frequency > 0 ? w.Frequency : SuggestFrequency(word);
-            JiebaDictionary.AddWord(_user, word, freq);
+            JiebaDictionary.AddWord(user, word, freq);
             maxLen = Math.Max(maxLen, word.Length);
         }
-        foreach (var word in _user.Keys) _userFirst[word[0]] = true;
-        _userLookup = _user.GetAlternateLookup<ReadOnlySpan<char>>();
+        _user = new CharTrie(user);
+        UserWordCount = user.Count(kv => kv.Value > 0);
         _logTotal = Math.Log(main.Total);
         _maxWordLength = Math.Min(maxLen, 32);
     }
 
-    public int UserWordCount => _user.Count(kv => kv.Value > 0);
+    public int UserWordCount { get; }
 
     /// <summary>Words of a normalised text: Han runs segmented, letter/digit runs kept whole, punctuation and spaces dropped.</summary>
     public List<string> Segment(string text)
@@ -71,16 +71,18 @@ public sealed class WordSegmenter
 
     /// <summary>
     /// Frequency of a word in the user or the main dictionary (user first), 0 for a prefix only, -1 when neither
-    /// knows it, so the word graph stops extending a word there (both dictionaries hold every prefix of their words).
+    /// knows it, so the word graph stops extending a word there (both dictionaries hold every prefix of their
+    /// words). <paramref name="main"/> and <paramref name="user"/> are the word's nodes in the two tries.
     /// </summary>
-    private int Frequency(ReadOnlySpan<char> word)
+    private int Frequency(int main, int user)
     {
-        // Most spans start with a character no user word starts with: skip that lookup.
-        var u = 0;
-        var inUser = _userFirst[word[0]] && _userLookup.TryGetValue(word, out u);
-        if (inUser && u > 0) return u;
-        var m = _main.Frequency(word);
-        return m >= 0 ? m : (inUser ? 0 : -1);
+        if (user != CharTrie.None)
+        {
+            var u = _user.Value(user);
+            if (u > 0) return u;
+            return main != CharTrie.None ? _mainTrie.Value(main) : 0;
+        }
+        return main != CharTrie.None ? _mainTrie.Value(main) : -1;
     }
 
     private int SuggestFrequency(string word)
@@ -111,15 +113,21 @@ public sealed class WordSegmenter
         score[length] = 0;
         for (var i = length - 1; i >= 0; i--)
         {
+            // One walk down both tries from position i: each step extends the candidate word by one character.
+            var m = _mainTrie.Child(0, span[i]);
+            var u = useUser ? _user.Child(0, span[i]) : CharTrie.None;
             // Single character always possible (frequency 1 when unknown, as jieba does).
-            var f1 = useUser ? Frequency(span.Slice(i, 1)) : _main.Frequency(span.Slice(i, 1));
+            var f1 = Frequency(m, u);
             var best = Math.Log(Math.Max(f1, 1)) - _logTotal + score[i + 1];
             var bestEnd = i + 1;
             var max = Math.Min(length, i + _maxWordLength);
             for (var end = i + 2; end <= max; end++)
             {
-                var f = useUser ? Frequency(span[i..end]) : _main.Frequency(span[i..end]);
-                if (f < 0) break;
+                var c = span[end - 1];
+                if (m != CharTrie.None) m = _mainTrie.Child(m, c);
+                if (u != CharTrie.None) u = _user.Child(u, c);
+                if (m == CharTrie.None && u == CharTrie.None) break;
+                var f = Frequency(m, u);
                 if (f == 0) continue;
                 var s = Math.Log(f) - _logTotal + score[end];
                 if (s > best)
