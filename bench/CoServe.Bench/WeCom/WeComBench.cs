@@ -99,12 +99,14 @@ internal static class WeComBench
         var until = Environment.TickCount64 + 30_000;
         while (sink.Count < warmup && Environment.TickCount64 < until) await Task.Delay(10);
         var oursCpu = Cpu();
+        var gcBefore = GcFigures.Now();
         var ours = await LoadAsync(http, coserveBase + "/api/wecom/callback/main", payloads[warmup..], concurrency, perRequestUrl: true);
 
         // CPU until the worker has handed on the last callback: the stable figure on a shared machine.
         until = Environment.TickCount64 + 30_000;
         while (sink.Count < requests + warmup && Environment.TickCount64 < until) await Task.Delay(10);
         oursCpu = Cpu() - oursCpu;
+        var gc = GcFigures.Now() - gcBefore;
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"callbacks over loopback HTTP/1.1, {concurrency} concurrent connections, {requests:N0} requests each; inbox: {(stored ? "stored (SQLite)" : "in memory")}; process CPU {Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds:F1} s"));
@@ -114,6 +116,16 @@ internal static class WeComBench
             $"ratio callback/bare throughput: {ours.PerSecond / bareResult.PerSecond:P0}; messages handed to the sink by the worker: {sink.Count:N0} of {requests + warmup:N0}; non-200 answers: {ours.Errors}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"process CPU per request (load generator included): bare {bareCpu.TotalMilliseconds / requests:F3} ms, callback {oursCpu.TotalMilliseconds / requests:F3} ms (worker included), {oursCpu.TotalMilliseconds / bareCpu.TotalMilliseconds:F1}x bare"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"GC during the callbacks: {gc.Allocated / (double)requests / 1024:F1} KiB allocated per callback (load generator included), collections gen0 {gc.Gen0} gen1 {gc.Gen1} gen2 {gc.Gen2}, pauses {gc.Pause.TotalMilliseconds:F0} ms in all"));
+    }
+
+    /// <summary>The process's GC totals, to tell allocation and GC pauses apart from the rest of the CPU and the tail.</summary>
+    private readonly record struct GcFigures(long Allocated, int Gen0, int Gen1, int Gen2, TimeSpan Pause)
+    {
+        public static GcFigures Now() => new(GC.GetTotalAllocatedBytes(precise: false), GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+
+        public static GcFigures operator -(GcFigures a, GcFigures b) => new(a.Allocated - b.Allocated, a.Gen0 - b.Gen0, a.Gen1 - b.Gen1, a.Gen2 - b.Gen2, a.Pause - b.Pause);
     }
 
     private static TimeSpan Cpu() => Process.GetCurrentProcess().TotalProcessorTime;

@@ -4,49 +4,76 @@ namespace CoServe.Platform.Storage;
 
 /// <summary>
 /// Group commit: many callers each need a small write, and one transaction for all that are waiting costs about as
-/// much as one for a single item. Every caller queues its item and then takes its turn as the writer; the writer
-/// writes everything queued so far (up to the batch size) with one call of the batch writer and answers every caller
-/// in it, so under load one commit serves hundreds of items while a lone item is written at once. No background
-/// thread: whoever waits for an item is the one who makes sure it gets written.
+/// much as one for a single item. Every caller queues its item; one writer at a time (a thread-pool work item started
+/// by the first caller that finds none running) writes everything queued so far (up to the batch size) with one call
+/// of the batch writer, answers every caller in it, and goes on while items are waiting. Callers only wait for their
+/// own answer. Before each batch the writer lets the work already queued on the thread pool run once, so callers
+/// arriving at the same moment (under load, the requests whose bytes have already arrived) join the batch instead of
+/// each paying for a commit of their own; an idle process pays that one hand-off and nothing else.
 /// </summary>
 /// <remarks>
 /// The batch writer gets the items in arrival order and returns one result per item, in the same order; it must
 /// write all or nothing. When a batch fails, each of its items is written alone, so a bad item fails only its own
-/// caller. Callers' cancellation does not stop a batch (it answers other callers too).
+/// caller. Callers' cancellation does not stop a batch (it answers other callers too); a cancelled caller stops
+/// waiting, and its item may still be written.
 /// </remarks>
 public sealed class GroupCommit<TItem, TResult>(Func<IReadOnlyList<TItem>, Task<IReadOnlyList<TResult>>> writeBatch, int maxBatch) : IDisposable
 {
     private readonly ConcurrentQueue<Pending> _queue = new();
-    private readonly SemaphoreSlim _writer = new(1, 1);
+
+    /// <summary>1 while a writer runs; it runs until it finds the queue empty after giving this up.</summary>
+    private int _writing;
 
     /// <summary>Raised when a batch failed and its items are written one by one (the argument is the batch size).</summary>
     public event Action<int, Exception>? BatchSplit;
 
-    public async Task<TResult> SubmitAsync(TItem item, CancellationToken ct)
+    public Task<TResult> SubmitAsync(TItem item, CancellationToken ct)
     {
         var mine = new Pending(item);
         _queue.Enqueue(mine);
-        while (!mine.Done.Task.IsCompleted)
-        {
-            await _writer.WaitAsync(ct);
-            try
-            {
-                // Another writer may have written this item while we waited for the turn.
-                while (!mine.Done.Task.IsCompleted && Take() is { Count: > 0 } batch) await WriteAsync(batch);
-            }
-            finally
-            {
-                _writer.Release();
-            }
-        }
-        return await mine.Done.Task;
+        StartWriter();
+        return ct.CanBeCanceled ? mine.Done.Task.WaitAsync(ct) : mine.Done.Task;
     }
 
-    public void Dispose() => _writer.Dispose();
+    public void Dispose()
+    {
+        // Nothing to release: the writer ends by itself when the queue is empty.
+    }
+
+    private void StartWriter()
+    {
+        // On the thread pool, whatever context the caller has: the caller's item is answered through its task, and
+        // the callers already queued on the thread pool reach the queue before the first batch is taken.
+        if (Interlocked.CompareExchange(ref _writing, 1, 0) == 0) _ = Task.Run(WriteQueuedAsync);
+    }
+
+    /// <summary>Writes batches while items are queued. Never throws: each batch's failure goes to its callers.</summary>
+    private async Task WriteQueuedAsync()
+    {
+        while (true)
+        {
+            while (Take() is { Count: > 0 } batch)
+            {
+                try
+                {
+                    await WriteAsync(batch);
+                }
+                catch (Exception ex)
+                {
+                    // Only a BatchSplit handler can throw here; the callers still get an answer.
+                    foreach (var p in batch) p.Done.TrySetException(ex);
+                }
+                if (_queue.Count < maxBatch) await Task.Yield();
+            }
+            Volatile.Write(ref _writing, 0);
+            // An item queued after the last Take but before the flag was cleared found a writer running: write it.
+            if (_queue.IsEmpty || Interlocked.CompareExchange(ref _writing, 1, 0) != 0) return;
+        }
+    }
 
     private List<Pending> Take()
     {
-        var batch = new List<Pending>();
+        var batch = new List<Pending>(Math.Min(maxBatch, Math.Max(1, _queue.Count)));
         while (batch.Count < maxBatch && _queue.TryDequeue(out var p)) batch.Add(p);
         return batch;
     }
