@@ -16,8 +16,9 @@ public sealed record MatchResult(RankedEntry[] Ranked, float Confidence)
 /// <summary>
 /// The learned part of FAQ matching. A linear model scores (query, candidate entry) pairs from BM25 evidence on
 /// words, character bigrams and the answer, from coverage (how much of the query the entry has, and the rarest word
-/// it lacks) and from the entry classifier's probability (hashed word and character n-grams, see
-/// <see cref="EntryClassifier"/>). A second small logistic model turns the top two scores into the
+/// it lacks), from the entry classifier's probability (hashed word and character n-grams, see
+/// <see cref="EntryClassifier"/>) and from learned word associations (a translation language model trained on the
+/// paraphrase groups, see <see cref="TermAssociations"/>: evidence of meaning where the words differ). A second small logistic model turns the top two scores into the
 /// probability that the first is right (calibration). Both are trained on the knowledge base itself: each wording
 /// is left out of the index in turn and used as a query; the calibration uses a held-out fifth of the wordings.
 /// The scoring weights are trained listwise (softmax over each query's candidates, see <see cref="LinearModels.TrainListwise"/>).
