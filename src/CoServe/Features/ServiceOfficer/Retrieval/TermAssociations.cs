@@ -31,6 +31,12 @@ public sealed class TermAssociations
     /// <summary>Each wording is paired with at most this many siblings, so an entry with many wordings costs linearly.</summary>
     public const int MaxPartners = 16;
 
+    /// <summary>
+    /// Sibling pairs trained on at most, spread evenly over the wordings (fewer partners each in a large knowledge
+    /// base): the seed's ~3,400 wordings keep all 16 partners, a 28,000-wording base gets 3, and a reload stays in seconds.
+    /// </summary>
+    public const int MaxPairs = 100_000;
+
     private readonly FrozenDictionary<string, int> _vocabulary;
     private readonly float[] _background;
     private readonly int[][] _entryWords;
@@ -78,7 +84,8 @@ public sealed class TermAssociations
         var byEntry = new List<int>[entryCount];
         for (var e = 0; e < entryCount; e++) byEntry[e] = [];
         for (var d = 0; d < wordings.Count; d++) byEntry[wordings[d].Entry].Add(d);
-        var pairs = SiblingPairs(byEntry, docs);
+        var partners = Math.Clamp(MaxPairs / Math.Max(1, wordings.Count), 1, MaxPartners);
+        var pairs = SiblingPairs(byEntry, docs, partners);
         var table = TrainModel1(pairs, docs, v);
 
         var entryWords = new int[entryCount][];
@@ -108,7 +115,7 @@ public sealed class TermAssociations
         return new TermAssociations(vocabulary.ToFrozenDictionary(StringComparer.Ordinal), background, entryWords, entryProbabilities);
     }
 
-    private static List<(int Target, int Source)> SiblingPairs(List<int>[] byEntry, int[][] docs)
+    private static List<(int Target, int Source)> SiblingPairs(List<int>[] byEntry, int[][] docs, int partners)
     {
         var pairs = new List<(int, int)>();
         foreach (var group in byEntry)
@@ -119,7 +126,7 @@ public sealed class TermAssociations
                 var taken = 0;
                 // The partners following each wording (wrapping round): every wording translates and is translated
                 // about equally often, and the set is the same for the same input.
-                for (var step = 1; step < group.Count && taken < MaxPartners; step++)
+                for (var step = 1; step < group.Count && taken < partners; step++)
                 {
                     var j = group[(i + step) % group.Count];
                     if (docs[j].Length == 0) continue;
@@ -135,7 +142,7 @@ public sealed class TermAssociations
     private static (int Word, float P)[][] TrainModel1(List<(int Target, int Source)> pairs, int[][] docs, int v)
     {
         // Start uniform over the words that ever co-occur in a pair (what EM can reach anyway).
-        var t = new Dictionary<long, float>();
+        var t = new Dictionary<long, float>(PairKeyComparer.Instance);
         foreach (var (target, source) in pairs)
         {
             foreach (var q in docs[target])
@@ -144,7 +151,7 @@ public sealed class TermAssociations
                 foreach (var s in docs[source]) t[Key(q, s)] = 1f;
             }
         }
-        var counts = new Dictionary<long, float>(t.Count);
+        var counts = new Dictionary<long, float>(t.Count, PairKeyComparer.Instance);
         var sourceTotals = new float[v + 1];
         for (var iteration = 0; iteration < Iterations; iteration++)
         {
@@ -179,6 +186,20 @@ public sealed class TermAssociations
     }
 
     private static long Key(int q, int s) => ((long)q << 32) | (uint)(s + 1);
+
+    /// <summary>long's own hash (high XOR low half) puts every (q, s) pair of small ids into a few thousand buckets.</summary>
+    private sealed class PairKeyComparer : IEqualityComparer<long>
+    {
+        public static readonly PairKeyComparer Instance = new();
+
+        public bool Equals(long x, long y) => x == y;
+
+        public int GetHashCode(long key)
+        {
+            var h = (ulong)key * 0x9E3779B97F4A7C15ul;
+            return (int)(h >> 32);
+        }
+    }
 
     private static void Add(Dictionary<long, float> counts, float[] sourceTotals, int q, int s, float c)
     {
