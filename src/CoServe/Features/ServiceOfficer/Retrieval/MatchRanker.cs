@@ -16,8 +16,9 @@ public sealed record MatchResult(RankedEntry[] Ranked, float Confidence)
 /// <summary>
 /// The learned part of FAQ matching. A linear model scores (query, candidate entry) pairs from BM25 evidence on
 /// words, character bigrams and the answer, from coverage (how much of the query the entry has, and the rarest word
-/// it lacks) and from the entry classifier's probability (hashed word and character n-grams, see
-/// <see cref="EntryClassifier"/>). A second small logistic model turns the top two scores into the
+/// it lacks), from the entry classifier's probability (hashed word and character n-grams, see
+/// <see cref="EntryClassifier"/>) and from learned word associations (a translation language model trained on the
+/// paraphrase groups, see <see cref="TermAssociations"/>: evidence of meaning where the words differ). A second small logistic model turns the top two scores into the
 /// probability that the first is right (calibration). Both are trained on the knowledge base itself: each wording
 /// is left out of the index in turn and used as a query; the calibration uses a held-out fifth of the wordings.
 /// The scoring weights are trained listwise (softmax over each query's candidates, see <see cref="LinearModels.TrainListwise"/>).
@@ -25,15 +26,20 @@ public sealed record MatchResult(RankedEntry[] Ranked, float Confidence)
 /// </summary>
 public sealed class MatchRanker
 {
-    public const int Dimension = 20;
+    public const int Dimension = 22;
+
+    /// <summary>Scale of the term-association log-likelihood ratio, so its feature is of the order of the others.</summary>
+    private const float AssociationScale = 0.25f;
 
     private readonly float[] _weights;
     private readonly float _bias;
     private readonly float[] _calibration;
     private readonly EntryClassifier? _classifier;
+    private readonly TermAssociations? _associations;
 
-    private MatchRanker(float[] weights, float bias, float[] calibration, bool trained, EntryClassifier? classifier)
+    private MatchRanker(float[] weights, float bias, float[] calibration, bool trained, EntryClassifier? classifier, TermAssociations? associations)
     {
+        _associations = associations;
         _weights = weights;
         _bias = bias;
         _calibration = calibration;
@@ -51,7 +57,7 @@ public sealed class MatchRanker
         var w = new float[Dimension];
         w[2] = 6f; // best wording's combined BM25
         w[9] = 4f; // gap to the top candidate
-        return new MatchRanker(w, -3f, [1f, 2f, 0f], trained: false, classifier: null);
+        return new MatchRanker(w, -3f, [1f, 2f, 0f], trained: false, classifier: null, associations: null);
     }
 
     /// <param name="index">The index the query was prepared for.</param>
@@ -61,9 +67,9 @@ public sealed class MatchRanker
     /// <param name="excludeDoc">A wording left out (training only).</param>
     /// <param name="penalizedEntry">An entry to push down (the one just answered, for a follow-up).</param>
     public MatchResult Rank(Bm25Index index, IndexQuery query, AnalyzedText text, int candidates, int excludeDoc = -1, int penalizedEntry = -1) =>
-        Rank(index, query, text, candidates, excludeDoc, penalizedEntry, _classifier);
+        Rank(index, query, text, candidates, excludeDoc, penalizedEntry, _classifier, _associations);
 
-    private MatchResult Rank(Bm25Index index, IndexQuery query, AnalyzedText text, int candidates, int excludeDoc, int penalizedEntry, EntryClassifier? classifier)
+    private MatchResult Rank(Bm25Index index, IndexQuery query, AnalyzedText text, int candidates, int excludeDoc, int penalizedEntry, EntryClassifier? classifier, TermAssociations? associations)
     {
         Span<Candidate> top = candidates <= 64 ? stackalloc Candidate[candidates] : new Candidate[candidates];
         var n = index.Search(query, top, excludeDoc);
@@ -71,12 +77,15 @@ public sealed class MatchRanker
         Span<float> classProbabilities = stackalloc float[n];
         classProbabilities.Clear();
         classifier?.CandidateProbabilities(EntryClassifier.Features(text), top[..n], classProbabilities);
+        Span<float> associationScores = stackalloc float[n];
+        var bestAssociation = AssociationScores(associations, query, top[..n], associationScores);
         var ranked = new RankedEntry[n];
         Span<float> features = stackalloc float[Dimension];
         for (var i = 0; i < n; i++)
         {
             features.Clear();
             AddFeatures(index, query, top[..n], i, excludeDoc, classProbabilities[i], features);
+            AddAssociation(associationScores[i], bestAssociation, features);
             var score = _bias;
             for (var k = 0; k < Dimension; k++) score += features[k] * _weights[k];
             var p = LinearModels.Sigmoid(score);
@@ -94,6 +103,27 @@ public sealed class MatchRanker
         var p1 = ranked[0].Probability;
         var p2 = ranked.Length > 1 ? ranked[1].Probability : 0f;
         return LinearModels.Sigmoid(_calibration[0] * LinearModels.Logit(p1) + _calibration[1] * (p1 - p2) + _calibration[2]);
+    }
+
+    /// <summary>Each candidate's term-association score (see <see cref="TermAssociations"/>); returns the best.</summary>
+    private static float AssociationScores(TermAssociations? associations, IndexQuery query, ReadOnlySpan<Candidate> top, Span<float> scores)
+    {
+        scores.Clear();
+        if (associations is null) return 0f;
+        var ids = associations.WordIds(query.Words);
+        var best = float.MinValue;
+        for (var i = 0; i < top.Length; i++)
+        {
+            scores[i] = associations.Score(top[i].Entry, ids);
+            best = Math.Max(best, scores[i]);
+        }
+        return best;
+    }
+
+    private static void AddAssociation(float score, float best, Span<float> f)
+    {
+        f[20] = score * AssociationScale;
+        f[21] = (score - best) * AssociationScale;
     }
 
     internal static void AddFeatures(Bm25Index index, IndexQuery query, ReadOnlySpan<Candidate> top, int i, int excludeDoc, float classProbability, Span<float> f)
@@ -155,13 +185,18 @@ public sealed class MatchRanker
         EntryClassifier? final = null;
         var foldModels = new EntryClassifier?[folds];
         var foldOf = new int[index.DocCount];
+        for (var e = 0; e < index.EntryCount; e++)
+        {
+            var k = 0;
+            foreach (var d in index.EntryDocs(e)) foldOf[d] = k++ % folds;
+        }
+        // Term associations, cross-fitted the same way: a training query's own words never taught the table that scores it.
+        var associationModels = new TermAssociations[folds + 1];
+        Parallel.For(0, folds + 1, f => associationModels[f] = TermAssociations.Train(
+            Enumerable.Range(0, index.DocCount).Where(d => f == folds || foldOf[d] != f).Select(d => (index.DocEntry(d), docTexts[d].Words)).ToList(), index.EntryCount));
+        var finalAssociations = associationModels[folds];
         if (index.EntryCount <= maxClassifierEntries)
         {
-            for (var e = 0; e < index.EntryCount; e++)
-            {
-                var k = 0;
-                foreach (var d in index.EntryDocs(e)) foldOf[d] = k++ % folds;
-            }
             var all = Enumerable.Range(0, index.DocCount).Select(d => (docTexts[d], index.DocEntry(d))).ToList();
             // Independent models with their own seeds and data: training them side by side changes nothing in
             // the result, only the wall-clock time of a reload.
@@ -186,6 +221,7 @@ public sealed class MatchRanker
         var groups = new List<(int Start, int Count)>();
         var top = new Candidate[candidates];
         var probabilities = new float[candidates];
+        var associationScores = new float[candidates];
         var features = new float[Dimension];
         foreach (var d in training)
         {
@@ -195,10 +231,12 @@ public sealed class MatchRanker
             if (n == 0 || !top.AsSpan(0, n).ToArray().Any(c => c.Entry == entry)) continue;
             Array.Clear(probabilities);
             foldModels[foldOf[d]]?.CandidateProbabilities(EntryClassifier.Features(docTexts[d]), top.AsSpan(0, n), probabilities);
+            var bestAssociation = AssociationScores(associationModels[foldOf[d]], q, top.AsSpan(0, n), associationScores.AsSpan(0, n));
             for (var i = 0; i < n; i++)
             {
                 Array.Clear(features);
                 AddFeatures(index, q, top.AsSpan(0, n), i, d, probabilities[i], features);
+                AddAssociation(associationScores[i], bestAssociation, features);
                 rows.Add((new SparseVector([.. Enumerable.Range(0, Dimension)], [.. features]), top[i].Entry == entry));
             }
             groups.Add((rows.Count - n, n));
@@ -208,13 +246,13 @@ public sealed class MatchRanker
         // Listwise on top: on `coserve nlu cv` this raised top-1 from 90.5% to 91.7%, on the dev half of the eval set
         // from 67.6% to 69.7%.
         var (weights, bias) = LinearModels.TrainListwise(rows, groups, Dimension, pointWeights, seed);
-        var ranker = new MatchRanker(weights, bias, [1f, 0f, 0f], trained: true, final);
+        var ranker = new MatchRanker(weights, bias, [1f, 0f, 0f], trained: true, final, finalAssociations);
 
         // Calibration: on held-out wordings, how often is the first entry right given the top two scores?
         var calRows = new List<(SparseVector, bool)>();
         foreach (var d in holdout)
         {
-            var r = ranker.Rank(index, index.Prepare(docTexts[d]), docTexts[d], candidates, d, -1, foldModels[foldOf[d]]);
+            var r = ranker.Rank(index, index.Prepare(docTexts[d]), docTexts[d], candidates, d, -1, foldModels[foldOf[d]], associationModels[foldOf[d]]);
             if (r.Top is not { } t) continue;
             var p1 = t.Probability;
             var p2 = r.Ranked.Length > 1 ? r.Ranked[1].Probability : 0f;
@@ -222,6 +260,6 @@ public sealed class MatchRanker
         }
         if (calRows.Count(r => r.Item2) < 5 || calRows.Count(r => !r.Item2) < 5) return ranker;
         var (cw, cb) = LinearModels.TrainBinary(calRows, 2, l2: 0.1f, seed);
-        return new MatchRanker(weights, bias, [cw[0], cw[1], cb], trained: true, final);
+        return new MatchRanker(weights, bias, [cw[0], cw[1], cb], trained: true, final, finalAssociations);
     }
 }
