@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using CoServe.Data;
 using CoServe.Features.Clients;
 using CoServe.Features.Conversations;
@@ -70,14 +71,9 @@ public sealed class ServiceDashboard(CoServeDb db, TimeProvider clock, IOptions<
         var from = to.AddDays(1 - span);
         var start = BusinessTime.StartOfDay(from);
 
-        var clientIds = db.VisibleClientIds(staff);
-        var tickets = db.Tickets.AsNoTracking();
-        var items = ProcessedBetween(start, BusinessTime.StartOfDay(to.AddDays(1)));
-        if (clientIds is not null)
-        {
-            tickets = tickets.Where(t => clientIds.Contains(t.ClientId));
-            items = items.Where(w => clientIds.Contains(w.ClientId));
-        }
+        var inScope = db.ClientIdFilter(staff);
+        var tickets = db.Tickets.AsNoTracking().WhereClient(t => t.ClientId, inScope);
+        var items = ProcessedBetween(start, BusinessTime.StartOfDay(to.AddDays(1))).WhereClient(w => w.ClientId, inScope);
 
         // One grouped count for the whole period (the scope's ids are gathered once, not once per day).
         var outcomes = (await items.GroupBy(w => new { w.Day, w.Outcome }).Select(g => new { g.Key.Day, g.Key.Outcome, Count = g.Count() }).ToListAsync(ct))
@@ -114,7 +110,7 @@ public sealed class ServiceDashboard(CoServeDb db, TimeProvider clock, IOptions<
         var answered = opened.Where(t => t.RespondedAt is not null).ToList();
         var waits = answered.Select(t => t.RespondedAt!.Value - t.CreatedAt).ToList();
         int? blocks = GuardrailRuleEditor.CanRead(staff)
-            ? await GuardrailBlocksSince(clientIds, start).CountAsync(ct)
+            ? await GuardrailBlocksSince(inScope, start).CountAsync(ct)
             : null;
         return new ServiceDashboardView(from, to, now, figures, openByReason,
             [.. opened.GroupBy(t => t.Reason).Select(g => new ReasonCount(g.Key, g.Count())).OrderByDescending(x => x.Count).ThenBy(x => x.Reason)],
@@ -146,11 +142,11 @@ public sealed class ServiceDashboard(CoServeDb db, TimeProvider clock, IOptions<
             """);
     }
 
-    private IQueryable<GuardrailBlock> GuardrailBlocksSince(IQueryable<long>? clientIds, DateTimeOffset start)
+    private IQueryable<GuardrailBlock> GuardrailBlocksSince(Expression<Func<long, bool>>? inScope, DateTimeOffset start)
     {
         var blocks = db.GuardrailBlocks.AsNoTracking().Where(b => b.At >= start);
         // Blocks in the knowledge editor belong to no client; only the roles that see every client count them.
-        return clientIds is null ? blocks : blocks.Where(b => b.ClientId != null && clientIds.Contains(b.ClientId.Value));
+        return inScope is null ? blocks : blocks.Where(b => b.ClientId != null).WhereClient(b => b.ClientId!.Value, inScope);
     }
 
     /// <summary>The nearest-rank percentile (the value at or below which the share <paramref name="p"/> lies), or null with no values.</summary>

@@ -113,7 +113,7 @@ public class ServiceDashboardTests
     [SkippableTheory]
     [InlineData(StoreKind.Sqlite)]
     [InlineData(StoreKind.Postgres)]
-    public async Task ScopeIdsForAggregates_AreExactlyTheClientsVisibleTo_ForEveryRole(StoreKind kind)
+    public async Task ScopeIdsAndFiltersForAggregates_AreExactlyTheClientsVisibleTo_ForEveryRole(StoreKind kind)
     {
         await using var s = await TwoDaysAsync(kind);
         // A ticket waiting unassigned in the advisors' pool widens the advisor's scope beyond his book.
@@ -132,6 +132,8 @@ public class ServiceDashboardTests
             var visible = await check.Clients.VisibleTo(viewer).Select(c => c.Id).OrderBy(id => id).ToListAsync(Ct);
             var ids = check.VisibleClientIds(viewer) is { } q ? await q.Distinct().OrderBy(id => id).ToListAsync(Ct) : everyone;
             Assert.True(visible.SequenceEqual(ids), $"{staff.Login}: VisibleTo gives [{string.Join(",", visible)}], VisibleClientIds [{string.Join(",", ids)}]");
+            var filtered = await check.Clients.Select(c => c.Id).WhereClient(id => id, check.ClientIdFilter(viewer)).OrderBy(id => id).ToListAsync(Ct);
+            Assert.True(visible.SequenceEqual(filtered), $"{staff.Login}: VisibleTo gives [{string.Join(",", visible)}], ClientIdFilter [{string.Join(",", filtered)}]");
         }
         Assert.Contains(c100.ClientId, await check.VisibleClientIds(As(s.Org.Advisor))!.ToListAsync(Ct));
         Assert.DoesNotContain(c100.ClientId, await check.ClientServicers.Where(x => advisorIds.Contains(x.StaffId!.Value)).Select(x => x.ClientId).ToListAsync(Ct));
