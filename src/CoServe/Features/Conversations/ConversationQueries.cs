@@ -72,8 +72,8 @@ public sealed class ConversationQueries(CoServeDb db, FieldProtector protector, 
 {
     public async Task<IReadOnlyList<InboxItem>> InboxAsync(CurrentStaff staff, InboxView view, HandoffReason? reason, SlaState? sla, CancellationToken ct)
     {
-        var visible = db.Clients.VisibleTo(staff).Select(c => c.Id);
-        var q = db.Tickets.AsNoTracking().Where(t => t.Status != TicketStatus.Resolved && visible.Contains(t.ClientId));
+        // The scope as the index answers it (a manager's ids, the digital team's servicer lookup), not a test of every client in the book.
+        var q = db.Tickets.AsNoTracking().Where(t => t.Status != TicketStatus.Resolved).WhereClient(t => t.ClientId, db.ClientIdFilter(staff));
         q = view switch
         {
             InboxView.Mine => q.Where(t => t.AssigneeStaffId == staff.Id
@@ -97,8 +97,9 @@ public sealed class ConversationQueries(CoServeDb db, FieldProtector protector, 
 
     public async Task<InboxItem?> TicketAsync(CurrentStaff staff, long ticketId, CancellationToken ct)
     {
-        var visible = db.Clients.VisibleTo(staff).Select(c => c.Id);
-        var t = await db.Tickets.AsNoTracking().SingleOrDefaultAsync(x => x.Id == ticketId && visible.Contains(x.ClientId), ct);
+        // One ticket: its own client is looked up in scope (a list of the whole scope would be built for one row).
+        var visible = db.Clients.VisibleTo(staff);
+        var t = await db.Tickets.AsNoTracking().SingleOrDefaultAsync(x => x.Id == ticketId && visible.Any(c => c.Id == x.ClientId), ct);
         return t is null ? null : (await ToItemsAsync([t], ct))[0];
     }
 

@@ -69,7 +69,10 @@ public sealed class DutyWorklist(CoServeDb db, AmlWork aml, StaffDirectory direc
             var no = filter.ClientNo.Trim().ToUpperInvariant();
             scope = scope.Where(c => c.ClientNo == no);
         }
-        var clients = scope.Select(c => c.Id);
+        // Without a branch or client filter, the scope's ids come from index ranges instead of a test of every client in the book.
+        var clients = filter.BranchId is null && string.IsNullOrWhiteSpace(filter.ClientNo)
+            ? db.VisibleClientIds(staff) ?? db.Clients.Select(c => c.Id)
+            : scope.Select(c => c.Id);
         var amlClients = aml.AmlClients(staff);
         var seesAml = staff.Role is StaffRole.Compliance or StaffRole.Admin;
         var items = new List<DutyItem>();

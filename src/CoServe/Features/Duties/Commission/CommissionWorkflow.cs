@@ -47,8 +47,8 @@ public sealed class CommissionWorkflow(
     /// <summary>One click from a CommissionRequest handoff: the ticket becomes a tracked request (idempotent per ticket).</summary>
     public async Task<DutyResult> OpenFromTicketAsync(CurrentStaff staff, long ticketId, CancellationToken ct)
     {
-        var visible = db.Clients.VisibleTo(staff).Select(c => c.Id);
-        var ticket = await db.Tickets.AsNoTracking().SingleOrDefaultAsync(t => t.Id == ticketId && visible.Contains(t.ClientId), ct);
+        var visible = db.Clients.VisibleTo(staff);
+        var ticket = await db.Tickets.AsNoTracking().SingleOrDefaultAsync(t => t.Id == ticketId && visible.Any(c => c.Id == t.ClientId), ct);
         if (ticket is null) return DutyResult.NotFound();
         if (ticket.Reason != HandoffReason.CommissionRequest) return DutyResult.Invalid("the ticket is not a commission request");
         var existing = await db.Set<CommissionRequest>().Where(r => r.TicketId == ticketId).Select(r => (long?)r.Id).FirstOrDefaultAsync(ct);

@@ -38,8 +38,8 @@ public sealed class ComplaintWorkflow(
     public async Task<DutyResult> RegisterFromTicketAsync(CurrentStaff staff, long ticketId, CancellationToken ct)
     {
         if (!ClientScope.CanChange(staff)) return DutyResult.Forbidden("your role reads only");
-        var visible = db.Clients.VisibleTo(staff).Select(c => c.Id);
-        var ticket = await db.Tickets.AsNoTracking().SingleOrDefaultAsync(t => t.Id == ticketId && visible.Contains(t.ClientId), ct);
+        var visible = db.Clients.VisibleTo(staff);
+        var ticket = await db.Tickets.AsNoTracking().SingleOrDefaultAsync(t => t.Id == ticketId && visible.Any(c => c.Id == t.ClientId), ct);
         if (ticket is null) return DutyResult.NotFound();
         if (ticket.Reason != HandoffReason.Complaint) return DutyResult.Invalid("the ticket is not a complaint");
         var existing = await db.Set<Complaint>().Where(c => c.TicketId == ticketId).Select(c => (long?)c.Id).FirstOrDefaultAsync(ct);
