@@ -1,4 +1,6 @@
+using CoServe.Features.ServiceOfficer;
 using CoServe.Features.ServiceOfficer.Intents;
+using CoServe.Features.ServiceOfficer.Text;
 using CoServe.Features.ServiceOfficer.Retrieval;
 
 namespace CoServe.Tests.ServiceOfficer;
@@ -42,4 +44,22 @@ public sealed class TrainingTests
     [InlineData("人工智障", ClientIntent.NegativeEmotion)]
     public void Rules_EmotionNextToAConcreteRequest_GoesWithTheRequest(string text, ClientIntent expected) =>
         Assert.Equal(expected, IntentRuleSet.Strongest(IntentRuleSet.Default().Match(text).Select(f => f.Rule.Intent)));
+
+    [Fact]
+    public void FaqSample_EntryWithADutyWording_LeavesAllItsWordingsOut()
+    {
+        var analyzer = OfficerFixtures.Snapshot.Analyzer;
+        var docs = new List<(int Entry, AnalyzedText Text)>
+        {
+            (0, analyzer.Analyze("账户被盗了怎么办")),
+            (0, analyzer.Analyze("有人登录我的账户")),
+            (0, analyzer.Analyze("收到登录提醒但不是我")),
+            (1, analyzer.Analyze("开户要多久")),
+            (1, analyzer.Analyze("开户需要带什么")),
+        };
+
+        var sample = KnowledgeSnapshot.FaqSample(docs, IntentRuleSet.Default(), cap: 10);
+
+        Assert.Equal([3, 4], sample);
+    }
 }

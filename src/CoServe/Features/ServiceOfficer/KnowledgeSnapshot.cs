@@ -105,21 +105,38 @@ public sealed partial class KnowledgeSnapshot
                 if (!ClientIntents.TryParse(e.Label, out _)) throw new SeedFormatException($"{set.Origin}: intent label '{e.Label}' is not one of {string.Join(", ", Enum.GetNames<ClientIntent>())}");
                 examples.Add((analyzer.Analyze(e.Text), e.Label));
             }
-            // The knowledge base's own wordings are the best examples of "an ordinary question"; a deterministic
-            // sample keeps them from swamping the other labels. A wording that a handoff rule fires on ("佣金能优惠吗"
-            // under the entry that says the manager handles commissions) would teach the model the opposite of
-            // the rule, so it is left out.
             var faqCap = Math.Max(200, (int)(examples.Count * options.IntentFaqShare));
-            var step = Math.Max(1, docs.Count / faqCap);
-            for (var i = 0; i < docs.Count; i += step)
-            {
-                if (ruleSet.Match(docs[i].Item2.Normalized).Any(f => ClientIntents.HandoffReasonOf(f.Rule.Intent) is not null)) continue;
-                examples.Add((docs[i].Item2, nameof(ClientIntent.Faq)));
-            }
+            foreach (var i in FaqSample(docs, ruleSet, faqCap)) examples.Add((docs[i].Item2, nameof(ClientIntent.Faq)));
             intents = IntentClassifier.Train(examples, options.Seed, l2: (float)options.IntentL2);
         }
         var version = string.Create(CultureInfo.InvariantCulture, $"{entries.Count} entries, {docs.Count} wordings, built {today:yyyy-MM-dd}");
         return new KnowledgeSnapshot(entries, analyzer, index, ranker, intents, ruleSet, guardrails ?? GuardrailRuleSet.Default(),
             set.Origin, version, watch.Elapsed);
+    }
+
+    /// <summary>
+    /// The knowledge-base wordings (positions in <paramref name="docs"/>) the intent model learns as label Faq. The
+    /// knowledge base's own wordings are the best examples of "an ordinary question"; a deterministic sample of about
+    /// <paramref name="cap"/> keeps them from swamping the other labels. A wording that a handoff rule fires on
+    /// ("佣金能优惠吗" under the entry that says the manager handles commissions) would teach the model the opposite of
+    /// the rule, so it is left out, and so are its siblings: an entry one of whose wordings is a duty (账户被盗了 under
+    /// "怀疑账户被盗怎么办") answers a duty topic, and the sibling wordings the rules miss (有人登录我的账户) are exactly
+    /// the risk messages the model is there to catch. Which of them fell into the sample used to decide
+    /// AccountSecurity, AML and advice recall (round faq3 in docs/quality.md).
+    /// </summary>
+    internal static List<int> FaqSample(IReadOnlyList<(int Entry, AnalyzedText Text)> docs, IntentRuleSet rules, int cap)
+    {
+        var dutyEntries = new HashSet<int>();
+        foreach (var (entry, text) in docs)
+        {
+            if (rules.Match(text.Normalized).Any(f => ClientIntents.HandoffReasonOf(f.Rule.Intent) is not null)) dutyEntries.Add(entry);
+        }
+        var sample = new List<int>();
+        var step = Math.Max(1, docs.Count / Math.Max(1, cap));
+        for (var i = 0; i < docs.Count; i += step)
+        {
+            if (!dutyEntries.Contains(docs[i].Entry)) sample.Add(i);
+        }
+        return sample;
     }
 }
