@@ -51,6 +51,21 @@ public sealed class WeComCryptoTests
     }
 
     [Fact]
+    public void TryDecryptIntoBuffer_GivesTheMessagesUtf8BytesAndTheSameFailures()
+    {
+        var c = Kat();
+        const string message = "<xml><Content><![CDATA[您好，我想问一下账户的事]]></Content></xml>";
+        var encrypted = c.Encrypt(message);
+        var buffer = new byte[WeComCrypto.MaxDecryptedBytes(encrypted)];
+        Assert.Equal(WeComCryptoFailure.None, c.TryDecrypt(encrypted, buffer, out var range));
+        Assert.Equal(Encoding.UTF8.GetBytes(message), buffer[range]);
+
+        var wrongCorp = new WeComCrypto(KatToken, KatAesKey, "wxOtherCorp");
+        Assert.Equal(WeComCryptoFailure.WrongReceiveId, wrongCorp.TryDecrypt(encrypted, buffer, out _));
+        Assert.Equal(WeComCryptoFailure.NotBase64, c.TryDecrypt("not base64!", buffer, out _));
+    }
+
+    [Fact]
     public void Encrypt_MessageFillingWholeBlocks_AddsAFull32BytePad()
     {
         // 16 + 4 + len + 18 = 64 -> len 26: padding must be a whole block of 32 bytes of value 32.

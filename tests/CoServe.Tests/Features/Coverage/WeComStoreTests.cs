@@ -93,6 +93,45 @@ public class WeComStoreTests
     [SkippableTheory]
     [InlineData(StoreKind.Sqlite)]
     [InlineData(StoreKind.Postgres)]
+    public async Task Inbox_RoundsOfBurstsOfManySizes_EachCallbackStoredOnceWithItsOwnPayload(StoreKind kind)
+    {
+        await using var h = await CoreHarness.StartAsync(kind);
+        var now = h.Clock.GetUtcNow();
+        var inbox = h.Services.GetRequiredService<StoredWeComCallbackInbox>();
+        // The inserts of each size are prepared once and run again with new values: round after round of bursts of
+        // the same sizes, each with a retry inside the burst and a retry of the round before, must store every
+        // callback once, with its own text, and answer every retry as a duplicate.
+        static WeComCallbackWork Work(string msgId, DateTimeOffset at) =>
+            new("main", Text(msgId) with { Content = "text of " + msgId }, at) { Key = Text(msgId).DeduplicationKey("main") };
+        var expected = new List<string>();
+        var previous = new List<string>();
+        for (var round = 0; round < 3; round++)
+        {
+            var current = new List<string>();
+            foreach (var size in new[] { 1, 2, 3, 7, 16, 40, 64, 90 })
+            {
+                var ids = Enumerable.Range(0, size).Select(i => $"r{round}s{size}n{i}").ToList();
+                var retries = ids.Take(1).Concat(previous.Take(1)).ToList();
+                var answers = await Task.WhenAll(ids.Concat(retries).Select(id => Task.Run(async () =>
+                    (Id: id, Result: await inbox.TryEnqueueAsync(Work(id, now), CancellationToken.None)))));
+                Assert.Equal(size, answers.Count(a => a.Result == WeComEnqueueResult.Queued));
+                Assert.Equal(ids.Order(), answers.Where(a => a.Result == WeComEnqueueResult.Queued).Select(a => a.Id).Order());
+                Assert.Equal(retries.Count, answers.Count(a => a.Result == WeComEnqueueResult.Duplicate));
+                current.AddRange(ids);
+            }
+            expected.AddRange(current);
+            previous = current;
+        }
+
+        var claimed = new List<WeComCallbackWork>();
+        while (await inbox.ClaimAsync(64, CancellationToken.None) is { Count: > 0 } page) claimed.AddRange(page);
+        Assert.Equal(expected.Order(), claimed.Select(c => c.Message.MsgId!).Order());
+        Assert.All(claimed, c => Assert.Equal("text of " + c.Message.MsgId, c.Message.Content));
+    }
+
+    [SkippableTheory]
+    [InlineData(StoreKind.Sqlite)]
+    [InlineData(StoreKind.Postgres)]
     public async Task Inbox_RetryRacingFirstDeliveryOnAnotherNode_QueuedOnce(StoreKind kind)
     {
         await using var h = await CoreHarness.StartAsync(kind);

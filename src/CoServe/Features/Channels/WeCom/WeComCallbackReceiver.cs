@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Frozen;
 using System.Globalization;
 using Microsoft.Extensions.Options;
@@ -82,13 +83,26 @@ public sealed partial class WeComCallbackReceiver
         }
         if (!crypto.VerifySignature(signature, timestamp, nonce, encrypted)) return Reject(app, CallbackRejection.BadSignature);
         if (!Fresh(timestamp)) return Reject(app, CallbackRejection.StaleTimestamp);
-        var failure = crypto.TryDecrypt(encrypted, out var plain);
-        if (failure != WeComCryptoFailure.None)
+        var plain = ArrayPool<byte>.Shared.Rent(WeComCrypto.MaxDecryptedBytes(encrypted));
+        Dictionary<string, string>? fields;
+        try
         {
-            LogDecryptFailed(_logger, app, failure);
-            return Reject(app, CallbackRejection.DecryptFailed);
+            var failure = crypto.TryDecrypt(encrypted, plain, out var range);
+            if (failure != WeComCryptoFailure.None)
+            {
+                LogDecryptFailed(_logger, app, failure);
+                return Reject(app, CallbackRejection.DecryptFailed);
+            }
+            // The message's UTF-8 bytes as they are: a reader over a string of them would allocate a far larger buffer.
+            var (offset, length) = range.GetOffsetAndLength(plain.Length);
+            using var xml = new MemoryStream(plain, offset, length, writable: false);
+            fields = WeComCallbackXml.ReadFields(xml, _options.MaxCallbackBodyBytes);
         }
-        var fields = WeComCallbackXml.ReadFields(plain, _options.MaxCallbackBodyBytes);
+        finally
+        {
+            // It held the client's message.
+            ArrayPool<byte>.Shared.Return(plain, clearArray: true);
+        }
         if (fields is null || WeComCallbackXml.ToMessage(fields) is not { } message) return Reject(app, CallbackRejection.MalformedMessage);
 
         var work = new WeComCallbackWork(app, message, _clock.GetUtcNow()) { Key = message.DeduplicationKey(app) };

@@ -73,20 +73,6 @@ public static class WeComCallbackXml
         }
     }
 
-    public static Dictionary<string, string>? ReadFields(string xml, int maxChars)
-    {
-        try
-        {
-            using var text = new StringReader(xml);
-            using var reader = XmlReader.Create(text, Settings(maxChars));
-            return ReadFields(reader);
-        }
-        catch (XmlException)
-        {
-            return null;
-        }
-    }
-
     private static Dictionary<string, string>? ReadFields(XmlReader reader)
     {
         if (reader.MoveToContent() != XmlNodeType.Element || reader.Name != "xml") return null;

@@ -75,12 +75,14 @@ public sealed class WeComCrypto
     {
         string[] parts = [_token, timestamp, nonce, encrypted];
         Array.Sort(parts, StringComparer.Ordinal);
-        var joined = string.Concat(parts);
-        var max = Encoding.UTF8.GetMaxByteCount(joined.Length);
+        var max = 0;
+        foreach (var part in parts) max += Encoding.UTF8.GetMaxByteCount(part.Length);
         var rented = ArrayPool<byte>.Shared.Rent(max);
         try
         {
-            var n = Encoding.UTF8.GetBytes(joined, rented);
+            // The parts one after another, as their concatenation would be, without building it.
+            var n = 0;
+            foreach (var part in parts) n += Encoding.UTF8.GetBytes(part, rented.AsSpan(n));
             SHA1.HashData(rented.AsSpan(0, n), hash);
         }
         finally
@@ -110,29 +112,53 @@ public sealed class WeComCrypto
     public WeComCryptoFailure TryDecrypt(string encrypted, out string message)
     {
         message = "";
-        var maxBytes = (encrypted.Length / 4 * 3) + 3;
-        var rented = ArrayPool<byte>.Shared.Rent(maxBytes);
+        var buffer = ArrayPool<byte>.Shared.Rent(MaxDecryptedBytes(encrypted));
+        try
+        {
+            var failure = TryDecrypt(encrypted, buffer, out var range);
+            if (failure == WeComCryptoFailure.None) message = Encoding.UTF8.GetString(buffer.AsSpan(range));
+            return failure;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>The size of buffer <see cref="TryDecrypt(string, Span{byte}, out Range)"/> needs for <paramref name="encrypted"/>.</summary>
+    public static int MaxDecryptedBytes(string encrypted) => (encrypted.Length / 4 * 3) + 3;
+
+    /// <summary>
+    /// Decrypts into <paramref name="buffer"/> (at least <see cref="MaxDecryptedBytes"/> long) and checks the receive id;
+    /// <paramref name="message"/> is where the message's UTF-8 bytes are in it. For the callback endpoint, which parses
+    /// the bytes as they are instead of decoding them to a string first.
+    /// </summary>
+    public WeComCryptoFailure TryDecrypt(string encrypted, Span<byte> buffer, out Range message)
+    {
+        message = default;
+        var rented = ArrayPool<byte>.Shared.Rent(MaxDecryptedBytes(encrypted));
         try
         {
             if (!Convert.TryFromBase64String(encrypted, rented, out var cipherLength)) return WeComCryptoFailure.NotBase64;
             // Ciphertext is whole 32-byte pad blocks; anything else was truncated or is not WeCom's.
             if (cipherLength == 0 || cipherLength % PadBlockBytes != 0) return WeComCryptoFailure.BadCiphertextLength;
-            byte[] plain;
+            int plainLength;
             using (var aes = Aes.Create())
             {
                 aes.Key = _key;
-                plain = aes.DecryptCbc(rented.AsSpan(0, cipherLength), _iv, PaddingMode.None);
+                plainLength = aes.DecryptCbc(rented.AsSpan(0, cipherLength), _iv, buffer, PaddingMode.None);
             }
+            var plain = buffer[..plainLength];
             var pad = plain[^1];
             if (pad is 0 or > PadBlockBytes) return WeComCryptoFailure.BadPadding;
-            var content = plain.AsSpan(0, plain.Length - pad);
-            if (plain.AsSpan(plain.Length - pad).ContainsAnyExcept(pad)) return WeComCryptoFailure.BadPadding;
+            var content = plain[..^pad];
+            if (plain[^pad..].ContainsAnyExcept(pad)) return WeComCryptoFailure.BadPadding;
             if (content.Length < RandomPrefixBytes + LengthFieldBytes) return WeComCryptoFailure.BadMessageLength;
             var length = BinaryPrimitives.ReadInt32BigEndian(content[RandomPrefixBytes..]);
             var start = RandomPrefixBytes + LengthFieldBytes;
             if (length < 0 || length > content.Length - start) return WeComCryptoFailure.BadMessageLength;
             if (!content[(start + length)..].SequenceEqual(_receiveId)) return WeComCryptoFailure.WrongReceiveId;
-            message = Encoding.UTF8.GetString(content.Slice(start, length));
+            message = start..(start + length);
             return WeComCryptoFailure.None;
         }
         finally

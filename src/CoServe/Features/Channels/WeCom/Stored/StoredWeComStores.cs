@@ -43,7 +43,7 @@ internal sealed partial class WeComInboxJson : JsonSerializerContext;
 public sealed class StoredWeComCallbackInbox : IWeComCallbackQueue, IDisposable
 {
     private const int ClaimBatch = 64;
-    private const int MaxInsertBatch = 256;
+    private const int MaxInsertBatch = 64;
     private const int Pending = (int)WeComInboxState.Pending;
     private const int Done = (int)WeComInboxState.Done;
     private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
@@ -52,6 +52,9 @@ public sealed class StoredWeComCallbackInbox : IWeComCallbackQueue, IDisposable
 
     /// <summary>The inbox's own connection, used only in its turn in the write lane; null until first used or after a failure.</summary>
     private CoServeDb? _db;
+
+    /// <summary>The prepared insert for each row count, on <see cref="_db"/> (used, like it, only in the write lane).</summary>
+    private readonly Dictionary<int, DbCommand> _insertCommands = [];
 
     private readonly IDbContextFactory<CoServeDb> _dbFactory;
     private readonly IOptions<WeComOptions> _options;
@@ -92,33 +95,55 @@ public sealed class StoredWeComCallbackInbox : IWeComCallbackQueue, IDisposable
         var first = new Dictionary<string, int>(entries.Count, StringComparer.Ordinal);
         for (var i = 0; i < entries.Count; i++) first.TryAdd(entries[i].KeyHash, i);
 
-        return await InLaneAsync<IReadOnlyList<bool>>(async (db, cmd) =>
+        return await InLaneAsync<IReadOnlyList<bool>>(async db =>
         {
-            var sql = new StringBuilder("""INSERT INTO "WeComInbox" ("KeyHash", "App", "Payload", "ReceivedAt", "ExpiresAt", "State", "Attempts") VALUES """);
-            var row = 0;
+            var (cmd, prepared) = InsertCommand(db, first.Count);
+            var parameters = cmd.Parameters;
+            var at = 0;
+            // Only adds, never removals: the dictionary gives its values in arrival order.
             foreach (var i in first.Values)
             {
                 var e = entries[i];
-                if (row > 0) sql.Append(',');
-                sql.Append(CultureInfo.InvariantCulture, $"(@k{row}, @a{row}, @p{row}, @r{row}, @e{row}, {Pending}, 0)");
-                Add(cmd, $"@k{row}", e.KeyHash);
-                Add(cmd, $"@a{row}", e.App);
-                Add(cmd, $"@p{row}", e.Payload);
-                Add(cmd, $"@r{row}", Instant(db, e.ReceivedAt));
-                Add(cmd, $"@e{row}", Instant(db, e.ExpiresAt));
-                row++;
+                parameters[at++].Value = e.KeyHash;
+                parameters[at++].Value = e.App;
+                parameters[at++].Value = e.Payload;
+                parameters[at++].Value = Instant(db, e.ReceivedAt);
+                parameters[at++].Value = Instant(db, e.ExpiresAt);
             }
-            sql.Append(CultureInfo.InvariantCulture, $"""
-                 ON CONFLICT ("KeyHash") DO UPDATE SET "App" = excluded."App", "Payload" = excluded."Payload", "ReceivedAt" = excluded."ReceivedAt",
-                 "ExpiresAt" = excluded."ExpiresAt", "State" = {Pending}, "Attempts" = 0, "LeaseUntil" = NULL, "ProcessedAt" = NULL
-                 WHERE "WeComInbox"."State" = {Done} AND "WeComInbox"."ExpiresAt" <= excluded."ReceivedAt"
-                 RETURNING "KeyHash"
-                """);
-            cmd.CommandText = sql.ToString();
+            if (!prepared) await cmd.PrepareAsync();
             await using var reader = await cmd.ExecuteReaderAsync();
             while (await reader.ReadAsync()) results[first[reader.GetString(0)]] = true;
             return results;
         }, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// The insert for <paramref name="rows"/> rows on the inbox's connection, and whether it is already prepared. One
+    /// command per row count, prepared once and run again with new values: the statement's text changes with its row
+    /// count, and preparing it anew for every batch (SQLite parsing and planning it, a command and five parameters per
+    /// row built again) was a measurable share of the callback path. At most <see cref="MaxInsertBatch"/> of them.
+    /// </summary>
+    private (DbCommand Command, bool Prepared) InsertCommand(CoServeDb db, int rows)
+    {
+        if (_insertCommands.TryGetValue(rows, out var cached)) return (cached, true);
+        var cmd = db.Database.GetDbConnection().CreateCommand();
+        var sql = new StringBuilder("""INSERT INTO "WeComInbox" ("KeyHash", "App", "Payload", "ReceivedAt", "ExpiresAt", "State", "Attempts") VALUES """);
+        for (var row = 0; row < rows; row++)
+        {
+            if (row > 0) sql.Append(',');
+            sql.Append(CultureInfo.InvariantCulture, $"(@k{row}, @a{row}, @p{row}, @r{row}, @e{row}, {Pending}, 0)");
+            // In this order: the insert sets the values by position.
+            foreach (var name in (ReadOnlySpan<string>)["@k", "@a", "@p", "@r", "@e"]) Add(cmd, string.Concat(name, row.ToString(CultureInfo.InvariantCulture)), null);
+        }
+        sql.Append(CultureInfo.InvariantCulture, $"""
+             ON CONFLICT ("KeyHash") DO UPDATE SET "App" = excluded."App", "Payload" = excluded."Payload", "ReceivedAt" = excluded."ReceivedAt",
+             "ExpiresAt" = excluded."ExpiresAt", "State" = {Pending}, "Attempts" = 0, "LeaseUntil" = NULL, "ProcessedAt" = NULL
+             WHERE "WeComInbox"."State" = {Done} AND "WeComInbox"."ExpiresAt" <= excluded."ReceivedAt"
+             RETURNING "KeyHash"
+            """);
+        cmd.CommandText = sql.ToString();
+        _insertCommands.Add(rows, cmd);
+        return (cmd, false);
     }
 
     public async IAsyncEnumerable<IReadOnlyList<WeComCallbackWork>> ReadBatchesAsync([EnumeratorCancellation] CancellationToken ct)
@@ -213,9 +238,15 @@ public sealed class StoredWeComCallbackInbox : IWeComCallbackQueue, IDisposable
     /// <summary>
     /// Runs one statement on the inbox's connection in its turn in the write lane (opening the connection first if
     /// needed). A statement that fails drops the connection, which may be broken (a restarted PostgreSQL, an
-    /// interrupted command); the next statement opens another.
+    /// interrupted command), and the commands prepared on it; the next statement opens another.
     /// </summary>
-    private async Task<T> InLaneAsync<T>(Func<CoServeDb, DbCommand, Task<T>> statement, CancellationToken ct)
+    private Task<T> InLaneAsync<T>(Func<CoServeDb, DbCommand, Task<T>> statement, CancellationToken ct) => InLaneAsync(async db =>
+    {
+        await using var cmd = db.Database.GetDbConnection().CreateCommand();
+        return await statement(db, cmd);
+    }, ct);
+
+    private async Task<T> InLaneAsync<T>(Func<CoServeDb, Task<T>> statement, CancellationToken ct)
     {
         await _writeLane.WaitAsync(ct);
         try
@@ -237,13 +268,11 @@ public sealed class StoredWeComCallbackInbox : IWeComCallbackQueue, IDisposable
             }
             try
             {
-                await using var cmd = db.Database.GetDbConnection().CreateCommand();
-                return await statement(db, cmd);
+                return await statement(db);
             }
             catch
             {
-                _db = null;
-                await db.DisposeAsync();
+                DropConnection();
                 throw;
             }
         }
@@ -251,6 +280,14 @@ public sealed class StoredWeComCallbackInbox : IWeComCallbackQueue, IDisposable
         {
             _writeLane.Release();
         }
+    }
+
+    private void DropConnection()
+    {
+        foreach (var cmd in _insertCommands.Values) cmd.Dispose();
+        _insertCommands.Clear();
+        _db?.Dispose();
+        _db = null;
     }
 
     /// <summary>Callbacks still waiting or held by a worker.</summary>
@@ -271,8 +308,7 @@ public sealed class StoredWeComCallbackInbox : IWeComCallbackQueue, IDisposable
 
     public void Dispose()
     {
-        _db?.Dispose();
-        _db = null;
+        DropConnection();
         _signal.Dispose();
         _inserts.Dispose();
         _writeLane.Dispose();
