@@ -108,13 +108,26 @@ public static class RowUpdates
         return ids;
     }
 
+    /// <summary>
+    /// Appends one value: whole numbers, booleans and NULL as SQL literals (they cannot carry text, so nothing can be
+    /// injected), everything else as a parameter. SQLite finds each named parameter's slot by a linear search of the
+    /// statement's parameter names, so binding n parameters costs n² comparisons; a batch of 100 timeline events has
+    /// 1,400 values, and literals take most of them out of that search.
+    /// </summary>
     private static void Add(System.Data.Common.DbCommand cmd, StringBuilder values, object? value, bool first)
     {
+        if (!first) values.Append(", ");
+        switch (value)
+        {
+            case null or DBNull: values.Append("NULL"); return;
+            case bool b: values.Append(b ? "TRUE" : "FALSE"); return;
+            case long l when l != long.MinValue: values.Append(CultureInfo.InvariantCulture, $"{l}"); return;
+            case int or short or byte or sbyte or ushort or uint: values.Append(CultureInfo.InvariantCulture, $"{Convert.ToInt64(value, CultureInfo.InvariantCulture)}"); return;
+        }
         var p = cmd.CreateParameter();
         p.ParameterName = string.Create(CultureInfo.InvariantCulture, $"@p{cmd.Parameters.Count}");
-        p.Value = value ?? DBNull.Value;
+        p.Value = value;
         cmd.Parameters.Add(p);
-        if (!first) values.Append(", ");
         values.Append(p.ParameterName);
     }
 

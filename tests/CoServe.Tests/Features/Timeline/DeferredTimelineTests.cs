@@ -122,6 +122,53 @@ public class DeferredTimelineTests
         Assert.Equal((ConversationState.AiActive, 2), (started.State, started.Version));
     }
 
+    [SkippableTheory]
+    [InlineData(StoreKind.Sqlite)]
+    [InlineData(StoreKind.Postgres)]
+    public async Task RowUpdates_MixLiteralsParametersAndNulls_PerColumn_AndSkipAStaleVersion(StoreKind kind)
+    {
+        // Whole numbers, enums and NULL go into the SQL as literals, text and instants (on PostgreSQL) as parameters;
+        // one column may be NULL in one row and a value in the next, and a row whose version moved on is not touched.
+        await using var s = await CoServiceScenario.StartAsync(kind);
+        var clients = await ClientIdsAsync(s, "P400", "C100", "S300");
+        var t0 = new DateTimeOffset(2026, 11, 2, 9, 30, 0, TimeSpan.Zero);
+        long[] ids;
+        int staffId;
+        await using (var db = s.NewDb())
+        {
+            var conversations = clients.Select(c => new Conversation(c, "rowupdates", t0)).ToList();
+            db.Conversations.AddRange(conversations);
+            await db.SaveChangesAsync();
+            ids = [.. conversations.Select(c => c.Id)];
+            staffId = await db.Staff.OrderBy(x => x.Id).Select(x => x.Id).FirstAsync();
+        }
+
+        string[] set = [nameof(Conversation.State), nameof(Conversation.ControllerStaffId), nameof(Conversation.Outcome),
+            nameof(Conversation.KeepUntil), nameof(Conversation.OpenTicketId), nameof(Conversation.LastActivityAt)];
+        var t1 = t0.AddMinutes(5);
+        int updated;
+        await using (var db = s.NewDb())
+        await using (var tx = await db.Database.BeginTransactionAsync())
+        {
+            updated = await RowUpdates.ExecuteAsync<Conversation>(db, set,
+            [
+                new RowUpdate(ids[0], 0, [ConversationState.HumanActive, staffId, "已解决", t1.AddHours(4), 5_000_000_000L, t1]),
+                new RowUpdate(ids[1], 0, [ConversationState.Closed, null, null, null, null, t1]),
+                new RowUpdate(ids[2], 3, [ConversationState.Closed, staffId, "不应写入", t1, 1L, t1]),
+            ], default);
+            await tx.CommitAsync();
+        }
+
+        Assert.Equal(2, updated);
+        await using var read = s.NewDb();
+        var rows = await read.Conversations.AsNoTracking().Where(c => ids.Contains(c.Id)).ToDictionaryAsync(c => c.Id);
+        Assert.Equal((ConversationState.HumanActive, (int?)staffId, "已解决", (DateTimeOffset?)t1.AddHours(4), (long?)5_000_000_000L, t1),
+            (rows[ids[0]].State, rows[ids[0]].ControllerStaffId, rows[ids[0]].Outcome, rows[ids[0]].KeepUntil, rows[ids[0]].OpenTicketId, rows[ids[0]].LastActivityAt));
+        Assert.Equal((ConversationState.Closed, (int?)null, (string?)null, (DateTimeOffset?)null, (long?)null, t1),
+            (rows[ids[1]].State, rows[ids[1]].ControllerStaffId, rows[ids[1]].Outcome, rows[ids[1]].KeepUntil, rows[ids[1]].OpenTicketId, rows[ids[1]].LastActivityAt));
+        Assert.Equal((ConversationState.New, (int?)null, (string?)null, t0), (rows[ids[2]].State, rows[ids[2]].ControllerStaffId, rows[ids[2]].Outcome, rows[ids[2]].LastActivityAt));
+    }
+
     private static async Task<long[]> ClientIdsAsync(CoServiceScenario s, params string[] clientNos)
     {
         await using var db = s.NewDb();
