@@ -74,6 +74,57 @@ public sealed class IntentRuleTests
     public void Compensation_OverchargeRefundsAndDemandedExplanations(string text, ClientIntent? expected) =>
         Assert.Equal(expected, Strongest(text));
 
+    [Theory]
+    [InlineData("客服电话我打了四五次，一直没人处理，你们到底还管不管", "complaint.unanswered", ClientIntent.Complaint)]
+    [InlineData("亏成这样，必须把我的本金退回来", "complaint.refund-principal", ClientIntent.Complaint)]
+    [InlineData("再不处理我就打12345", "complaint.publicity", ClientIntent.Complaint)]
+    [InlineData("受够了，下周就销户走人，拜拜", "emotion.leave-threat", ClientIntent.NegativeEmotion)]
+    [InlineData("你们是把我们当提款机吧", "emotion.rhetorical", ClientIntent.NegativeEmotion)]
+    [InlineData("养老钱全亏光了，每天晚上睡不着", "emotion.despair", ClientIntent.NegativeEmotion)]
+    [InlineData("成交记录里有一笔来历不明的买入", "security.unknown-activity", ClientIntent.AccountSecurity)]
+    [InlineData("有人偷偷把我的存管银行卡换了", "security.details-changed", ClientIntent.AccountSecurity)]
+    [InlineData("请马上冻结我的账户", "security.freeze-now", ClientIntent.AccountSecurity)]
+    [InlineData("能按万1.2给我开吗", "commission.rate-ask", ClientIntent.CommissionRequest)]
+    [InlineData("有没有人工坐席", "human.channel", ClientIntent.HumanRequested)]
+    [InlineData("宁德时代现在还能不能上车", "advice.named-security", ClientIntent.AdviceRequest)]
+    [InlineData("宁波银行和江苏银行买哪个好", "advice.named-security", ClientIntent.AdviceRequest)]
+    [InlineData("医药板块什么时候见底", "advice.named-security", ClientIntent.AdviceRequest)]
+    [InlineData("那只基金亏了一半，还要不要继续拿着", "advice.holding-decision", ClientIntent.AdviceRequest)]
+    [InlineData("这两天庄家是不是在洗盘", "advice.market-call", ClientIntent.AdviceRequest)]
+    public void RegisterRules_Fire(string text, string rule, ClientIntent expected)
+    {
+        Assert.Contains(rule, Fired(text));
+        Assert.Equal(expected, Strongest(text));
+    }
+
+    [Theory]
+    [InlineData("逆回购到期本金什么时候回来")]
+    [InlineData("理财到期怎么还本金")]
+    [InlineData("销户需要本人去营业部吗")]
+    [InlineData("转托管到别的券商要多久")]
+    [InlineData("把钱和股票都转到别家要怎么弄")]
+    [InlineData("输错密码账户被冻结了怎么解")]
+    [InlineData("北交所申购要冻结资金吗")]
+    [InlineData("怎么更换三方存管银行卡")]
+    [InlineData("单笔最低佣金是多少")]
+    [InlineData("视频见证失败怎么办")]
+    [InlineData("贵州茅台的分红什么时候到账")]
+    [InlineData("五粮液停牌了还能卖吗")]
+    [InlineData("怎么把宁德时代加到自选股")]
+    [InlineData("交易密码能用123456吗")]
+    [InlineData("密码输错好几次会不会锁")]
+    public void RegisterRules_OrdinaryQuestions_DoNotFire(string text) => Assert.Null(Strongest(text));
+
+    [Fact]
+    public void SecurityNames_AreTheNamedSecurityRulesKeywords_NormalisedWithoutComments()
+    {
+        var names = SecurityNames.Read(System.IO.Path.Combine(CoServe.Features.ServiceOfficer.ServiceOfficerSetup.DefaultSeedDirectory, SecurityNames.FileName));
+        Assert.Contains("宁德时代", names);
+        Assert.DoesNotContain(names, n => n.StartsWith('#') || n != TextNormalizer.Normalize(n));
+        var rule = Assert.Single(IntentRuleSet.DefaultRules, r => r.Id == "advice.named-security");
+        Assert.Equal(names, rule.Keywords);
+    }
+
     [Fact]
     public void EvalSplits_AlternatePositions_AreDisjointAndCoverTheFile()
     {
