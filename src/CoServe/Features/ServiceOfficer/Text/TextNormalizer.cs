@@ -13,8 +13,9 @@ public static class TextNormalizer
     // Traditional -> simplified: the characters of this domain (OpenCC's s2t table, Apache-2.0, applied to every
     // character of the seed knowledge base and common chat words, plus the one-to-many cases s2t cannot give back:
     // 发/髮, 干/乾/幹, 台/臺/颱, 里/裏/裡 ...), then, since round faq4, every other character that OpenCC's s2t, s2tw
-    // or s2hk gives for the 5,000 most frequent characters of jieba's dictionary and that t2s gives back (1,644
-    // pairs; clients type traditional characters for everyday words too: 個, 為, 簽, 湊). 帳 folds to 账, not 帐: in
+    // or s2hk gives for the 5,000 most frequent characters of jieba's dictionary and that t2s gives back, and every
+    // other character of the CJK block that t2s turns into one of those 5,000 (1,839 pairs; clients type traditional
+    // characters for everyday words too: 個, 為, 簽). 帳 folds to 账, not 帐: in
     // this domain 到帐/帐户 always mean 账. Applying the table to the seed changes only its traditional lines.
     private const string Traditional =
         "萬與專業東丟兩嚴箇豐臨爲舉麼義樂習鄉書買於虧雲產億僅從倉們價優會傳僞體餘傭側債償儲兌關內冊寫決況凍淨準減幾憑擊劃則剛創刪別劇辦務" +
@@ -42,7 +43,10 @@ public static class TextNormalizer
         "鎬鎮鎳鏃鏗鏘鏟鏢鏤鏽鐐鐧鐫鐮鐲鐵鐸鑄鑑鑰鑲鑼鑽鑾鑿閂閆閎閏閔閘閣閥閨閩閭閲閹閻闊闌闔闕闖闡闢陝陣陰陳陽隕隴隸雋雖雛雞霧靂鞏鞝韁韃" +
         "韉韋韌韓韜韻頃頌頑頒頓頗頜頡頤頦頰頸頹顆顎顛顫顱颯颶颼飄飆飈飢飪飭飯飲飴飼飽飾餃餅餈餉養餌餓餚餞餡館餾饃饅饈饋饌饒饞馭馮馱馳馴駐" +
         "駒駕駙駛駝駟駢駭駱駿騁騎騫騰騾驀驅驊驍驕驚驛驢驥骯髏髒鬢鬥鬧鬮鬱魯魷鮊鮎鮑鮫鮮鯇鯉鯊鯢鯨鯰鯿鰉鰍鰓鰣鰨鰭鰱鰲鰻鰾鱅鱉鱔鱖鱗鱘鱷鳩" +
-        "鳳鳴鴉鴛鴟鴣鴦鴨鴻鴿鵑鵝鵠鵡鵬鵲鶚鶯鶴鶻鷂鷓鷗鷲鷹鸚鸞鹹鹼鹽麗黨黴齋齎齒齙齦齧齲龐龔龕龜";
+        "鳳鳴鴉鴛鴟鴣鴦鴨鴻鴿鵑鵝鵠鵡鵬鵲鶚鶯鶴鶻鷂鷓鷗鷲鷹鸚鸞鹹鹼鹽麗黨黴齋齎齒齙齦齧齲龐龔龕龜侷俬倖傢儁儘冑凈剋剷勛卹卽厠厤唸嘩噁嚐嚙" +
+        "嚥嚮囌垻埰塚塤墰墻壜奬姦孃寀崑崙嵗廕弔彆彔彫彿慼慾懞捱捲擣敎旂旣昇曆曏朮枴柺査桿棊榦樑歎殭殻氂氾汎沖泝淒淩滙濛瀋瀰灕燬獃琱璿産甦" +
+        "畵痠癒癥盃盪眞睏矇硃禦穀穫竪簽糰紮絃絶綉綑綫綳綵緑緔緻縧縴纍罈罎翫脩臟舘艷菴菸葯蒐蒓蓆蔘蕓薑薹衊衕衚裊複襬覈註証誌謚謡譟譭讚賫贜" +
+        "踰輓迴週遡醣釦鈅鈡鉅鉆銹録錶鍼鎌鎚鏇鐘鑒閑閤闇陞霑鞦韆頽顔颳餬餵饑駡鬍鬚鬨鰐鵰鷄鹵麪麫麯麴鼕齣";
     private const string Simplified =
         "万与专业东丢两严个丰临为举么义乐习乡书买于亏云产亿仅从仓们价优会传伪体余佣侧债偿储兑关内册写决况冻净准减几凭击划则刚创删别剧办务" +
         "动势区协单卖占历参双发变台号后吗听启员咨响围国图场块处备复够头学宝实审对导将尝尽层属岁峰币账带帮干并庆应废开异弃张强归当录征径怀" +
@@ -69,7 +73,10 @@ public static class TextNormalizer
         "镐镇镍镞铿锵铲镖镂锈镣锏镌镰镯铁铎铸鉴钥镶锣钻銮凿闩闫闳闰闵闸阁阀闺闽闾阅阉阎阔阑阖阙闯阐辟陕阵阴陈阳陨陇隶隽虽雏鸡雾雳巩绱缰鞑" +
         "鞯韦韧韩韬韵顷颂顽颁顿颇颌颉颐颏颊颈颓颗颚颠颤颅飒飓飕飘飙飚饥饪饬饭饮饴饲饱饰饺饼糍饷养饵饿肴饯馅馆馏馍馒馐馈馔饶馋驭冯驮驰驯驻" +
         "驹驾驸驶驼驷骈骇骆骏骋骑骞腾骡蓦驱骅骁骄惊驿驴骥肮髅脏鬓斗闹阄郁鲁鱿鲌鲇鲍鲛鲜鲩鲤鲨鲵鲸鲶鳊鳇鳅鳃鲥鳎鳍鲢鳌鳗鳔鳙鳖鳝鳜鳞鲟鳄鸠" +
-        "凤鸣鸦鸳鸱鸪鸯鸭鸿鸽鹃鹅鹄鹉鹏鹊鹗莺鹤鹘鹞鹧鸥鹫鹰鹦鸾咸碱盐丽党霉斋赍齿龅龈啮龋庞龚龛龟";
+        "凤鸣鸦鸳鸱鸪鸯鸭鸿鸽鹃鹅鹄鹉鹏鹊鹗莺鹤鹘鹞鹧鸥鹫鹰鹦鸾咸碱盐丽党霉斋赍齿龅龈啮龋庞龚龛龟局私幸家俊尽胄净克铲勋恤即厕历念哗恶尝啮" +
+        "咽向苏坝采冢埙坛墙坛奖奸娘采昆仑岁荫吊别录雕佛戚欲蒙挨卷捣教旗既升历向术拐拐查杆棋干梁叹僵壳牦泛泛冲溯凄凌汇蒙沈弥漓毁呆雕璇产苏" +
+        "画酸愈症杯荡真困蒙朱御谷获竖签团扎弦绝绣捆线绷彩绿绱致绦纤累坛坛玩修脏馆艳庵烟药搜莼席参芸姜苔蔑同胡袅复摆核注证志谥谣噪毁赞赍赃" +
+        "逾挽回周溯糖扣钥钟巨钻锈录表针镰锤旋钟鉴闲合暗升沾秋千颓颜刮糊喂饥骂胡须哄鳄雕鸡卤面面曲曲冬出";
 
     private static readonly FrozenDictionary<char, char> TraditionalToSimplified = BuildCharMap();
 
