@@ -30,6 +30,16 @@ public sealed class EngineTests
     }
 
     [Fact]
+    public void Respond_FollowUpWithOnlyTheClientsTurn_ReadsItWithThePreviousQuestion()
+    {
+        // No officer turn on record: the entry the previous question matches stands for the answer.
+        var decision = Respond("那手续费呢？", null, ClientSaid("国债逆回购在哪里买"));
+        var answer = Assert.IsType<OfficerAnswer>(decision);
+        Assert.Equal("KB-0011", answer.KnowledgeEntryId);
+        Assert.Contains(answer.Explanations, e => e.StartsWith("follow-up", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Classify_ComplaintWith12386_HandsOffToManager()
     {
         var handoff = Assert.IsType<OfficerHandoff>(Respond("你们再不处理我就打12386投诉"));

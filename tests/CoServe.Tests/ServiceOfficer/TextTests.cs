@@ -11,6 +11,8 @@ public sealed class TextTests
     [InlineData("逆回够手续废", "逆回购手续费")]
     [InlineData("帳號密碼忘了", "账号密码忘了")]
     [InlineData("科创版１２３", "科创板123")]
+    [InlineData("這個錢為什麼還沒到帳", "这个钱为什么还没到账")]
+    [InlineData("簽約後個人資料怎麼改", "签约后个人资料怎么改")]
     public void Normalize_FoldsWidthCaseTraditionalAndTypos(string input, string expected) =>
         Assert.Equal(expected, TextNormalizer.Normalize(input));
 

@@ -36,7 +36,29 @@ public sealed class TrainingTests
     [InlineData("开户要多久", 0)]
     [InlineData("佣金怎么收费", 2)]
     [InlineData("为什么转账失败", 5)]
+    [InlineData("下午四点以后还能转吗", 1)]
+    [InlineData("要在哪个菜单里找", 6)]
     public void QuestionCues_ReadTheKindOfQuestion(string text, int bit) => Assert.NotEqual(0, QuestionCues.Of(text) & (1 << bit));
+
+    [Theory]
+    [InlineData("销户怎么办理", false)]
+    [InlineData("可以线上办吗", false)]
+    [InlineData("销户要几个工作日", true)]
+    [InlineData("销户收费吗", true)]
+    public void QuestionCues_HowAndCanAreNotSpecific(string text, bool specific) =>
+        Assert.Equal(specific, (QuestionCues.Of(text) & QuestionCues.SpecificMask) != 0);
+
+    [Fact]
+    public void Blend_ReadingsThatDisagree_TheEntryBothSupportWins()
+    {
+        // With context entry 1 leads, alone entry 2 leads; entry 3 is second in both and so first after the blend.
+        var withContext = new MatchResult([new RankedEntry(1, 0.8f, default), new RankedEntry(3, 0.6f, default)], 0.8f);
+        var alone = new MatchResult([new RankedEntry(2, 0.8f, default), new RankedEntry(3, 0.6f, default)], 0.8f);
+        var blended = MatchRanker.Blend(MatchRanker.Untrained(), alone, withContext, 0.5f);
+        Assert.Equal([3, 1, 2], blended.Ranked.Select(r => r.Entry));
+        Assert.Equal(0.6f, blended.Ranked[0].Probability, 4);
+        Assert.Same(withContext, MatchRanker.Blend(MatchRanker.Untrained(), alone, withContext, 0f));
+    }
 
     [Theory]
     [InlineData("我要人工，别废话", ClientIntent.HumanRequested)]

@@ -95,23 +95,28 @@ public sealed class Bm25Index
 
     /// <summary>
     /// How well the query's question type (怎么/多久/多少钱/为什么 ...) agrees with the candidate: with its best
-    /// wording, and with the share of the entry's wordings that ask the same way.
+    /// wording, with the share of the entry's wordings that ask the same way, and, for the specific types only
+    /// (everything but "how" and "can I", which nearly any question may also be), the share of the entry's wordings
+    /// that ask at least one of the query's specific types (0 when the query asks none).
     /// </summary>
-    public (float BestDoc, float Entry) CueAgreement(IndexQuery query, int entry, int bestDoc, int excludeDoc)
+    public (float BestDoc, float Entry, float Specific) CueAgreement(IndexQuery query, int entry, int bestDoc, int excludeDoc)
     {
         var q = query.Cues;
-        if (q == 0) return (0f, 0f);
+        if (q == 0) return (0f, 0f, 0f);
+        var specific = q & QuestionCues.SpecificMask;
         var qCount = System.Numerics.BitOperations.PopCount((uint)q);
         var best = System.Numerics.BitOperations.PopCount((uint)(q & _docCues[bestDoc])) / (float)qCount;
         var share = 0f;
+        var specificShare = 0f;
         var n = 0;
         foreach (var d in _entryDocs[entry])
         {
             if (d == excludeDoc) continue;
             n++;
             share += System.Numerics.BitOperations.PopCount((uint)(q & _docCues[d])) / (float)qCount;
+            if ((specific & _docCues[d]) != 0) specificShare++;
         }
-        return (best, n == 0 ? 0f : share / n);
+        return n == 0 ? (best, 0f, 0f) : (best, share / n, specificShare / n);
     }
 
     /// <summary>
@@ -680,19 +685,25 @@ public static class QuestionCues
 {
     private static readonly string[][] Cues =
     [
-        ["多久", "多长时间", "几天", "多少天", "什么时候", "啥时候", "何时", "哪天", "几号", "到账"],
-        ["几点", "时间段", "交易时间", "开盘", "收盘", "截止"],
-        ["多少钱", "收费", "费用", "手续费", "费率", "佣金", "要钱", "免费", "收钱", "扣钱", "成本"],
+        ["多久", "多长时间", "几天", "多少天", "什么时候", "啥时候", "何时", "哪天", "几号", "到账", "几个工作日", "几个交易日",
+            "多少个工作日", "几个月", "多少年", "有效期", "过期", "要等", "多快", "马上", "当天", "第二天", "次日"],
+        ["几点", "时间段", "交易时间", "开盘", "收盘", "截止", "晚上", "半夜", "夜里", "凌晨", "早上", "上午", "中午", "下午",
+            "点前", "点后", "点之前", "点以后", "点之后"],
+        ["多少钱", "收费", "费用", "手续费", "费率", "佣金", "要钱", "免费", "收钱", "扣钱", "成本", "收多少", "扣多少", "贵不贵",
+            "便宜", "花钱", "交钱", "收我", "扣我", "税"],
         ["怎么", "如何", "怎样", "咋", "流程", "步骤", "操作", "办理", "在哪办"],
-        ["什么是", "是什么", "什么意思", "啥意思", "是啥", "介绍", "什么叫", "区别"],
-        ["为什么", "为啥", "怎么回事", "原因", "怎么会"],
-        ["哪里", "在哪", "哪儿", "入口", "哪个页面"],
+        ["什么是", "是什么", "什么意思", "啥意思", "是啥", "介绍", "什么叫", "区别", "是个啥", "干嘛的", "干什么的", "指什么"],
+        ["为什么", "为啥", "怎么回事", "原因", "怎么会", "咋回事", "凭什么", "为何"],
+        ["哪里", "在哪", "哪儿", "入口", "哪个页面", "哪个菜单", "什么地方", "从哪", "哪查", "哪看", "哪找", "哪下载"],
         ["能不能", "可以吗", "能吗", "可不可以", "行吗", "是否", "会不会", "行不行", "可以不"],
         ["条件", "要求", "门槛", "资格", "需要什么", "要什么"],
         ["多少", "几个", "最多", "最少", "上限", "限额", "最低", "额度"],
         ["风险", "安全", "亏", "保本", "靠谱"],
         ["失败", "不了", "不成功", "不上", "没收到", "收不到", "错误", "报错", "不能", "没到", "不通过", "被拒", "驳回"],
     ];
+
+    /// <summary>The specific types: all but "how" (bit 3) and "can/may" (bit 7).</summary>
+    public const int SpecificMask = ~((1 << 3) | (1 << 7));
 
     public static int Of(string normalized)
     {
