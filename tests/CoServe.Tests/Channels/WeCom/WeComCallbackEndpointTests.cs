@@ -196,6 +196,20 @@ public sealed class WeComCallbackEndpointTests
         Assert.DoesNotContain("DTD", text, StringComparison.OrdinalIgnoreCase);
     }
 
+    [Theory]
+    [InlineData("<xml><FromUserName>wmE</FromUserName><CreateTime>1700000000</CreateTime><MsgType>text</MsgType><Content>fish &amp; chips &lt;3</Content><MsgId>7101</MsgId></xml>", "fish & chips <3")]
+    [InlineData("<xml>\r\n<FromUserName><![CDATA[wmE]]></FromUserName>\r\n<CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[a &amp; <b>]]></Content><MsgId>7102</MsgId><Unknown><![CDATA[x]]></Unknown></xml>", "a &amp; <b>")]
+    [InlineData("<?xml version=\"1.0\" encoding=\"UTF-8\"?><xml><FromUserName>wmE</FromUserName><CreateTime>1700000000</CreateTime><MsgType>text</MsgType><Content>line1\r\nline2</Content><MsgId>7103</MsgId></xml>", "line1\nline2")]
+    public async Task Post_SignedMessageWithEntitiesCdataOrDeclaration_ReachesTheSinkDecoded(string message, string text)
+    {
+        await using var rig = await WeComRig.StartAsync();
+        var (url, body) = rig.Sim.SignedCallback(message);
+        using var response = await rig.Http.PostAsync(url, Xml(body));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await WeComRig.EventuallyAsync(() => rig.Sink.Stored.Count == 1);
+        Assert.Equal(text, Assert.Single(rig.Sink.Stored).Text);
+    }
+
     [Fact]
     public async Task Post_SignedMessageCarryingAnXmlBomb_Is400()
     {
