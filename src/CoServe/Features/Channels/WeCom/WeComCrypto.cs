@@ -28,6 +28,13 @@ public sealed class WeComCrypto
     private const int LengthFieldBytes = 4;
     private const int PadBlockBytes = 32;
 
+    /// <summary>
+    /// This thread's AES instance and the crypto it was made for: one per callback (a new object with its key copied
+    /// and a native key schedule) is avoided when a thread decrypts for the same app again, the usual case.
+    /// </summary>
+    [ThreadStatic]
+    private static (WeComCrypto Owner, Aes Aes)? t_aes;
+
     private readonly string _token;
     private readonly byte[] _key;
     private readonly byte[] _iv;
@@ -125,6 +132,17 @@ public sealed class WeComCrypto
         }
     }
 
+    /// <summary>This thread's AES instance for this key; the one-shot CBC calls keep no state between calls.</summary>
+    private Aes ThreadAes()
+    {
+        if (t_aes is { } cached && ReferenceEquals(cached.Owner, this)) return cached.Aes;
+        t_aes?.Aes.Dispose();
+        var aes = Aes.Create();
+        aes.Key = _key;
+        t_aes = (this, aes);
+        return aes;
+    }
+
     /// <summary>The size of buffer <see cref="TryDecrypt(string, Span{byte}, out Range)"/> needs for <paramref name="encrypted"/>.</summary>
     public static int MaxDecryptedBytes(string encrypted) => (encrypted.Length / 4 * 3) + 3;
 
@@ -142,12 +160,7 @@ public sealed class WeComCrypto
             if (!Convert.TryFromBase64String(encrypted, rented, out var cipherLength)) return WeComCryptoFailure.NotBase64;
             // Ciphertext is whole 32-byte pad blocks; anything else was truncated or is not WeCom's.
             if (cipherLength == 0 || cipherLength % PadBlockBytes != 0) return WeComCryptoFailure.BadCiphertextLength;
-            int plainLength;
-            using (var aes = Aes.Create())
-            {
-                aes.Key = _key;
-                plainLength = aes.DecryptCbc(rented.AsSpan(0, cipherLength), _iv, buffer, PaddingMode.None);
-            }
+            var plainLength = ThreadAes().DecryptCbc(rented.AsSpan(0, cipherLength), _iv, buffer, PaddingMode.None);
             var plain = buffer[..plainLength];
             var pad = plain[^1];
             if (pad is 0 or > PadBlockBytes) return WeComCryptoFailure.BadPadding;
