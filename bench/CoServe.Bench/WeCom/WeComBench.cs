@@ -47,7 +47,10 @@ internal static class WeComBench
         // --stored: the web app's own inbox (callbacks kept in the SQLite store until processed, as deployed)
         // instead of the in-memory queue of a WeCom-only host.
         var stored = args.Contains("--stored");
-        if (what is "all" or "callbacks") await CallbacksAsync(requests, concurrency, stored);
+        // --trace-tail DIR: each callback's start and latency, and the runtime's GC, thread-pool and JIT events, for finding the tail.
+        var i = Array.IndexOf(args, "--trace-tail");
+        var traceDir = i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+        if (what is "all" or "callbacks") await CallbacksAsync(requests, concurrency, stored, traceDir);
         if (what is "all" or "contacts") await ContactsAsync(contacts);
         return 0;
     }
@@ -62,12 +65,12 @@ internal static class WeComBench
 
     // ------------------------------------------------------------------ callbacks
 
-    private static async Task CallbacksAsync(int requests, int concurrency, bool stored)
+    private static async Task CallbacksAsync(int requests, int concurrency, bool stored, string? traceDir)
     {
         var dataDir = stored ? Path.Combine(Path.GetTempPath(), "coserve-bench-wecom-" + Guid.NewGuid().ToString("N")[..8]) : null;
         try
         {
-            await CallbacksAsync(requests, concurrency, dataDir);
+            await CallbacksAsync(requests, concurrency, dataDir, traceDir);
         }
         finally
         {
@@ -75,8 +78,9 @@ internal static class WeComBench
         }
     }
 
-    private static async Task CallbacksAsync(int requests, int concurrency, string? dataDir)
+    private static async Task CallbacksAsync(int requests, int concurrency, string? dataDir, string? traceDir)
     {
+        using var trace = traceDir is null ? null : new TailTrace(traceDir);
         var stored = dataDir is not null;
         var sim = new SimulatorOptions();
         var sink = new CountingSink();
@@ -93,14 +97,17 @@ internal static class WeComBench
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, UseProxy = false, AutomaticDecompression = DecompressionMethods.None });
         await LoadAsync(http, bareBase + "/bare", payloads[..warmup], concurrency, perRequestUrl: false);
         var bareCpu = Cpu();
+        var bareGc = GcFigures.Now();
         var bareResult = await LoadAsync(http, bareBase + "/bare", payloads[warmup..], concurrency, perRequestUrl: false);
         bareCpu = Cpu() - bareCpu;
+        bareGc = GcFigures.Now() - bareGc;
         await LoadAsync(http, coserveBase + "/api/wecom/callback/main", payloads[..warmup], concurrency, perRequestUrl: true);
         var until = Environment.TickCount64 + 30_000;
         while (sink.Count < warmup && Environment.TickCount64 < until) await Task.Delay(10);
         var oursCpu = Cpu();
         var gcBefore = GcFigures.Now();
-        var ours = await LoadAsync(http, coserveBase + "/api/wecom/callback/main", payloads[warmup..], concurrency, perRequestUrl: true);
+        trace?.MarkZero();
+        var ours = await LoadAsync(http, coserveBase + "/api/wecom/callback/main", payloads[warmup..], concurrency, perRequestUrl: true, trace);
 
         // CPU until the worker has handed on the last callback: the stable figure on a shared machine.
         until = Environment.TickCount64 + 30_000;
@@ -117,7 +124,7 @@ internal static class WeComBench
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"process CPU per request (load generator included): bare {bareCpu.TotalMilliseconds / requests:F3} ms, callback {oursCpu.TotalMilliseconds / requests:F3} ms (worker included), {oursCpu.TotalMilliseconds / bareCpu.TotalMilliseconds:F1}x bare"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"GC during the callbacks: {gc.Allocated / (double)requests / 1024:F1} KiB allocated per callback (load generator included), collections gen0 {gc.Gen0} gen1 {gc.Gen1} gen2 {gc.Gen2}, pauses {gc.Pause.TotalMilliseconds:F0} ms in all"));
+            $"GC during the callbacks: {gc.Allocated / (double)requests / 1024:F1} KiB allocated per callback (load generator included), collections gen0 {gc.Gen0} gen1 {gc.Gen1} gen2 {gc.Gen2}, pauses {gc.Pause.TotalMilliseconds:F0} ms in all; bare endpoint {bareGc.Allocated / (double)requests / 1024:F1} KiB per request"));
     }
 
     /// <summary>The process's GC totals, to tell allocation and GC pauses apart from the rest of the CPU and the tail.</summary>
@@ -152,9 +159,10 @@ internal static class WeComBench
         return ($"?msg_signature={crypto.Sign(ts, nonce, encrypted)}&timestamp={ts}&nonce={nonce}", Encoding.UTF8.GetBytes(body));
     }
 
-    private static async Task<Load> LoadAsync(HttpClient http, string url, (string Query, byte[] Body)[] payloads, int concurrency, bool perRequestUrl)
+    private static async Task<Load> LoadAsync(HttpClient http, string url, (string Query, byte[] Body)[] payloads, int concurrency, bool perRequestUrl, TailTrace? trace = null)
     {
         var latencies = new long[payloads.Length];
+        var starts = trace is null ? null : new long[payloads.Length];
         var next = -1;
         var errors = 0;
         var total = Stopwatch.StartNew();
@@ -169,10 +177,12 @@ internal static class WeComBench
                 var start = Stopwatch.GetTimestamp();
                 using var response = await http.PostAsync(perRequestUrl ? url + query : url, content);
                 latencies[i] = Stopwatch.GetTimestamp() - start;
+                if (starts is not null) starts[i] = start;
                 if (response.StatusCode != HttpStatusCode.OK) Interlocked.Increment(ref errors);
             }
         }));
         total.Stop();
+        if (starts is not null) trace!.Write(starts, latencies);
         Array.Sort(latencies);
         double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
         return new Load(payloads.Length / total.Elapsed.TotalSeconds, Ms(latencies[latencies.Length / 2]),
