@@ -52,6 +52,7 @@ internal static class WeComBench
         var traceDir = i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
         if (what is "all" or "callbacks") await CallbacksAsync(requests, concurrency, stored, traceDir);
         if (what is "all" or "contacts") await ContactsAsync(contacts);
+        if (what is "steps") Steps(requests);
         return 0;
     }
 
@@ -247,6 +248,50 @@ internal static class WeComBench
         });
         await app.StartAsync();
         return app;
+    }
+
+    // ------------------------------------------------------------------ steps
+
+    /// <summary>
+    /// `wecom steps`: each step of the callback path alone on one thread, time and bytes allocated per call, with the
+    /// hardened XmlReader beside the plain reader the endpoint uses (the envelope and the decrypted message).
+    /// </summary>
+    private static void Steps(int calls)
+    {
+        var sim = new SimulatorOptions();
+        var crypto = new WeComCrypto(sim.Token, sim.EncodingAesKey, sim.CorpId);
+        var (query, body) = Payload(crypto, sim, 1);
+        var q = System.Web.HttpUtility.ParseQueryString(query);
+        var (signature, timestamp, nonce) = (q["msg_signature"]!, q["timestamp"]!, q["nonce"]!);
+        const int max = 1 << 20;
+        var encrypted = WeComCallbackXml.ReadFields(body, max)!["Encrypt"];
+        var plain = new byte[WeComCrypto.MaxDecryptedBytes(encrypted)];
+        crypto.TryDecrypt(encrypted, plain, out var range);
+        var message = plain[range];
+        Step("envelope, XmlReader", calls, () => _ = WeComCallbackXml.ReadFields(new MemoryStream(body, writable: false), max));
+        Step("envelope, plain reader", calls, () => _ = WeComCallbackXml.ReadFields(body, max));
+        Step("signature", calls, () => _ = crypto.VerifySignature(signature, timestamp, nonce, encrypted));
+        Step("decryption", calls, () => _ = crypto.TryDecrypt(encrypted, plain, out _));
+        var key = WeComCrypto.DecodeAesKey(sim.EncodingAesKey)!;
+        Step("(a new AES instance)", calls, () =>
+        {
+            using var aes = System.Security.Cryptography.Aes.Create();
+            aes.Key = key;
+        });
+        Step("message, XmlReader", calls, () => _ = WeComCallbackXml.ReadFields(new MemoryStream(message, writable: false), max));
+        Step("message, plain reader", calls, () => _ = WeComCallbackXml.ReadFields(message, max));
+    }
+
+    private static void Step(string name, int calls, Action step)
+    {
+        for (var i = 0; i < Math.Min(calls, 20_000); i++) step();
+        var bytes = GC.GetAllocatedBytesForCurrentThread();
+        var sw = Stopwatch.StartNew();
+        for (var i = 0; i < calls; i++) step();
+        sw.Stop();
+        bytes = GC.GetAllocatedBytesForCurrentThread() - bytes;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  {name,-24} {sw.Elapsed.TotalMilliseconds * 1000 / calls,8:F2} us  {bytes / (double)calls,8:F0} bytes per call"));
     }
 
     // ------------------------------------------------------------------ contacts
