@@ -135,6 +135,27 @@ public sealed class WeComCallbackXmlTests
         Assert.Equal("a", Read("<xml><Encrypt>a</Encrypt></xml>\n")!["Encrypt"]);
     }
 
+    [Theory]
+    [InlineData("<xml><ToUserName><![CDATA[c]]></ToUserName><Encrypt><![CDATA[abc+/=]]></Encrypt></xml>", "Found", "abc+/=")]
+    [InlineData("<xml><Encrypt>abc</Encrypt></xml>", "Found", "abc")]
+    [InlineData("<xml><Encrypt/></xml>", "Found", "")]
+    [InlineData("<xml><ToUserName>c</ToUserName></xml>", "Absent", null)]
+    [InlineData("<xml><Encrypt><![CDATA[ab]]><![CDATA[c]]></Encrypt></xml>", "Undecided", null)]
+    [InlineData("<xml><Encrypt>a&amp;b</Encrypt></xml>", "Undecided", null)]
+    [InlineData("<xml><Encrypt>a</Encrypt><Encrypt>b</Encrypt></xml>", "Undecided", null)]
+    [InlineData("<!DOCTYPE xml><xml><Encrypt>a</Encrypt></xml>", "Undecided", null)]
+    public void FindPlainField_GivesTheCiphertextsBytes_OnlyWhenThePlainReaderTakesTheDocument(string xml, string expected, string? value)
+    {
+        var bytes = Encoding.UTF8.GetBytes(xml);
+        var found = WeComCallbackXml.FindPlainField(bytes, Max, "Encrypt"u8, out var range);
+        Assert.Equal(expected, found.ToString());
+        if (value is not null) Assert.Equal(value, Encoding.UTF8.GetString(bytes.AsSpan(range)));
+        // Whatever it says agrees with the reader's fields.
+        var fields = Read(bytes);
+        if (found == PlainField.Found) Assert.Equal(value, fields!["Encrypt"]);
+        if (found == PlainField.Absent) Assert.False(fields!.ContainsKey("Encrypt"));
+    }
+
     [Fact]
     public void InvalidUtf8_IsRefused()
     {

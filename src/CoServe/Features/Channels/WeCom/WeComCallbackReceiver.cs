@@ -84,12 +84,44 @@ public sealed partial class WeComCallbackReceiver
     private WeComCallbackMessage? Read(string app, WeComCrypto crypto, string signature, string timestamp, string nonce, ReadOnlySpan<byte> body, out CallbackVerdict rejection)
     {
         rejection = CallbackVerdict.BadRequest;
-        var envelope = WeComCallbackXml.ReadFields(body, _options.MaxCallbackBodyBytes);
-        if (envelope is null || !envelope.TryGetValue("Encrypt", out var encrypted) || encrypted.Length == 0)
+        // The ciphertext as characters: straight from the body's bytes when the envelope is in WeCom's plain shape (base64
+        // is ASCII), otherwise from the hardened reader as before.
+        char[]? chars = null;
+        try
         {
-            rejection = Reject(app, CallbackRejection.MalformedEnvelope);
-            return null;
+            ReadOnlySpan<char> encrypted;
+            var found = WeComCallbackXml.FindPlainField(body, _options.MaxCallbackBodyBytes, "Encrypt"u8, out var range);
+            if (found == PlainField.Found && System.Text.Ascii.IsValid(body[range]))
+            {
+                var raw = body[range];
+                chars = ArrayPool<char>.Shared.Rent(raw.Length);
+                System.Text.Ascii.ToUtf16(raw, chars, out var written);
+                encrypted = chars.AsSpan(0, written);
+            }
+            else if (found == PlainField.Absent)
+            {
+                encrypted = default;
+            }
+            else
+            {
+                encrypted = WeComCallbackXml.ReadFields(body, _options.MaxCallbackBodyBytes) is { } envelope && envelope.TryGetValue("Encrypt", out var text) ? text : default;
+            }
+            if (encrypted.IsEmpty)
+            {
+                rejection = Reject(app, CallbackRejection.MalformedEnvelope);
+                return null;
+            }
+            return Read(app, crypto, signature, timestamp, nonce, encrypted, out rejection);
         }
+        finally
+        {
+            if (chars is not null) ArrayPool<char>.Shared.Return(chars);
+        }
+    }
+
+    private WeComCallbackMessage? Read(string app, WeComCrypto crypto, string signature, string timestamp, string nonce, ReadOnlySpan<char> encrypted, out CallbackVerdict rejection)
+    {
+        rejection = CallbackVerdict.BadRequest;
         if (!crypto.VerifySignature(signature, timestamp, nonce, encrypted))
         {
             rejection = Reject(app, CallbackRejection.BadSignature);
@@ -100,7 +132,7 @@ public sealed partial class WeComCallbackReceiver
             rejection = Reject(app, CallbackRejection.StaleTimestamp);
             return null;
         }
-        var plain = ArrayPool<byte>.Shared.Rent(WeComCrypto.MaxDecryptedBytes(encrypted));
+        var plain = ArrayPool<byte>.Shared.Rent(WeComCrypto.MaxDecryptedBytes(encrypted.Length));
         Dictionary<string, string>? fields;
         try
         {
