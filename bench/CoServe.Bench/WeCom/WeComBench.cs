@@ -270,6 +270,7 @@ internal static class WeComBench
         var message = plain[range];
         Step("envelope, XmlReader", calls, () => _ = WeComCallbackXml.ReadFields(new MemoryStream(body, writable: false), max));
         Step("envelope, plain reader", calls, () => _ = WeComCallbackXml.ReadFields(body, max));
+        Step("envelope, ciphertext only", calls, () => _ = WeComCallbackXml.FindPlainField(body, max, "Encrypt"u8, out _));
         Step("signature", calls, () => _ = crypto.VerifySignature(signature, timestamp, nonce, encrypted));
         Step("decryption", calls, () => _ = crypto.TryDecrypt(encrypted, plain, out _));
         var key = WeComCrypto.DecodeAesKey(sim.EncodingAesKey)!;
