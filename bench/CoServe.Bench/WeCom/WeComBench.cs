@@ -47,8 +47,12 @@ internal static class WeComBench
         // --stored: the web app's own inbox (callbacks kept in the SQLite store until processed, as deployed)
         // instead of the in-memory queue of a WeCom-only host.
         var stored = args.Contains("--stored");
-        if (what is "all" or "callbacks") await CallbacksAsync(requests, concurrency, stored);
+        // --trace-tail DIR: each callback's start and latency, and the runtime's GC, thread-pool and JIT events, for finding the tail.
+        var i = Array.IndexOf(args, "--trace-tail");
+        var traceDir = i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+        if (what is "all" or "callbacks") await CallbacksAsync(requests, concurrency, stored, traceDir);
         if (what is "all" or "contacts") await ContactsAsync(contacts);
+        if (what is "steps") Steps(requests);
         return 0;
     }
 
@@ -62,12 +66,12 @@ internal static class WeComBench
 
     // ------------------------------------------------------------------ callbacks
 
-    private static async Task CallbacksAsync(int requests, int concurrency, bool stored)
+    private static async Task CallbacksAsync(int requests, int concurrency, bool stored, string? traceDir)
     {
         var dataDir = stored ? Path.Combine(Path.GetTempPath(), "coserve-bench-wecom-" + Guid.NewGuid().ToString("N")[..8]) : null;
         try
         {
-            await CallbacksAsync(requests, concurrency, dataDir);
+            await CallbacksAsync(requests, concurrency, dataDir, traceDir);
         }
         finally
         {
@@ -75,8 +79,9 @@ internal static class WeComBench
         }
     }
 
-    private static async Task CallbacksAsync(int requests, int concurrency, string? dataDir)
+    private static async Task CallbacksAsync(int requests, int concurrency, string? dataDir, string? traceDir)
     {
+        using var trace = traceDir is null ? null : new TailTrace(traceDir);
         var stored = dataDir is not null;
         var sim = new SimulatorOptions();
         var sink = new CountingSink();
@@ -93,14 +98,17 @@ internal static class WeComBench
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, UseProxy = false, AutomaticDecompression = DecompressionMethods.None });
         await LoadAsync(http, bareBase + "/bare", payloads[..warmup], concurrency, perRequestUrl: false);
         var bareCpu = Cpu();
+        var bareGc = GcFigures.Now();
         var bareResult = await LoadAsync(http, bareBase + "/bare", payloads[warmup..], concurrency, perRequestUrl: false);
         bareCpu = Cpu() - bareCpu;
+        bareGc = GcFigures.Now() - bareGc;
         await LoadAsync(http, coserveBase + "/api/wecom/callback/main", payloads[..warmup], concurrency, perRequestUrl: true);
         var until = Environment.TickCount64 + 30_000;
         while (sink.Count < warmup && Environment.TickCount64 < until) await Task.Delay(10);
         var oursCpu = Cpu();
         var gcBefore = GcFigures.Now();
-        var ours = await LoadAsync(http, coserveBase + "/api/wecom/callback/main", payloads[warmup..], concurrency, perRequestUrl: true);
+        trace?.MarkZero();
+        var ours = await LoadAsync(http, coserveBase + "/api/wecom/callback/main", payloads[warmup..], concurrency, perRequestUrl: true, trace);
 
         // CPU until the worker has handed on the last callback: the stable figure on a shared machine.
         until = Environment.TickCount64 + 30_000;
@@ -117,7 +125,7 @@ internal static class WeComBench
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"process CPU per request (load generator included): bare {bareCpu.TotalMilliseconds / requests:F3} ms, callback {oursCpu.TotalMilliseconds / requests:F3} ms (worker included), {oursCpu.TotalMilliseconds / bareCpu.TotalMilliseconds:F1}x bare"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"GC during the callbacks: {gc.Allocated / (double)requests / 1024:F1} KiB allocated per callback (load generator included), collections gen0 {gc.Gen0} gen1 {gc.Gen1} gen2 {gc.Gen2}, pauses {gc.Pause.TotalMilliseconds:F0} ms in all"));
+            $"GC during the callbacks: {gc.Allocated / (double)requests / 1024:F1} KiB allocated per callback (load generator included), collections gen0 {gc.Gen0} gen1 {gc.Gen1} gen2 {gc.Gen2}, pauses {gc.Pause.TotalMilliseconds:F0} ms in all; bare endpoint {bareGc.Allocated / (double)requests / 1024:F1} KiB per request"));
     }
 
     /// <summary>The process's GC totals, to tell allocation and GC pauses apart from the rest of the CPU and the tail.</summary>
@@ -152,9 +160,10 @@ internal static class WeComBench
         return ($"?msg_signature={crypto.Sign(ts, nonce, encrypted)}&timestamp={ts}&nonce={nonce}", Encoding.UTF8.GetBytes(body));
     }
 
-    private static async Task<Load> LoadAsync(HttpClient http, string url, (string Query, byte[] Body)[] payloads, int concurrency, bool perRequestUrl)
+    private static async Task<Load> LoadAsync(HttpClient http, string url, (string Query, byte[] Body)[] payloads, int concurrency, bool perRequestUrl, TailTrace? trace = null)
     {
         var latencies = new long[payloads.Length];
+        var starts = trace is null ? null : new long[payloads.Length];
         var next = -1;
         var errors = 0;
         var total = Stopwatch.StartNew();
@@ -169,10 +178,12 @@ internal static class WeComBench
                 var start = Stopwatch.GetTimestamp();
                 using var response = await http.PostAsync(perRequestUrl ? url + query : url, content);
                 latencies[i] = Stopwatch.GetTimestamp() - start;
+                if (starts is not null) starts[i] = start;
                 if (response.StatusCode != HttpStatusCode.OK) Interlocked.Increment(ref errors);
             }
         }));
         total.Stop();
+        if (starts is not null) trace!.Write(starts, latencies);
         Array.Sort(latencies);
         double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
         return new Load(payloads.Length / total.Elapsed.TotalSeconds, Ms(latencies[latencies.Length / 2]),
@@ -237,6 +248,51 @@ internal static class WeComBench
         });
         await app.StartAsync();
         return app;
+    }
+
+    // ------------------------------------------------------------------ steps
+
+    /// <summary>
+    /// `wecom steps`: each step of the callback path alone on one thread, time and bytes allocated per call, with the
+    /// hardened XmlReader beside the plain reader the endpoint uses (the envelope and the decrypted message).
+    /// </summary>
+    private static void Steps(int calls)
+    {
+        var sim = new SimulatorOptions();
+        var crypto = new WeComCrypto(sim.Token, sim.EncodingAesKey, sim.CorpId);
+        var (query, body) = Payload(crypto, sim, 1);
+        var q = System.Web.HttpUtility.ParseQueryString(query);
+        var (signature, timestamp, nonce) = (q["msg_signature"]!, q["timestamp"]!, q["nonce"]!);
+        const int max = 1 << 20;
+        var encrypted = WeComCallbackXml.ReadFields(body, max)!["Encrypt"];
+        var plain = new byte[WeComCrypto.MaxDecryptedBytes(encrypted)];
+        crypto.TryDecrypt(encrypted, plain, out var range);
+        var message = plain[range];
+        Step("envelope, XmlReader", calls, () => _ = WeComCallbackXml.ReadFields(new MemoryStream(body, writable: false), max));
+        Step("envelope, plain reader", calls, () => _ = WeComCallbackXml.ReadFields(body, max));
+        Step("envelope, ciphertext only", calls, () => _ = WeComCallbackXml.FindPlainField(body, max, "Encrypt"u8, out _));
+        Step("signature", calls, () => _ = crypto.VerifySignature(signature, timestamp, nonce, encrypted));
+        Step("decryption", calls, () => _ = crypto.TryDecrypt(encrypted, plain, out _));
+        var key = WeComCrypto.DecodeAesKey(sim.EncodingAesKey)!;
+        Step("(a new AES instance)", calls, () =>
+        {
+            using var aes = System.Security.Cryptography.Aes.Create();
+            aes.Key = key;
+        });
+        Step("message, XmlReader", calls, () => _ = WeComCallbackXml.ReadFields(new MemoryStream(message, writable: false), max));
+        Step("message, plain reader", calls, () => _ = WeComCallbackXml.ReadFields(message, max));
+    }
+
+    private static void Step(string name, int calls, Action step)
+    {
+        for (var i = 0; i < Math.Min(calls, 20_000); i++) step();
+        var bytes = GC.GetAllocatedBytesForCurrentThread();
+        var sw = Stopwatch.StartNew();
+        for (var i = 0; i < calls; i++) step();
+        sw.Stop();
+        bytes = GC.GetAllocatedBytesForCurrentThread() - bytes;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  {name,-24} {sw.Elapsed.TotalMilliseconds * 1000 / calls,8:F2} us  {bytes / (double)calls,8:F0} bytes per call"));
     }
 
     // ------------------------------------------------------------------ contacts

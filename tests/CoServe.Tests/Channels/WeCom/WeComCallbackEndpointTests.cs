@@ -196,6 +196,60 @@ public sealed class WeComCallbackEndpointTests
         Assert.DoesNotContain("DTD", text, StringComparison.OrdinalIgnoreCase);
     }
 
+    [Theory]
+    [InlineData("<xml><FromUserName>wmE</FromUserName><CreateTime>1700000000</CreateTime><MsgType>text</MsgType><Content>fish &amp; chips &lt;3</Content><MsgId>7101</MsgId></xml>", "fish & chips <3")]
+    [InlineData("<xml>\r\n<FromUserName><![CDATA[wmE]]></FromUserName>\r\n<CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[a &amp; <b>]]></Content><MsgId>7102</MsgId><Unknown><![CDATA[x]]></Unknown></xml>", "a &amp; <b>")]
+    [InlineData("<?xml version=\"1.0\" encoding=\"UTF-8\"?><xml><FromUserName>wmE</FromUserName><CreateTime>1700000000</CreateTime><MsgType>text</MsgType><Content>line1\r\nline2</Content><MsgId>7103</MsgId></xml>", "line1\nline2")]
+    public async Task Post_SignedMessageWithEntitiesCdataOrDeclaration_ReachesTheSinkDecoded(string message, string text)
+    {
+        await using var rig = await WeComRig.StartAsync();
+        var (url, body) = rig.Sim.SignedCallback(message);
+        using var response = await rig.Http.PostAsync(url, Xml(body));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await WeComRig.EventuallyAsync(() => rig.Sink.Stored.Count == 1);
+        Assert.Equal(text, Assert.Single(rig.Sink.Stored).Text);
+    }
+
+    [Theory]
+    [InlineData("cdata")]
+    [InlineData("plain")]
+    [InlineData("split")]
+    [InlineData("newlines")]
+    public async Task Post_EnvelopeInAnyWellFormedShape_IsAccepted(string shape)
+    {
+        // The ciphertext is read from the body's bytes for WeCom's plain shape and by the XmlReader otherwise; the
+        // signature and the decryption must not care which.
+        await using var rig = await WeComRig.StartAsync();
+        var (url, body) = rig.Sim.SignedCallback(AppTextMessage("7201"));
+        var start = body.IndexOf("<Encrypt><![CDATA[", StringComparison.Ordinal) + 18;
+        var encrypted = body[start..body.IndexOf("]]></Encrypt>", start, StringComparison.Ordinal)];
+        var cdata = $"<Encrypt><![CDATA[{encrypted}]]></Encrypt>";
+        body = shape switch
+        {
+            "plain" => body.Replace(cdata, $"<Encrypt>{encrypted}</Encrypt>", StringComparison.Ordinal),
+            "split" => body.Replace(cdata, $"<Encrypt><![CDATA[{encrypted[..10]}]]><![CDATA[{encrypted[10..]}]]></Encrypt>", StringComparison.Ordinal),
+            "newlines" => body.Replace("><", ">\r\n  <", StringComparison.Ordinal),
+            _ => body,
+        };
+        using var response = await rig.Http.PostAsync(url, Xml(body));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await WeComRig.EventuallyAsync(() => rig.Sink.Stored.Count == 1);
+    }
+
+    [Theory]
+    [InlineData("<xml><ToUserName>corp</ToUserName></xml>")]
+    [InlineData("<xml><Encrypt></Encrypt></xml>")]
+    [InlineData("<xml><Encrypt><![CDATA[]]></Encrypt></xml>")]
+    [InlineData("<xml><Encrypt>abc</Encrypt><Encrypt>abc</Encrypt></xml>")]
+    public async Task Post_EnvelopeWithoutOneCiphertext_Is400(string body)
+    {
+        await using var rig = await WeComRig.StartAsync();
+        var (url, _) = rig.Sim.SignedCallback(AppTextMessage("7202"));
+        using var response = await rig.Http.PostAsync(url, Xml(body));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(0, rig.Sink.Calls);
+    }
+
     [Fact]
     public async Task Post_SignedMessageCarryingAnXmlBomb_Is400()
     {

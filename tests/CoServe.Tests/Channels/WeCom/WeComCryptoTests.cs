@@ -23,6 +23,24 @@ public sealed class WeComCryptoTests
     public void Sign_OfficialUrlVerificationVector_GivesOfficialSignature() =>
         Assert.Equal(KatSignature, Kat().Sign(KatTimestamp, KatNonce, KatEchoStr));
 
+    [Theory]
+    [InlineData("1409659589", "263014780", "P9nAzCzy+/=")]
+    [InlineData("9", "10", "1")]
+    [InlineData("", "", "")]
+    [InlineData("QDG6eK", "QDG6eK", "QDG6eJ")]
+    [InlineData("时间", "随机é", "Zz")]
+    public void Signature_IsSha1OfThePartsSortedOrdinallyAndJoined(string timestamp, string nonce, string encrypted)
+    {
+        // The protocol's definition, written out the plain way.
+        string[] parts = [KatToken, timestamp, nonce, encrypted];
+        Array.Sort(parts, StringComparer.Ordinal);
+#pragma warning disable CA5350 // WeCom's protocol is SHA1.
+        var expected = Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes(string.Concat(parts))));
+#pragma warning restore CA5350
+        Assert.Equal(expected, Kat().Sign(timestamp, nonce, encrypted));
+        Assert.True(Kat().VerifySignature(expected, timestamp, nonce, encrypted.AsSpan()));
+    }
+
     [Fact]
     public void VerifySignature_OfficialVector_Accepts() =>
         Assert.True(Kat().VerifySignature(KatSignature, KatTimestamp, KatNonce, KatEchoStr));

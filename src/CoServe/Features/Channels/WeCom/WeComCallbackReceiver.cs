@@ -72,18 +72,67 @@ public sealed partial class WeComCallbackReceiver
     }
 
     /// <summary>POST message or event: verified, decrypted, de-duplicated and queued.</summary>
-    public async ValueTask<CallbackVerdict> ReceiveAsync(string app, string? signature, string? timestamp, string? nonce, Stream body, CancellationToken ct)
+    public ValueTask<CallbackVerdict> ReceiveAsync(string app, string? signature, string? timestamp, string? nonce, ReadOnlySpan<byte> body, CancellationToken ct)
     {
-        if (!_apps.TryGetValue(app, out var crypto)) return CallbackVerdict.UnknownApp;
-        if (signature is null || timestamp is null || nonce is null) return Reject(app, CallbackRejection.MissingParameters);
-        var envelope = WeComCallbackXml.ReadFields(body, _options.MaxCallbackBodyBytes);
-        if (envelope is null || !envelope.TryGetValue("Encrypt", out var encrypted) || encrypted.Length == 0)
+        if (!_apps.TryGetValue(app, out var crypto)) return ValueTask.FromResult(CallbackVerdict.UnknownApp);
+        if (signature is null || timestamp is null || nonce is null) return ValueTask.FromResult(Reject(app, CallbackRejection.MissingParameters));
+        var message = Read(app, crypto, signature, timestamp, nonce, body, out var rejection);
+        return message is null ? ValueTask.FromResult(rejection) : EnqueueAsync(app, message, ct);
+    }
+
+    /// <summary>The verified, decrypted and parsed message, or null with the verdict that refuses it.</summary>
+    private WeComCallbackMessage? Read(string app, WeComCrypto crypto, string signature, string timestamp, string nonce, ReadOnlySpan<byte> body, out CallbackVerdict rejection)
+    {
+        rejection = CallbackVerdict.BadRequest;
+        // The ciphertext as characters: straight from the body's bytes when the envelope is in WeCom's plain shape (base64
+        // is ASCII), otherwise from the hardened reader as before.
+        char[]? chars = null;
+        try
         {
-            return Reject(app, CallbackRejection.MalformedEnvelope);
+            ReadOnlySpan<char> encrypted;
+            var found = WeComCallbackXml.FindPlainField(body, _options.MaxCallbackBodyBytes, "Encrypt"u8, out var range);
+            if (found == PlainField.Found && System.Text.Ascii.IsValid(body[range]))
+            {
+                var raw = body[range];
+                chars = ArrayPool<char>.Shared.Rent(raw.Length);
+                System.Text.Ascii.ToUtf16(raw, chars, out var written);
+                encrypted = chars.AsSpan(0, written);
+            }
+            else if (found == PlainField.Absent)
+            {
+                encrypted = default;
+            }
+            else
+            {
+                encrypted = WeComCallbackXml.ReadFields(body, _options.MaxCallbackBodyBytes) is { } envelope && envelope.TryGetValue("Encrypt", out var text) ? text : default;
+            }
+            if (encrypted.IsEmpty)
+            {
+                rejection = Reject(app, CallbackRejection.MalformedEnvelope);
+                return null;
+            }
+            return Read(app, crypto, signature, timestamp, nonce, encrypted, out rejection);
         }
-        if (!crypto.VerifySignature(signature, timestamp, nonce, encrypted)) return Reject(app, CallbackRejection.BadSignature);
-        if (!Fresh(timestamp)) return Reject(app, CallbackRejection.StaleTimestamp);
-        var plain = ArrayPool<byte>.Shared.Rent(WeComCrypto.MaxDecryptedBytes(encrypted));
+        finally
+        {
+            if (chars is not null) ArrayPool<char>.Shared.Return(chars);
+        }
+    }
+
+    private WeComCallbackMessage? Read(string app, WeComCrypto crypto, string signature, string timestamp, string nonce, ReadOnlySpan<char> encrypted, out CallbackVerdict rejection)
+    {
+        rejection = CallbackVerdict.BadRequest;
+        if (!crypto.VerifySignature(signature, timestamp, nonce, encrypted))
+        {
+            rejection = Reject(app, CallbackRejection.BadSignature);
+            return null;
+        }
+        if (!Fresh(timestamp))
+        {
+            rejection = Reject(app, CallbackRejection.StaleTimestamp);
+            return null;
+        }
+        var plain = ArrayPool<byte>.Shared.Rent(WeComCrypto.MaxDecryptedBytes(encrypted.Length));
         Dictionary<string, string>? fields;
         try
         {
@@ -91,20 +140,27 @@ public sealed partial class WeComCallbackReceiver
             if (failure != WeComCryptoFailure.None)
             {
                 LogDecryptFailed(_logger, app, failure);
-                return Reject(app, CallbackRejection.DecryptFailed);
+                rejection = Reject(app, CallbackRejection.DecryptFailed);
+                return null;
             }
-            // The message's UTF-8 bytes as they are: a reader over a string of them would allocate a far larger buffer.
-            var (offset, length) = range.GetOffsetAndLength(plain.Length);
-            using var xml = new MemoryStream(plain, offset, length, writable: false);
-            fields = WeComCallbackXml.ReadFields(xml, _options.MaxCallbackBodyBytes);
+            // The message's UTF-8 bytes as they are, without decoding them to a string first.
+            fields = WeComCallbackXml.ReadFields(plain.AsSpan(range), _options.MaxCallbackBodyBytes);
         }
         finally
         {
             // It held the client's message.
             ArrayPool<byte>.Shared.Return(plain, clearArray: true);
         }
-        if (fields is null || WeComCallbackXml.ToMessage(fields) is not { } message) return Reject(app, CallbackRejection.MalformedMessage);
+        if (fields is null || WeComCallbackXml.ToMessage(fields) is not { } message)
+        {
+            rejection = Reject(app, CallbackRejection.MalformedMessage);
+            return null;
+        }
+        return message;
+    }
 
+    private async ValueTask<CallbackVerdict> EnqueueAsync(string app, WeComCallbackMessage message, CancellationToken ct)
+    {
         var work = new WeComCallbackWork(app, message, _clock.GetUtcNow()) { Key = message.DeduplicationKey(app) };
         switch (await _queue.TryEnqueueAsync(work, ct))
         {

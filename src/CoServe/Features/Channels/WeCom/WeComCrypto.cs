@@ -28,6 +28,13 @@ public sealed class WeComCrypto
     private const int LengthFieldBytes = 4;
     private const int PadBlockBytes = 32;
 
+    /// <summary>
+    /// This thread's AES instance and the crypto it was made for: one per callback (a new object with its key copied
+    /// and a native key schedule) is avoided when a thread decrypts for the same app again, the usual case.
+    /// </summary>
+    [ThreadStatic]
+    private static (WeComCrypto Owner, Aes Aes)? t_aes;
+
     private readonly string _token;
     private readonly byte[] _key;
     private readonly byte[] _iv;
@@ -60,7 +67,11 @@ public sealed class WeComCrypto
     }
 
     /// <summary>Checks msg_signature in constant time, so a forger learns nothing from response timing.</summary>
-    public bool VerifySignature(string? signature, string timestamp, string nonce, string encrypted)
+    public bool VerifySignature(string? signature, string timestamp, string nonce, string encrypted) =>
+        VerifySignature(signature, timestamp, nonce, encrypted.AsSpan());
+
+    /// <summary>The same, for ciphertext the caller holds as characters rather than a string.</summary>
+    public bool VerifySignature(string? signature, string timestamp, string nonce, ReadOnlySpan<char> encrypted)
     {
         if (signature is null || signature.Length != SHA1.HashSizeInBytes * 2) return false;
         Span<byte> given = stackalloc byte[SHA1.HashSizeInBytes];
@@ -71,18 +82,24 @@ public sealed class WeComCrypto
     }
 
     [SuppressMessage("Security", "CA5350", Justification = "WeCom's callback protocol defines msg_signature as SHA1; it is not our choice.")]
-    private void ComputeSignature(string timestamp, string nonce, string encrypted, Span<byte> hash)
+    private void ComputeSignature(ReadOnlySpan<char> timestamp, ReadOnlySpan<char> nonce, ReadOnlySpan<char> encrypted, Span<byte> hash)
     {
-        string[] parts = [_token, timestamp, nonce, encrypted];
-        Array.Sort(parts, StringComparer.Ordinal);
-        var max = 0;
-        foreach (var part in parts) max += Encoding.UTF8.GetMaxByteCount(part.Length);
+        // The four parts in ordinal order (as Array.Sort with StringComparer.Ordinal would put them), one after another
+        // in a pooled buffer, as their concatenation would be, without building it.
+        Span<int> order = [0, 1, 2, 3];
+        for (var i = 1; i < order.Length; i++)
+        {
+            for (var j = i; j > 0 && Part(order[j - 1], _token, timestamp, nonce, encrypted).SequenceCompareTo(Part(order[j], _token, timestamp, nonce, encrypted)) > 0; j--)
+            {
+                (order[j - 1], order[j]) = (order[j], order[j - 1]);
+            }
+        }
+        var max = Encoding.UTF8.GetMaxByteCount(_token.Length + timestamp.Length + nonce.Length + encrypted.Length);
         var rented = ArrayPool<byte>.Shared.Rent(max);
         try
         {
-            // The parts one after another, as their concatenation would be, without building it.
             var n = 0;
-            foreach (var part in parts) n += Encoding.UTF8.GetBytes(part, rented.AsSpan(n));
+            foreach (var part in order) n += Encoding.UTF8.GetBytes(Part(part, _token, timestamp, nonce, encrypted), rented.AsSpan(n));
             SHA1.HashData(rented.AsSpan(0, n), hash);
         }
         finally
@@ -90,6 +107,14 @@ public sealed class WeComCrypto
             ArrayPool<byte>.Shared.Return(rented);
         }
     }
+
+    private static ReadOnlySpan<char> Part(int i, ReadOnlySpan<char> token, ReadOnlySpan<char> timestamp, ReadOnlySpan<char> nonce, ReadOnlySpan<char> encrypted) => i switch
+    {
+        0 => token,
+        1 => timestamp,
+        2 => nonce,
+        _ => encrypted,
+    };
 
     /// <summary>Encrypts a reply or callback message; the result is the base64 text for the Encrypt element.</summary>
     public string Encrypt(string message)
@@ -125,29 +150,41 @@ public sealed class WeComCrypto
         }
     }
 
+    /// <summary>This thread's AES instance for this key; the one-shot CBC calls keep no state between calls.</summary>
+    private Aes ThreadAes()
+    {
+        if (t_aes is { } cached && ReferenceEquals(cached.Owner, this)) return cached.Aes;
+        t_aes?.Aes.Dispose();
+        var aes = Aes.Create();
+        aes.Key = _key;
+        t_aes = (this, aes);
+        return aes;
+    }
+
     /// <summary>The size of buffer <see cref="TryDecrypt(string, Span{byte}, out Range)"/> needs for <paramref name="encrypted"/>.</summary>
-    public static int MaxDecryptedBytes(string encrypted) => (encrypted.Length / 4 * 3) + 3;
+    public static int MaxDecryptedBytes(string encrypted) => MaxDecryptedBytes(encrypted.Length);
+
+    /// <summary>The same, for ciphertext of <paramref name="length"/> characters.</summary>
+    public static int MaxDecryptedBytes(int length) => (length / 4 * 3) + 3;
 
     /// <summary>
-    /// Decrypts into <paramref name="buffer"/> (at least <see cref="MaxDecryptedBytes"/> long) and checks the receive id;
+    /// Decrypts into <paramref name="buffer"/> (at least <see cref="MaxDecryptedBytes(int)"/> long) and checks the receive id;
     /// <paramref name="message"/> is where the message's UTF-8 bytes are in it. For the callback endpoint, which parses
     /// the bytes as they are instead of decoding them to a string first.
     /// </summary>
-    public WeComCryptoFailure TryDecrypt(string encrypted, Span<byte> buffer, out Range message)
+    public WeComCryptoFailure TryDecrypt(string encrypted, Span<byte> buffer, out Range message) => TryDecrypt(encrypted.AsSpan(), buffer, out message);
+
+    /// <summary>The same, for ciphertext the caller holds as characters rather than a string.</summary>
+    public WeComCryptoFailure TryDecrypt(ReadOnlySpan<char> encrypted, Span<byte> buffer, out Range message)
     {
         message = default;
-        var rented = ArrayPool<byte>.Shared.Rent(MaxDecryptedBytes(encrypted));
+        var rented = ArrayPool<byte>.Shared.Rent(MaxDecryptedBytes(encrypted.Length));
         try
         {
-            if (!Convert.TryFromBase64String(encrypted, rented, out var cipherLength)) return WeComCryptoFailure.NotBase64;
+            if (!Convert.TryFromBase64Chars(encrypted, rented, out var cipherLength)) return WeComCryptoFailure.NotBase64;
             // Ciphertext is whole 32-byte pad blocks; anything else was truncated or is not WeCom's.
             if (cipherLength == 0 || cipherLength % PadBlockBytes != 0) return WeComCryptoFailure.BadCiphertextLength;
-            int plainLength;
-            using (var aes = Aes.Create())
-            {
-                aes.Key = _key;
-                plainLength = aes.DecryptCbc(rented.AsSpan(0, cipherLength), _iv, buffer, PaddingMode.None);
-            }
+            var plainLength = ThreadAes().DecryptCbc(rented.AsSpan(0, cipherLength), _iv, buffer, PaddingMode.None);
             var plain = buffer[..plainLength];
             var pad = plain[^1];
             if (pad is 0 or > PadBlockBytes) return WeComCryptoFailure.BadPadding;

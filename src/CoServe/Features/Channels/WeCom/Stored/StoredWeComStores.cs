@@ -56,6 +56,12 @@ public sealed class StoredWeComCallbackInbox : IWeComCallbackQueue, IDisposable
     /// <summary>The prepared insert for each row count, on <see cref="_db"/> (used, like it, only in the write lane).</summary>
     private readonly Dictionary<int, DbCommand> _insertCommands = [];
 
+    /// <summary>The prepared claim, on <see cref="_db"/>; null until first used.</summary>
+    private DbCommand? _claimCommand;
+
+    /// <summary>The prepared completion for each batch size, on <see cref="_db"/>.</summary>
+    private readonly Dictionary<int, DbCommand> _completeCommands = [];
+
     private readonly IDbContextFactory<CoServeDb> _dbFactory;
     private readonly IOptions<WeComOptions> _options;
     private readonly TimeProvider _clock;
@@ -173,21 +179,13 @@ public sealed class StoredWeComCallbackInbox : IWeComCallbackQueue, IDisposable
     {
         var now = _clock.GetUtcNow();
         var lease = now.AddSeconds(_options.Value.CallbackLeaseSeconds);
-        var rows = await InLaneAsync(async (db, cmd) =>
+        var rows = await InLaneAsync(async db =>
         {
-            var free = $"""
-                "State" = {Pending} AND ("LeaseUntil" IS NULL OR "LeaseUntil" <= @now)
-                """;
-            // The candidates are materialized once: PostgreSQL may otherwise rescan a LIMIT subquery and claim more.
-            cmd.CommandText = $"""
-                WITH candidates AS MATERIALIZED (SELECT "Id" FROM "WeComInbox" WHERE {free} ORDER BY "Id" LIMIT @max{(db.IsSqlite ? "" : " FOR UPDATE SKIP LOCKED")})
-                UPDATE "WeComInbox" SET "LeaseUntil" = @lease, "Attempts" = "Attempts" + 1
-                WHERE "Id" IN (SELECT "Id" FROM candidates) AND {free}
-                RETURNING "Id", "App", "Payload", "ReceivedAt"
-                """;
-            Add(cmd, "@now", Instant(db, now));
-            Add(cmd, "@lease", Instant(db, lease));
-            Add(cmd, "@max", max);
+            var cmd = ClaimCommand(db, out var prepared);
+            cmd.Parameters[0].Value = Instant(db, now);
+            cmd.Parameters[1].Value = Instant(db, lease);
+            cmd.Parameters[2].Value = max;
+            if (!prepared) await cmd.PrepareAsync(ct);
             var read = new List<(long Id, string App, string? Payload, DateTimeOffset ReceivedAt)>(max);
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
@@ -209,6 +207,32 @@ public sealed class StoredWeComCallbackInbox : IWeComCallbackQueue, IDisposable
     }
 
     /// <summary>
+    /// The claim on the inbox's connection, prepared once and run again with new values (parameters @now, @lease, @max
+    /// in that order): it holds the write lane, so the inserts behind it wait while SQLite parses and plans it.
+    /// </summary>
+    private DbCommand ClaimCommand(CoServeDb db, out bool prepared)
+    {
+        prepared = _claimCommand is not null;
+        if (_claimCommand is { } cached) return cached;
+        var cmd = db.Database.GetDbConnection().CreateCommand();
+        var free = $"""
+            "State" = {Pending} AND ("LeaseUntil" IS NULL OR "LeaseUntil" <= @now)
+            """;
+        // The candidates are materialized once: PostgreSQL may otherwise rescan a LIMIT subquery and claim more.
+        cmd.CommandText = $"""
+            WITH candidates AS MATERIALIZED (SELECT "Id" FROM "WeComInbox" WHERE {free} ORDER BY "Id" LIMIT @max{(db.IsSqlite ? "" : " FOR UPDATE SKIP LOCKED")})
+            UPDATE "WeComInbox" SET "LeaseUntil" = @lease, "Attempts" = "Attempts" + 1
+            WHERE "Id" IN (SELECT "Id" FROM candidates) AND {free}
+            RETURNING "Id", "App", "Payload", "ReceivedAt"
+            """;
+        Add(cmd, "@now", null);
+        Add(cmd, "@lease", null);
+        Add(cmd, "@max", null);
+        _claimCommand = cmd;
+        return cmd;
+    }
+
+    /// <summary>
     /// Marks handled callbacks done with one statement; the row stays, without its payload, for the window. Plain SQL
     /// like the insert and the claim: the same update through EF's ExecuteUpdate built and looked up its expression
     /// tree on every batch, about an eighth of the process's CPU in the stored callback bench.
@@ -217,22 +241,39 @@ public sealed class StoredWeComCallbackInbox : IWeComCallbackQueue, IDisposable
     {
         if (done.Count == 0) return;
         var now = _clock.GetUtcNow();
-        await InLaneAsync(async (db, cmd) =>
+        await InLaneAsync(async db =>
         {
-            var sql = new StringBuilder().Append(CultureInfo.InvariantCulture, $"""
-                UPDATE "WeComInbox" SET "State" = {Done}, "ProcessedAt" = @now, "Payload" = NULL, "LeaseUntil" = NULL WHERE "Id" IN (
-                """);
-            for (var i = 0; i < done.Count; i++)
-            {
-                if (i > 0) sql.Append(',');
-                sql.Append(CultureInfo.InvariantCulture, $"@i{i}");
-                Add(cmd, $"@i{i}", done[i].StoreId);
-            }
-            sql.Append(')');
-            cmd.CommandText = sql.ToString();
-            Add(cmd, "@now", Instant(db, now));
+            var (cmd, prepared) = CompleteCommand(db, done.Count);
+            var parameters = cmd.Parameters;
+            parameters[0].Value = Instant(db, now);
+            for (var i = 0; i < done.Count; i++) parameters[i + 1].Value = done[i].StoreId;
+            if (!prepared) await cmd.PrepareAsync(ct);
             return await cmd.ExecuteNonQueryAsync(ct);
         }, ct);
+    }
+
+    /// <summary>
+    /// The completion of <paramref name="count"/> callbacks on the inbox's connection (parameters @now, then the ids),
+    /// and whether it is already prepared: one command per batch size, like the inserts (the worker's batches are at most
+    /// <see cref="ClaimBatch"/>).
+    /// </summary>
+    private (DbCommand Command, bool Prepared) CompleteCommand(CoServeDb db, int count)
+    {
+        if (_completeCommands.TryGetValue(count, out var cached)) return (cached, true);
+        var cmd = db.Database.GetDbConnection().CreateCommand();
+        var sql = new StringBuilder().Append(CultureInfo.InvariantCulture, $"""
+            UPDATE "WeComInbox" SET "State" = {Done}, "ProcessedAt" = @now, "Payload" = NULL, "LeaseUntil" = NULL WHERE "Id" IN (
+            """);
+        Add(cmd, "@now", null);
+        for (var i = 0; i < count; i++)
+        {
+            if (i > 0) sql.Append(',');
+            sql.Append(CultureInfo.InvariantCulture, $"@i{i}");
+            Add(cmd, string.Concat("@i", i.ToString(CultureInfo.InvariantCulture)), null);
+        }
+        cmd.CommandText = sql.Append(')').ToString();
+        _completeCommands.Add(count, cmd);
+        return (cmd, false);
     }
 
     /// <summary>
@@ -240,12 +281,6 @@ public sealed class StoredWeComCallbackInbox : IWeComCallbackQueue, IDisposable
     /// needed). A statement that fails drops the connection, which may be broken (a restarted PostgreSQL, an
     /// interrupted command), and the commands prepared on it; the next statement opens another.
     /// </summary>
-    private Task<T> InLaneAsync<T>(Func<CoServeDb, DbCommand, Task<T>> statement, CancellationToken ct) => InLaneAsync(async db =>
-    {
-        await using var cmd = db.Database.GetDbConnection().CreateCommand();
-        return await statement(db, cmd);
-    }, ct);
-
     private async Task<T> InLaneAsync<T>(Func<CoServeDb, Task<T>> statement, CancellationToken ct)
     {
         await _writeLane.WaitAsync(ct);
@@ -284,8 +319,11 @@ public sealed class StoredWeComCallbackInbox : IWeComCallbackQueue, IDisposable
 
     private void DropConnection()
     {
-        foreach (var cmd in _insertCommands.Values) cmd.Dispose();
+        foreach (var cmd in _insertCommands.Values.Concat(_completeCommands.Values)) cmd.Dispose();
         _insertCommands.Clear();
+        _completeCommands.Clear();
+        _claimCommand?.Dispose();
+        _claimCommand = null;
         _db?.Dispose();
         _db = null;
     }
