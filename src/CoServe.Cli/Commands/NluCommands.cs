@@ -70,7 +70,7 @@ internal static class NluCommands
             var seed = Seed(parse);
             var entries = texts.Select(t => new KnowledgeEntry(t.Key, "", t.Value[0], t.Value.Skip(1).ToList(), "", null, [])).ToList();
             var options = new ServiceOfficerOptions { Candidates = Math.Max(10, k) };
-            var snapshot = KnowledgeSnapshot.Build(seed with { Entries = entries, IntentExamples = [], Origin = kbFile }, options, Today());
+            var snapshot = KnowledgeSnapshot.Build(seed with { Entries = entries, IntentExamples = [], Origin = kbFile }, options, Today(), ShippedIntentRules.RuleSet(SeedDirectory(parse)));
             var queryFile = parse.GetValue(queries)!.FullName;
             var rows = SeedFiles.ReadTsv(queryFile, 2, 2, "query_id<TAB>text").Select(x => (Id: x.Fields[0].Trim(), Text: x.Fields[1])).ToList();
             WriteAtomically(parse.GetValue(output)!, w =>
@@ -246,6 +246,7 @@ internal static class NluCommands
             if (k is < 2 or > 20) throw new ArgumentException("--folds must be 2..20");
             var show = parse.GetValue(misses);
             var seed = Seed(parse);
+            var intentRules = ShippedIntentRules.RuleSet(SeedDirectory(parse));
             var options = Options(parse.GetValue(set));
             var today = Today();
             var faqRows = new List<(double Confidence, bool Correct, bool InTop3, string Decision)>();
@@ -274,7 +275,7 @@ internal static class NluCommands
                 }
                 var intentTrain = seed.IntentExamples.Where((_, i) => i % k != f).ToList();
                 var intentTest = seed.IntentExamples.Where((_, i) => i % k == f).ToList();
-                var snapshot = KnowledgeSnapshot.Build(seed with { Entries = entries, IntentExamples = intentTrain }, options, today);
+                var snapshot = KnowledgeSnapshot.Build(seed with { Entries = entries, IntentExamples = intentTrain }, options, today, intentRules);
                 using var engine = new ServiceOfficerEngine(options, TimeProvider.System, snapshot);
                 foreach (var item in heldOut)
                 {
@@ -356,7 +357,7 @@ internal static class NluCommands
     internal static (ServiceOfficerEngine Engine, KnowledgeSnapshot Snapshot) BuildEngine(ParseResult parse, IEnumerable<string>? assignments = null)
     {
         var options = Options(assignments);
-        var snapshot = KnowledgeSnapshot.Build(Seed(parse), options, Today());
+        var snapshot = KnowledgeSnapshot.Build(Seed(parse), options, Today(), ShippedIntentRules.RuleSet(SeedDirectory(parse)));
         return (new ServiceOfficerEngine(options, TimeProvider.System, snapshot), snapshot);
     }
 

@@ -2808,6 +2808,75 @@ namespace CoServe.Data.Migrations.Postgres
                     b.ToTable("GuardrailRuleChanges", (string)null);
                 });
 
+            modelBuilder.Entity("CoServe.Features.ServiceOfficer.RuleLists.RuleListRelease", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("BaselineRulesJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset?>("DecidedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("DecidedBy")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long?>("DraftListId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset>("FoundAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(12)
+                        .HasColumnType("character varying(12)");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<int>("Revision")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer");
+
+                    b.Property<string>("ShippedHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("ShippedRulesJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("Summary")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DraftListId");
+
+                    b.HasIndex("Kind", "ShippedHash")
+                        .IsUnique();
+
+                    b.HasIndex("Kind", "Status");
+
+                    b.ToTable("RuleListReleases", (string)null);
+                });
+
             modelBuilder.Entity("CoServe.Features.Timeline.ReadMarker", b =>
                 {
                     b.Property<int>("StaffId")
@@ -3653,6 +3722,14 @@ namespace CoServe.Data.Migrations.Postgres
                         .HasForeignKey("ListId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("CoServe.Features.ServiceOfficer.RuleLists.RuleListRelease", b =>
+                {
+                    b.HasOne("CoServe.Features.ServiceOfficer.RuleLists.RuleList", null)
+                        .WithMany()
+                        .HasForeignKey("DraftListId")
+                        .OnDelete(DeleteBehavior.SetNull);
                 });
 
             modelBuilder.Entity("CoServe.Features.Timeline.TimelineEvent", b =>

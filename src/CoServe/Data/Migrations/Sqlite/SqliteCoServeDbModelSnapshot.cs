@@ -2712,6 +2712,73 @@ namespace CoServe.Data.Migrations.Sqlite
                     b.ToTable("GuardrailRuleChanges", (string)null);
                 });
 
+            modelBuilder.Entity("CoServe.Features.ServiceOfficer.RuleLists.RuleListRelease", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("BaselineRulesJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("DecidedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("DecidedBy")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("DraftListId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("FoundAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(12)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Revision")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ShippedHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ShippedRulesJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Summary")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DraftListId");
+
+                    b.HasIndex("Kind", "ShippedHash")
+                        .IsUnique();
+
+                    b.HasIndex("Kind", "Status");
+
+                    b.ToTable("RuleListReleases", (string)null);
+                });
+
             modelBuilder.Entity("CoServe.Features.Timeline.ReadMarker", b =>
                 {
                     b.Property<int>("StaffId")
@@ -3543,6 +3610,14 @@ namespace CoServe.Data.Migrations.Sqlite
                         .HasForeignKey("ListId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("CoServe.Features.ServiceOfficer.RuleLists.RuleListRelease", b =>
+                {
+                    b.HasOne("CoServe.Features.ServiceOfficer.RuleLists.RuleList", null)
+                        .WithMany()
+                        .HasForeignKey("DraftListId")
+                        .OnDelete(DeleteBehavior.SetNull);
                 });
 
             modelBuilder.Entity("CoServe.Features.Timeline.TimelineEvent", b =>

@@ -1,4 +1,5 @@
 using CoServe.Data;
+using CoServe.Features.Notifications;
 using CoServe.Features.ServiceOfficer.Knowledge;
 using CoServe.Features.ServiceOfficer.RuleLists;
 using CoServe.Platform.Auth;
@@ -6,8 +7,8 @@ using CoServe.Platform.Auth;
 namespace CoServe.Features.ServiceOfficer.Guardrails;
 
 /// <summary>The guardrail rule lists' use cases (the shared workflow of <see cref="RuleListEditor{TRule, TCompiled}"/>).</summary>
-public sealed class GuardrailRuleEditor(CoServeDb db, TimeProvider clock, GuardrailRulesInForce inForce, KnowledgeReloader reloader)
-    : RuleListEditor<GuardrailRuleData, GuardrailRuleSet>(db, clock, inForce, reloader)
+public sealed class GuardrailRuleEditor(CoServeDb db, TimeProvider clock, GuardrailRulesInForce inForce, KnowledgeReloader reloader, Notifier notifier)
+    : RuleListEditor<GuardrailRuleData, GuardrailRuleSet>(db, clock, inForce, reloader, notifier)
 {
     public static bool CanEdit(CurrentStaff s) => RuleListRoles.CanEdit(s);
 

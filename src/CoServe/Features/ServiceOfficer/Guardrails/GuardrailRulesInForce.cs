@@ -12,5 +12,9 @@ public sealed class GuardrailRulesInForce(IServiceScopeFactory scopes, TimeProvi
 
     protected override IReadOnlyList<GuardrailRuleData> DefaultRules { get; } = [.. GuardrailRuleSet.DefaultRules.Select(GuardrailRuleData.From)];
 
+    protected override string NoticeName => "合规护栏规则";
+
+    public override string PagePath => "/guardrails";
+
     public override GuardrailRuleSet Compile(IReadOnlyList<GuardrailRuleData> rules, int version) => GuardrailRuleData.Compile(rules, version);
 }

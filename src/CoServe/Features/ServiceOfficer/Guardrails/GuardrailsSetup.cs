@@ -1,3 +1,6 @@
+using CoServe.Features.ServiceOfficer.RuleLists;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
 namespace CoServe.Features.ServiceOfficer.Guardrails;
 
 public static class GuardrailsSetup
@@ -6,6 +9,8 @@ public static class GuardrailsSetup
     public static IServiceCollection AddGuardrails(this IServiceCollection services)
     {
         services.AddSingleton<GuardrailRulesInForce>();
+        services.AddSingleton<IRuleReleaseCheck>(sp => sp.GetRequiredService<GuardrailRulesInForce>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RuleListReleaseWorker>());
         services.AddScoped<GuardrailRuleEditor>();
         services.AddScoped<GuardrailPreview>();
         services.AddScoped<GuardrailBlockLog>();

@@ -1,7 +1,9 @@
 using CoServe.Data;
+using CoServe.Features.Notifications;
 using CoServe.Features.ServiceOfficer.Knowledge;
 using CoServe.Features.ServiceOfficer.RuleLists;
 using CoServe.Features.ServiceOfficer.Text;
+using Microsoft.Extensions.Options;
 
 namespace CoServe.Features.ServiceOfficer.Intents;
 
@@ -119,19 +121,58 @@ public static class IntentRuleValidation
     }
 }
 
-/// <summary>The approved intent rule list (the engine's snapshot, the editor and the preview share it); version 1 is <see cref="IntentRuleSet.DefaultRules"/>.</summary>
-public sealed class IntentRulesInForce(IServiceScopeFactory scopes, TimeProvider clock) : RulesInForce<IntentRuleData, IntentRuleSet>(scopes, clock)
+/// <summary>
+/// The intent rules a build ships for a seed folder: <see cref="IntentRuleSet.DefaultRules"/>, with the names of
+/// <c>advice.named-security</c> read from that folder's security-names.txt (ServiceOfficer:SeedDirectory, the CLI's
+/// --seed-dir), not from the folder beside the app.
+/// </summary>
+public static class ShippedIntentRules
 {
+    public const string NamedSecurityRuleId = "advice.named-security";
+
+    /// <summary>Throws naming the file (and line) when the folder's security-names.txt is missing or malformed.</summary>
+    public static IReadOnlyList<IntentRule> For(string seedDirectory)
+    {
+        var names = SecurityNames.FromSeedDirectory(seedDirectory);
+        var rules = IntentRuleSet.DefaultRules.ToList();
+        var at = rules.FindIndex(r => r.Id == NamedSecurityRuleId);
+        var rule = at >= 0
+            ? rules[at] with { Keywords = names }
+            : new IntentRule(NamedSecurityRuleId, ClientIntent.AdviceRequest, names, Pattern: IntentRuleSet.NamedSecurityPattern, Unless: IntentRuleSet.NamedSecurityUnless);
+        if (at >= 0) rules[at] = rule;
+        else rules.Add(rule);
+        return rules;
+    }
+
+    /// <summary>The compiled rule set of <see cref="For"/> (the CLI's engine when no store is used).</summary>
+    public static IntentRuleSet RuleSet(string seedDirectory) => new(For(seedDirectory));
+}
+
+/// <summary>
+/// The approved intent rule list (the engine's snapshot, the editor and the preview share it); version 1 is
+/// <see cref="IntentRuleSet.DefaultRules"/> with the security names of the configured seed folder.
+/// </summary>
+public sealed class IntentRulesInForce(IServiceScopeFactory scopes, TimeProvider clock, IOptions<ServiceOfficerOptions> options)
+    : RulesInForce<IntentRuleData, IntentRuleSet>(scopes, clock)
+{
+    private readonly Lazy<IReadOnlyList<IntentRuleData>> _shipped = new(() =>
+        [.. ShippedIntentRules.For(options.Value.SeedDirectory ?? ServiceOfficerSetup.DefaultSeedDirectory).Select(IntentRuleData.From)]);
+
     public override RuleListKind Kind => RuleListKind.Intent;
 
-    protected override IReadOnlyList<IntentRuleData> DefaultRules { get; } = [.. IntentRuleSet.DefaultRules.Select(IntentRuleData.From)];
+    /// <remarks>Read on first use (seeding, the release check at start), so a missing or malformed names file is reported then, naming the file.</remarks>
+    protected override IReadOnlyList<IntentRuleData> DefaultRules => _shipped.Value;
+
+    protected override string NoticeName => "意图与风险规则";
+
+    public override string PagePath => "/intents";
 
     public override IntentRuleSet Compile(IReadOnlyList<IntentRuleData> rules, int version) => IntentRuleData.Compile(rules, version);
 }
 
 /// <summary>The intent rule lists' use cases (the shared workflow of <see cref="RuleListEditor{TRule, TCompiled}"/>).</summary>
-public sealed class IntentRuleEditor(CoServeDb db, TimeProvider clock, IntentRulesInForce inForce, KnowledgeReloader reloader)
-    : RuleListEditor<IntentRuleData, IntentRuleSet>(db, clock, inForce, reloader)
+public sealed class IntentRuleEditor(CoServeDb db, TimeProvider clock, IntentRulesInForce inForce, KnowledgeReloader reloader, Notifier notifier)
+    : RuleListEditor<IntentRuleData, IntentRuleSet>(db, clock, inForce, reloader, notifier)
 {
     protected override string What => "intent rules";
 

@@ -1,3 +1,6 @@
+using CoServe.Features.ServiceOfficer.RuleLists;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
 namespace CoServe.Features.ServiceOfficer.Intents;
 
 public static class IntentRulesSetup
@@ -6,6 +9,8 @@ public static class IntentRulesSetup
     public static IServiceCollection AddIntentRules(this IServiceCollection services)
     {
         services.AddSingleton<IntentRulesInForce>();
+        services.AddSingleton<IRuleReleaseCheck>(sp => sp.GetRequiredService<IntentRulesInForce>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RuleListReleaseWorker>());
         services.AddScoped<IntentRuleEditor>();
         services.AddScoped<IntentPreview>();
         return services;

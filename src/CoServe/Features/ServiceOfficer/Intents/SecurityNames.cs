@@ -21,6 +21,8 @@ public static class SecurityNames
         {
             var line = raw.Trim();
             if (line.Length == 0 || line[0] == '#') continue;
+            // A tab or a comma means two names (or a name and a code) on one line: the rule would look for the whole line.
+            if (line.AsSpan().IndexOfAny('\t', ',', '，') >= 0) throw new SeedFormatException($"{path}:{n}: one name per line (no tabs or commas)");
             var name = TextNormalizer.Normalize(line);
             if (name.Length is 0 or > IntentRuleValidation.MaxKeyword) throw new SeedFormatException($"{path}:{n}: a name of 1 to {IntentRuleValidation.MaxKeyword} characters");
             if (seen.Add(name)) names.Add(name);
@@ -29,7 +31,23 @@ public static class SecurityNames
         return names;
     }
 
-    /// <summary>The shipped names (empty when the seed folder has no file, so the rule is left out rather than failing start-up).</summary>
+    /// <summary>
+    /// The names of a seed folder (ServiceOfficer:SeedDirectory, --seed-dir). Unlike <see cref="Shipped"/>, a folder
+    /// without the file is an error: a configured folder that lost it would silently stop the rule handing off.
+    /// </summary>
+    public static IReadOnlyList<string> FromSeedDirectory(string seedDirectory)
+    {
+        var path = Path.Combine(Path.GetFullPath(seedDirectory), FileName);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{path} is missing: it lists the names of the intent rule advice.named-security (copy it from the shipped Seed folder into ServiceOfficer:SeedDirectory / --seed-dir)", path);
+        }
+        var names = Read(path);
+        if (names.Count == 0) throw new SeedFormatException($"{path}: no names (the intent rule advice.named-security needs at least one)");
+        return names;
+    }
+
+    /// <summary>The names beside the app (empty when the seed folder has no file, so the code's default list still builds); the app and the CLI use <see cref="FromSeedDirectory"/>.</summary>
     public static IReadOnlyList<string> Shipped()
     {
         var path = Path.Combine(ServiceOfficerSetup.DefaultSeedDirectory, FileName);

@@ -34,6 +34,12 @@ public enum RuleListAction
     RuleDeleted = 5,
     Approved = 6,
     Rejected = 7,
+    /// <summary>A release shipped rules that differ from the ones the list was reconciled with (RuleListRelease).</summary>
+    ReleaseFound = 8,
+    /// <summary>Compliance started a draft with some or all of a release's rules.</summary>
+    ReleaseDrafted = 9,
+    /// <summary>Compliance declined a release's rules, with a reason.</summary>
+    ReleaseDismissed = 10,
 }
 
 /// <summary>

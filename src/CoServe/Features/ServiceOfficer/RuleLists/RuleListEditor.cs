@@ -1,5 +1,6 @@
 using System.Globalization;
 using CoServe.Data;
+using CoServe.Features.Notifications;
 using CoServe.Features.Organization;
 using CoServe.Features.ServiceOfficer.Knowledge;
 using CoServe.Platform.Auth;
@@ -27,6 +28,28 @@ public sealed record RuleChangeView(long Id, long ListId, int? Version, RuleList
 
 /// <summary>One rule that differs between the approved list and a draft (Before null: added; After null: deleted).</summary>
 public sealed record RuleDiff<TRule>(string RuleId, TRule? Before, TRule? After, IReadOnlyList<string> Fields);
+
+/// <summary>A release's shipped rules as offered to Compliance, compared with the list in force now.</summary>
+public sealed record RuleReleaseView<TRule>(
+    long Id,
+    RuleListKind Kind,
+    RuleReleaseStatus Status,
+    string ShippedHash,
+    DateTimeOffset FoundAt,
+    string Summary,
+    long? DraftListId,
+    string? DecidedBy,
+    DateTimeOffset? DecidedAt,
+    string? Note,
+    int InForceVersion,
+    IReadOnlyList<ReleaseItem<TRule>> Items,
+    int Revision)
+{
+    public int OfferedCount => Items.Count(i => i.IsOffered);
+}
+
+/// <summary>A release as listed in its history (no per-rule comparison).</summary>
+public sealed record RuleReleaseSummary(long Id, RuleReleaseStatus Status, string ShippedHash, DateTimeOffset FoundAt, string Summary, long? DraftListId, string? DecidedBy, DateTimeOffset? DecidedAt, string? Note);
 
 /// <summary>Who may do what with the rule lists: Compliance edits and approves; the digital team and admins read.</summary>
 public static class RuleListRoles
@@ -66,7 +89,7 @@ public static class RuleDiffs
 /// <see cref="RuleListChange"/> with the rule before and after. An approval tells the engine to reload, which swaps
 /// the new rules into the running snapshot.
 /// </summary>
-public abstract class RuleListEditor<TRule, TCompiled>(CoServeDb db, TimeProvider clock, RulesInForce<TRule, TCompiled> inForce, KnowledgeReloader reloader)
+public abstract class RuleListEditor<TRule, TCompiled>(CoServeDb db, TimeProvider clock, RulesInForce<TRule, TCompiled> inForce, KnowledgeReloader reloader, Notifier notifier)
     where TRule : class, IListedRule<TRule>
     where TCompiled : class
 {
@@ -199,8 +222,11 @@ public abstract class RuleListEditor<TRule, TCompiled>(CoServeDb db, TimeProvide
         current.Supersede();
         draft.Approve(version, staff.Login, Note(note), now);
         var diff = RuleDiffs.Diff(current.RulesAs<TRule>(), rules);
+        var release = await Releases().SingleOrDefaultAsync(r => r.DraftListId == draftId && r.Status == RuleReleaseStatus.Drafted, ct);
+        release?.Applied(staff.Login, now);
         db.RuleListChanges.Add(new RuleListChange(draft.Id, RuleListAction.Approved, staff.Login, now,
-            string.Create(CultureInfo.InvariantCulture, $"approved as v{version}, replacing v{current.Version}: ") + RuleDiffs.Describe(diff) + (Note(note) is { } n ? "; note: " + n : ""),
+            string.Create(CultureInfo.InvariantCulture, $"approved as v{version}, replacing v{current.Version}: ") + RuleDiffs.Describe(diff)
+            + (release is null ? "" : $"; reconciles release update #{release.Id} ({release.ShippedHash[..12]})") + (Note(note) is { } n ? "; note: " + n : ""),
             before: current.RulesJson, after: draft.RulesJson));
         await SaveAsync(ct);
         reloader.Signal();
@@ -214,10 +240,133 @@ public abstract class RuleListEditor<TRule, TCompiled>(CoServeDb db, TimeProvide
         var draft = await DraftAsync(draftId, null, ct);
         var now = clock.GetUtcNow();
         draft.Reject(staff.Login, Note(reason)!, now);
-        db.RuleListChanges.Add(new RuleListChange(draft.Id, RuleListAction.Rejected, staff.Login, now, "rejected: " + Note(reason)));
+        var release = await Releases().SingleOrDefaultAsync(r => r.DraftListId == draftId && r.Status == RuleReleaseStatus.Drafted, ct);
+        release?.Reopen();
+        db.RuleListChanges.Add(new RuleListChange(draft.Id, RuleListAction.Rejected, staff.Login, now,
+            "rejected: " + Note(reason) + (release is null ? "" : $"; release update #{release.Id} is offered again")));
         await SaveAsync(ct);
         return View(draft);
     }
+
+    /// <summary>The release whose offer is open (pending, or drafted and awaiting approval), compared with the list in force now; null when none.</summary>
+    public async Task<RuleReleaseView<TRule>?> OpenReleaseAsync(CurrentStaff staff, CancellationToken ct)
+    {
+        RequireRead(staff);
+        var open = await Releases().AsNoTracking().Where(r => r.Status == RuleReleaseStatus.Pending || r.Status == RuleReleaseStatus.Drafted)
+            .OrderByDescending(r => r.Id).FirstOrDefaultAsync(ct);
+        return open is null ? null : await ReleaseViewAsync(open, ct);
+    }
+
+    public async Task<RuleReleaseView<TRule>?> ReleaseAsync(CurrentStaff staff, long releaseId, CancellationToken ct)
+    {
+        RequireRead(staff);
+        var release = await Releases().AsNoTracking().SingleOrDefaultAsync(r => r.Id == releaseId, ct);
+        return release is null ? null : await ReleaseViewAsync(release, ct);
+    }
+
+    /// <summary>Every release recorded for this kind, newest first.</summary>
+    public async Task<IReadOnlyList<RuleReleaseSummary>> ReleasesAsync(CurrentStaff staff, CancellationToken ct)
+    {
+        RequireRead(staff);
+        return await Releases().AsNoTracking().OrderByDescending(r => r.Id)
+            .Select(r => new RuleReleaseSummary(r.Id, r.Status, r.ShippedHash, r.FoundAt, r.Summary, r.DraftListId, r.DecidedBy, r.DecidedAt, r.Note))
+            .Take(100).ToListAsync(ct);
+    }
+
+    /// <summary>Compares the rules this build ships with the list in force now (what start-up does), and tells Compliance of a new release.</summary>
+    public async Task<RuleReleaseCheck> CheckReleaseAsync(CurrentStaff staff, CancellationToken ct)
+    {
+        RequireEdit(staff);
+        return await inForce.CheckReleaseAsync(db, notifier, ct);
+    }
+
+    /// <summary>
+    /// A draft of the list in force with the release's offered rules that Compliance accepts (all when
+    /// <paramref name="acceptedRuleIds"/> is null), approved or rejected like any draft. The rules not accepted are
+    /// declined: once the draft is approved they are not offered again. Rejecting the draft offers the release again.
+    /// </summary>
+    public async Task<RuleListView<TRule>> StartReleaseDraftAsync(CurrentStaff staff, long releaseId, IReadOnlyCollection<string>? acceptedRuleIds, int? expectedRevision, CancellationToken ct)
+    {
+        RequireEdit(staff);
+        var release = await OpenReleaseForChangeAsync(releaseId, expectedRevision, ct);
+        var current = await db.RuleLists.AsNoTracking().SingleAsync(l => l.Kind == Kind && l.Status == RuleListStatus.Approved, ct);
+        var inForceRules = current.RulesAs<TRule>();
+        var shipped = RuleListJson.DeserializeList<TRule>(release.ShippedRulesJson);
+        var items = ReleaseDiff.Compare(RuleListJson.DeserializeList<TRule>(release.BaselineRulesJson), shipped, inForceRules);
+        var offered = items.Where(i => i.IsOffered).ToList();
+        var wanted = acceptedRuleIds?.ToHashSet(StringComparer.Ordinal) ?? [.. offered.Select(i => i.RuleId)];
+        var unknown = wanted.Where(id => offered.All(i => i.RuleId != id)).ToList();
+        if (unknown.Count > 0) throw new ArgumentException($"acceptedRuleIds: {string.Join(", ", unknown)} not offered by release update #{releaseId} (edited here, already in force, or not in the release)");
+        var accepted = offered.Where(i => wanted.Contains(i.RuleId)).ToList();
+        if (accepted.Count == 0) throw new ArgumentException("acceptedRuleIds: accept at least one offered rule, or dismiss the release update");
+        var rules = ReleaseDiff.Apply(inForceRules, shipped, accepted);
+        Validate(rules);
+
+        var now = clock.GetUtcNow();
+        var declined = offered.Where(i => !wanted.Contains(i.RuleId)).ToList();
+        var detail = $"draft started from v{current.Version} with release update #{release.Id} ({release.ShippedHash[..12]}): accepted {ReleaseDiff.Describe(accepted)}"
+            + (declined.Count > 0 ? $"; declined {ReleaseDiff.Describe(declined)}" : "");
+        var draft = new RuleList(Kind, RuleListJson.Serialize(rules), current.Version!.Value, staff.Login, now);
+        // One transaction: the draft, the release's link to it and the audit are stored together or not at all.
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        db.RuleLists.Add(draft);
+        await SaveAsync(ct);
+        release.Drafted(draft.Id, staff.Login, detail, now);
+        db.RuleListChanges.Add(new RuleListChange(draft.Id, RuleListAction.ReleaseDrafted, staff.Login, now, detail));
+        foreach (var i in accepted)
+        {
+            var (action, what) = i.Change switch
+            {
+                ReleaseChange.Added => (RuleListAction.RuleAdded, "added"),
+                ReleaseChange.Changed => (RuleListAction.RuleEdited, "edited"),
+                ReleaseChange.Retired => (RuleListAction.RuleDeleted, "deleted"),
+                _ => throw new ArgumentOutOfRangeException(nameof(acceptedRuleIds), i.Change, "unknown release change"),
+            };
+            db.RuleListChanges.Add(new RuleListChange(draft.Id, action, staff.Login, now,
+                $"{what} {i.RuleId} as shipped by release update #{release.Id}" + (i.Change == ReleaseChange.Changed ? ": " + string.Join(", ", i.Fields) : ""),
+                i.RuleId, i.InForce is null ? null : RuleListJson.Serialize(i.InForce), i.Shipped is null ? null : RuleListJson.Serialize(i.Shipped)));
+        }
+        await SaveAsync(ct);
+        await tx.CommitAsync(ct);
+        return View(draft);
+    }
+
+    /// <summary>Declines the whole release, with a reason; it is recorded and not offered again (a later release is compared with it).</summary>
+    public async Task<RuleReleaseView<TRule>> DismissReleaseAsync(CurrentStaff staff, long releaseId, string reason, int? expectedRevision, CancellationToken ct)
+    {
+        RequireEdit(staff);
+        if (string.IsNullOrWhiteSpace(reason)) throw new ArgumentException("reason: say why the release update is dismissed");
+        var release = await OpenReleaseForChangeAsync(releaseId, expectedRevision, ct);
+        var current = await db.RuleLists.AsNoTracking().SingleAsync(l => l.Kind == Kind && l.Status == RuleListStatus.Approved, ct);
+        var now = clock.GetUtcNow();
+        release.Dismiss(staff.Login, Note(reason)!, now);
+        db.RuleListChanges.Add(new RuleListChange(current.Id, RuleListAction.ReleaseDismissed, staff.Login, now,
+            $"dismissed release update #{release.Id} ({release.ShippedHash[..12]}: {release.Summary}); v{current.Version} stays: {Note(reason)}"));
+        await SaveAsync(ct);
+        return await ReleaseViewAsync(release, ct);
+    }
+
+    private async Task<RuleListRelease> OpenReleaseForChangeAsync(long releaseId, int? expectedRevision, CancellationToken ct)
+    {
+        var release = await Releases().SingleOrDefaultAsync(r => r.Id == releaseId, ct) ?? throw new ArgumentException($"no release update {releaseId} of the {What}");
+        if (release.Status != RuleReleaseStatus.Pending)
+        {
+            throw new RuleViolationException(release.Status == RuleReleaseStatus.Drafted
+                ? $"release update {releaseId} already has draft {release.DraftListId}; approve or reject that draft"
+                : $"release update {releaseId} is {release.Status}; only a pending release update is accepted or dismissed");
+        }
+        if (expectedRevision is { } r && r != release.Revision) throw new RuleViolationException($"release update {releaseId} was changed by someone else meanwhile; reload it");
+        return release;
+    }
+
+    private async Task<RuleReleaseView<TRule>> ReleaseViewAsync(RuleListRelease r, CancellationToken ct)
+    {
+        var current = await db.RuleLists.AsNoTracking().Where(l => l.Kind == Kind && l.Status == RuleListStatus.Approved).Select(l => new { l.Version, l.RulesJson }).SingleAsync(ct);
+        var items = ReleaseDiff.Compare(RuleListJson.DeserializeList<TRule>(r.BaselineRulesJson), RuleListJson.DeserializeList<TRule>(r.ShippedRulesJson), RuleListJson.DeserializeList<TRule>(current.RulesJson));
+        return new(r.Id, r.Kind, r.Status, r.ShippedHash, r.FoundAt, r.Summary, r.DraftListId, r.DecidedBy, r.DecidedAt, r.Note, current.Version!.Value, items, r.Revision);
+    }
+
+    private IQueryable<RuleListRelease> Releases() => db.Set<RuleListRelease>().Where(r => r.Kind == Kind);
 
     private IQueryable<RuleList> Lists() => db.RuleLists.AsNoTracking().Where(l => l.Kind == Kind);
 

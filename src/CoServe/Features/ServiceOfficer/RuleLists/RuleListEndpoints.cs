@@ -17,6 +17,11 @@ public sealed record RuleApproveRequest(string? Note, int? ExpectedRevision);
 
 public sealed record RuleRejectRequest(string Reason);
 
+/// <summary>Accept some (or, with no ids, all) of a release update's offered rules as a draft.</summary>
+public sealed record RuleReleaseDraftRequest(IReadOnlyList<string>? AcceptedRuleIds, int? ExpectedRevision);
+
+public sealed record RuleReleaseDismissRequest(string Reason, int? ExpectedRevision);
+
 /// <summary>The workflow every rule list shares over HTTP (read, drafts, rules, approve, reject), on a route group of the kind.</summary>
 public static class RuleListEndpoints
 {
@@ -52,6 +57,20 @@ public static class RuleListEndpoints
             .WithSummary("Put the draft in force as the next version (Compliance); the engine swaps it in in the background");
         g.MapPost("/drafts/{id:long}/reject", async (long id, RuleRejectRequest r, HttpContext http, CancellationToken ct) =>
             TypedResults.Ok(await Editor<TEditor>(http).RejectAsync(CurrentStaff.Require(http.User), id, r.Reason, ct)));
+
+        g.MapGet("/release", OpenReleaseAsync<TEditor, TRule, TCompiled>)
+            .WithSummary("The release update awaiting Compliance (the shipped rules a new release added, changed or retired, compared with the list in force); 204 when none");
+        g.MapGet("/releases", async (HttpContext http, CancellationToken ct) => TypedResults.Ok(await Editor<TEditor>(http).ReleasesAsync(CurrentStaff.Require(http.User), ct)));
+        g.MapGet("/releases/{id:long}", ReleaseAsync<TEditor, TRule, TCompiled>);
+        g.MapPost("/releases/check", async (HttpContext http, CancellationToken ct) =>
+            TypedResults.Ok(await Editor<TEditor>(http).CheckReleaseAsync(CurrentStaff.Require(http.User), ct)))
+            .WithSummary("Compare the rules this build ships with the list in force now, as start-up does (Compliance)");
+        g.MapPost("/releases/{id:long}/draft", async (long id, RuleReleaseDraftRequest? r, HttpContext http, CancellationToken ct) =>
+            TypedResults.Ok(await Editor<TEditor>(http).StartReleaseDraftAsync(CurrentStaff.Require(http.User), id, r?.AcceptedRuleIds, r?.ExpectedRevision, ct)))
+            .WithSummary("Accept all (no ids) or some offered rules of a release update as a draft, approved like any draft (Compliance)");
+        g.MapPost("/releases/{id:long}/dismiss", async (long id, RuleReleaseDismissRequest r, HttpContext http, CancellationToken ct) =>
+            TypedResults.Ok(await Editor<TEditor>(http).DismissReleaseAsync(CurrentStaff.Require(http.User), id, r.Reason, r.ExpectedRevision, ct)))
+            .WithSummary("Decline a release update with a reason; it is not offered again (Compliance)");
         return g;
     }
 
@@ -78,4 +97,16 @@ public static class RuleListEndpoints
         where TRule : class, IListedRule<TRule>
         where TCompiled : class =>
         await Editor<TEditor>(http).GetAsync(CurrentStaff.Require(http.User), id, ct) is { } l ? TypedResults.Ok(l) : TypedResults.NotFound();
+
+    private static async Task<Results<Ok<RuleReleaseView<TRule>>, NoContent>> OpenReleaseAsync<TEditor, TRule, TCompiled>(HttpContext http, CancellationToken ct)
+        where TEditor : RuleListEditor<TRule, TCompiled>
+        where TRule : class, IListedRule<TRule>
+        where TCompiled : class =>
+        await Editor<TEditor>(http).OpenReleaseAsync(CurrentStaff.Require(http.User), ct) is { } r ? TypedResults.Ok(r) : TypedResults.NoContent();
+
+    private static async Task<Results<Ok<RuleReleaseView<TRule>>, NotFound>> ReleaseAsync<TEditor, TRule, TCompiled>(long id, HttpContext http, CancellationToken ct)
+        where TEditor : RuleListEditor<TRule, TCompiled>
+        where TRule : class, IListedRule<TRule>
+        where TCompiled : class =>
+        await Editor<TEditor>(http).ReleaseAsync(CurrentStaff.Require(http.User), id, ct) is { } r ? TypedResults.Ok(r) : TypedResults.NotFound();
 }
