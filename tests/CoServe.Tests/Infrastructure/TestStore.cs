@@ -81,6 +81,8 @@ public sealed class TestStore : IAsyncDisposable
         ["Demo:SeedWhenEmpty"] = "false",
         // Only tests that talk to the real service officer pay for its knowledge snapshot.
         ["ServiceOfficer:WarmUpOnStart"] = "false",
+        // Tests of release updates turn the start-up comparison of shipped and approved rule lists back on.
+        ["ServiceOfficer:CheckRuleReleasesOnStart"] = "false",
     };
 
     public async ValueTask DisposeAsync()
