@@ -114,6 +114,10 @@ public sealed class RuleListReleaseTests
         var rule = Assert.Single(ShippedIntentRules.For(dir.Path), r => r.Id == ShippedIntentRules.NamedSecurityRuleId);
         Assert.Equal(["测试股份", "示例科技"], rule.Keywords);
         Assert.Equal(IntentRuleSet.NamedSecurityPattern, rule.Pattern);
+        // The shipped folder gives the code's list itself (what `coserve eval` measured before).
+        Assert.Equal(
+            IntentRuleSet.DefaultRules.Single(r => r.Id == ShippedIntentRules.NamedSecurityRuleId).Keywords,
+            ShippedIntentRules.For(CoServe.Features.ServiceOfficer.ServiceOfficerSetup.DefaultSeedDirectory).Single(r => r.Id == ShippedIntentRules.NamedSecurityRuleId).Keywords);
         // Every other shipped rule is the code's, in the code's order.
         Assert.Equal(IntentRuleSet.DefaultRules.Select(r => r.Id), ShippedIntentRules.For(dir.Path).Select(r => r.Id));
         Assert.Contains(ShippedIntentRules.NamedSecurityRuleId, ShippedIntentRules.RuleSet(dir.Path).Match("测试股份能不能买").Select(f => f.Rule.Id));
