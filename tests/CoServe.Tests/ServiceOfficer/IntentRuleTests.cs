@@ -91,6 +91,16 @@ public sealed class IntentRuleTests
     [InlineData("医药板块什么时候见底", "advice.named-security", ClientIntent.AdviceRequest)]
     [InlineData("那只基金亏了一半，还要不要继续拿着", "advice.holding-decision", ClientIntent.AdviceRequest)]
     [InlineData("这两天庄家是不是在洗盘", "advice.market-call", ClientIntent.AdviceRequest)]
+    [InlineData("我帮好几个人下单，钱都打到我卡上", "aml.typology", ClientIntent.AmlRelated)]
+    [InlineData("我手上操作着五个人的账户", "aml.typology", ClientIntent.AmlRelated)]
+    [InlineData("五十万转进来一分不动再转走", "aml.typology", ClientIntent.AmlRelated)]
+    [InlineData("有渠道能把钱弄到境外吗", "aml.typology", ClientIntent.AmlRelated)]
+    [InlineData("这个账户给全家人一起用", "aml.typology", ClientIntent.AmlRelated)]
+    [InlineData("这些股票其实是替老板持有的", "aml.typology", ClientIntent.AmlRelated)]
+    [InlineData("手上有八十万现金想入市", "aml.typology", ClientIntent.AmlRelated)]
+    [InlineData("说好三天内回电，现在一个礼拜了还没消息", "complaint.broken-promise", ClientIntent.Complaint)]
+    [InlineData("我从来没签过这份风险协议", "complaint.broken-promise", ClientIntent.Complaint)]
+    [InlineData("要求你们对那个业务员做出处分", "complaint.broken-promise", ClientIntent.Complaint)]
     public void RegisterRules_Fire(string text, string rule, ClientIntent expected)
     {
         Assert.Contains(rule, Fired(text));
@@ -113,6 +123,14 @@ public sealed class IntentRuleTests
     [InlineData("怎么把宁德时代加到自选股")]
     [InlineData("交易密码能用123456吗")]
     [InlineData("密码输错好几次会不会锁")]
+    [InlineData("App能同时登录两个账户吗")]
+    [InlineData("一个人最多能开几个证券账户")]
+    [InlineData("今天转入的钱明天能转出吗")]
+    [InlineData("现金分红十万要交税吗")]
+    [InlineData("港股通的钱会转到境外吗")]
+    [InlineData("电子签名和手写签名一样有效吗")]
+    [InlineData("开户协议在哪里签")]
+    [InlineData("说好的新人礼在哪领")]
     public void RegisterRules_OrdinaryQuestions_DoNotFire(string text) => Assert.Null(Strongest(text));
 
     [Fact]

@@ -88,6 +88,8 @@ public sealed class IntentClassifier
         if (n.Contains('?', StringComparison.Ordinal)) f.Add((FeatureHash.Of('s', "?", bits), 1f));
         if (HasSecurityCode(n)) f.Add((FeatureHash.Of('s', "code6", bits), 1f));
         f.Add((FeatureHash.Of('s', n.Length <= 4 ? "len:short" : n.Length <= 12 ? "len:mid" : "len:long", bits), 1f));
+        // Kinds of words (feeling, praise, accusing questions, acts of complaint), not the words: round intents4.
+        EmotionLexicon.AddFeatures(n, f, bits);
         var v = SparseVector.From(f);
         // Unit length so that long messages do not get more confident just by being long.
         var norm = MathF.Sqrt(v.Values.Sum(x => x * x));
