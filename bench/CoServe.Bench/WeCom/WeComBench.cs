@@ -18,7 +18,7 @@ using Microsoft.Extensions.Logging;
 namespace CoServe.Bench.WeCom;
 
 /// <summary>
-/// `dotnet run -c Release --project bench/CoServe.Bench -- wecom [callbacks|contacts] [--requests N] [--concurrency C]`:
+/// `dotnet run -c Release --project bench/CoServe.Bench -- wecom [callbacks|contacts] [--requests N] [--warmup N] [--concurrency C] [--stored]`:
 /// callback verify+decrypt+enqueue over real HTTP on loopback against a bare Kestrel endpoint, and a
 /// 100,000-contact sync from the simulator within its rate limits.
 /// </summary>
@@ -50,7 +50,9 @@ internal static class WeComBench
         // --trace-tail DIR: each callback's start and latency, and the runtime's GC, thread-pool and JIT events, for finding the tail.
         var i = Array.IndexOf(args, "--trace-tail");
         var traceDir = i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-        if (what is "all" or "callbacks") await CallbacksAsync(requests, concurrency, stored, traceDir);
+        // --warmup N: callbacks sent before measuring (default a fifth of --requests, at most 10,000).
+        var warmup = Option(args, "--warmup", Math.Min(10_000, requests / 5));
+        if (what is "all" or "callbacks") await CallbacksAsync(requests, warmup, concurrency, stored, traceDir);
         if (what is "all" or "contacts") await ContactsAsync(contacts);
         if (what is "steps") Steps(requests);
         return 0;
@@ -66,12 +68,12 @@ internal static class WeComBench
 
     // ------------------------------------------------------------------ callbacks
 
-    private static async Task CallbacksAsync(int requests, int concurrency, bool stored, string? traceDir)
+    private static async Task CallbacksAsync(int requests, int warmup, int concurrency, bool stored, string? traceDir)
     {
         var dataDir = stored ? Path.Combine(Path.GetTempPath(), "coserve-bench-wecom-" + Guid.NewGuid().ToString("N")[..8]) : null;
         try
         {
-            await CallbacksAsync(requests, concurrency, dataDir, traceDir);
+            await CallbacksAsync(requests, warmup, concurrency, dataDir, traceDir);
         }
         finally
         {
@@ -79,7 +81,7 @@ internal static class WeComBench
         }
     }
 
-    private static async Task CallbacksAsync(int requests, int concurrency, string? dataDir, string? traceDir)
+    private static async Task CallbacksAsync(int requests, int warmup, int concurrency, string? dataDir, string? traceDir)
     {
         using var trace = traceDir is null ? null : new TailTrace(traceDir);
         var stored = dataDir is not null;
@@ -91,7 +93,6 @@ internal static class WeComBench
         var bareBase = bare.Urls.First();
 
         var crypto = new WeComCrypto(sim.Token, sim.EncodingAesKey, sim.CorpId);
-        var warmup = Math.Min(10_000, requests / 5);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"preparing {requests + warmup:N0} signed, encrypted callbacks..."));
         var payloads = Enumerable.Range(0, requests + warmup).Select(i => Payload(crypto, sim, i)).ToArray();
 
@@ -108,7 +109,15 @@ internal static class WeComBench
         var oursCpu = Cpu();
         var gcBefore = GcFigures.Now();
         trace?.MarkZero();
+        using var walWatch = dataDir is null ? null : new WalWatch(Path.Combine(dataDir, "coserve.db-wal"));
         var ours = await LoadAsync(http, coserveBase + "/api/wecom/callback/main", payloads[warmup..], concurrency, perRequestUrl: true, trace);
+        walWatch?.Stop();
+        if (coserve.Services.GetService<CoServe.Data.SqliteCheckpointer>() is { } checkpointer)
+        {
+            var lane = checkpointer.LaneStats;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"checkpoint passes in the write lane since start: {lane.Passes}, holding it {lane.Held.TotalMilliseconds:F0} ms in all, {lane.Longest.TotalMilliseconds:F1} ms at most"));
+        }
 
         // CPU until the worker has handed on the last callback: the stable figure on a shared machine.
         until = Environment.TickCount64 + 30_000;
@@ -126,6 +135,40 @@ internal static class WeComBench
             $"process CPU per request (load generator included): bare {bareCpu.TotalMilliseconds / requests:F3} ms, callback {oursCpu.TotalMilliseconds / requests:F3} ms (worker included), {oursCpu.TotalMilliseconds / bareCpu.TotalMilliseconds:F1}x bare"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"GC during the callbacks: {gc.Allocated / (double)requests / 1024:F1} KiB allocated per callback (load generator included), collections gen0 {gc.Gen0} gen1 {gc.Gen1} gen2 {gc.Gen2}, pauses {gc.Pause.TotalMilliseconds:F0} ms in all; bare endpoint {bareGc.Allocated / (double)requests / 1024:F1} KiB per request"));
+    }
+
+    /// <summary>
+    /// The write-ahead log's file size sampled every 20 ms while the callbacks run: how far the log grows before it
+    /// starts again from the beginning (SQLite reuses the file, so its size is the largest the log has been).
+    /// </summary>
+    private sealed class WalWatch : IDisposable
+    {
+        private readonly Timer _timer;
+        private readonly string _file;
+        private long _start = -1, _max;
+
+        public WalWatch(string file)
+        {
+            _file = file;
+            _timer = new Timer(_ => Sample(), null, 0, 20);
+        }
+
+        private void Sample()
+        {
+            var length = File.Exists(_file) ? new FileInfo(_file).Length : 0;
+            if (_start < 0) _start = length;
+            if (length > _max) _max = length;
+        }
+
+        public void Stop()
+        {
+            _timer.Dispose();
+            Sample();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"write-ahead log file: {_start / 1048576.0:F1} MB when measuring began, {_max / 1048576.0:F1} MB at most, {(File.Exists(_file) ? new FileInfo(_file).Length : 0) / 1048576.0:F1} MB at the end"));
+        }
+
+        public void Dispose() => _timer.Dispose();
     }
 
     /// <summary>The process's GC totals, to tell allocation and GC pauses apart from the rest of the CPU and the tail.</summary>
@@ -220,6 +263,8 @@ internal static class WeComBench
                 ["Security:FieldProtection:EncryptionKey"] = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray()),
                 ["Security:FieldProtection:BlindIndexKey"] = Convert.ToBase64String(Enumerable.Range(101, 32).Select(i => (byte)i).ToArray()),
             });
+            // Settings from the environment win (e.g. Database__SqliteCheckpoint__RestartPages=0 for an A/B run).
+            builder.Configuration.AddEnvironmentVariables();
             builder.Services.AddCoServeCore(builder.Configuration);
             builder.Services.Replace(ServiceDescriptor.Scoped(_ => sink));
         }
