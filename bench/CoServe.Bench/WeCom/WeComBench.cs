@@ -112,12 +112,6 @@ internal static class WeComBench
         using var walWatch = dataDir is null ? null : new WalWatch(Path.Combine(dataDir, "coserve.db-wal"));
         var ours = await LoadAsync(http, coserveBase + "/api/wecom/callback/main", payloads[warmup..], concurrency, perRequestUrl: true, trace);
         walWatch?.Stop();
-        if (coserve.Services.GetService<CoServe.Data.SqliteCheckpointer>() is { } checkpointer)
-        {
-            var lane = checkpointer.LaneStats;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"checkpoint passes in the write lane since start: {lane.Passes}, holding it {lane.Held.TotalMilliseconds:F0} ms in all, {lane.Longest.TotalMilliseconds:F1} ms at most"));
-        }
 
         // CPU until the worker has handed on the last callback: the stable figure on a shared machine.
         until = Environment.TickCount64 + 30_000;

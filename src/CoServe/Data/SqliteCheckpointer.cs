@@ -17,13 +17,6 @@ public sealed class SqliteCheckpointOptions
     /// bound on the log when the background checkpointer has stopped, or cannot catch up under sustained writes.
     /// </summary>
     public int FallbackPages { get; set; } = DefaultFallbackPages;
-
-    /// <summary>
-    /// Once a pass finds the log at this many pages or more, the checkpointer copies the last pages while no writer of
-    /// this process runs (in the store's write lane), so that the next write starts the log again from the beginning
-    /// instead of letting it grow to <see cref="FallbackPages"/> under writes that never pause. 0 turns this off.
-    /// </summary>
-    public int RestartPages { get; set; } = 8_192;
 }
 
 internal sealed class SqliteCheckpointOptionsValidator : IValidateOptions<SqliteCheckpointOptions>
@@ -34,17 +27,8 @@ internal sealed class SqliteCheckpointOptionsValidator : IValidateOptions<Sqlite
         if (o.IntervalMilliseconds is < 10 or > 60_000) errors.Add($"{SqliteCheckpointOptions.Section}:IntervalMilliseconds must be 10..60000");
         // Below SQLite's own default (1000) committing connections would checkpoint more often than they did before.
         if (o.FallbackPages is < 1000 or > 1_000_000) errors.Add($"{SqliteCheckpointOptions.Section}:FallbackPages must be 1000..1000000");
-        if (o.RestartPages != 0 && (o.RestartPages < 100 || o.RestartPages >= o.FallbackPages))
-            errors.Add($"{SqliteCheckpointOptions.Section}:RestartPages must be 0 (off) or 100..FallbackPages-1 ({o.FallbackPages - 1})");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
-}
-
-/// <summary>Passes in the write lane since start: how many, and how long writers of this process were held up by them.</summary>
-public readonly record struct LanePassStats(int Passes, long HeldTicks, long LongestTicks)
-{
-    public TimeSpan Held => System.Diagnostics.Stopwatch.GetElapsedTime(0, HeldTicks);
-    public TimeSpan Longest => System.Diagnostics.Stopwatch.GetElapsedTime(0, LongestTicks);
 }
 
 /// <summary>What one checkpoint pass found: the pages in the log and how many of them are now in the database file.</summary>
@@ -60,28 +44,15 @@ public readonly record struct WalCheckpointResult(bool Busy, int LogPages, int C
 /// interval: PASSIVE never waits for or blocks a writer or reader, it copies what it can.
 /// </summary>
 /// <remarks>
-/// Under writes that never pause, a PASSIVE checkpoint alone cannot let SQLite start the log again from the
-/// beginning: that needs every page of the log copied at the moment a writer begins, and by the time a pass ends new
-/// pages are there. The log would grow until the writes pause or it reaches the fallback, where a committing
-/// connection checkpoints inside its commit (the stored callback bench saw that every 2.3 s, 60 to 320 ms each, with
-/// every writer queued behind it). So once a pass leaves the log past <see cref="SqliteCheckpointOptions.RestartPages"/>,
-/// the checkpointer catches up outside the lane (each pass copies what came in during the one before), then takes the
-/// store's write lane (<see cref="SqliteWriteLane"/>, which the EF transactions and the WeCom inbox of this process
-/// queue in) and copies the last few pages there: the next writer then starts the log from the beginning. Writers
-/// wait only for that short pass, in the lane, not in SQLite's sleeping busy handler. Writers in other processes
-/// and single statements outside a transaction do not queue in the lane; one of them writing at that moment only
-/// means the log starts again a pass later.
-/// If a pass fails, the service logs a warning (SQLite's error code only) and tries again next interval
+/// Under writes that never pause, a PASSIVE checkpoint cannot let SQLite start the log again from the beginning
+/// (that needs every page of the log copied at the moment a writer begins), so the log grows until the writes pause
+/// or it reaches the fallback, where a committing connection checkpoints as before; most of its pages are then copied
+/// already. If a pass fails, the service logs a warning (SQLite's error code only) and tries again next interval
 /// with a new connection; meanwhile the fallback bounds the log.
 /// </remarks>
 public sealed class SqliteCheckpointer(string connectionString, IOptions<SqliteCheckpointOptions> options, TimeProvider clock,
     ILogger<SqliteCheckpointer> logger) : BackgroundService
 {
-    private const int MaxCatchUpPasses = 4;
-
-    /// <summary>How long the pass that restarts the log waits for its turn in the write lane before it tries again next interval.</summary>
-    private static readonly TimeSpan LaneWait = TimeSpan.FromSeconds(1);
-
     private readonly Lock _gate = new();
     private SqliteConnection? _connection;
     private bool _failing;
@@ -92,84 +63,24 @@ public sealed class SqliteCheckpointer(string connectionString, IOptions<SqliteC
         lock (_gate) return CheckpointLocked();
     }
 
-    /// <summary>
-    /// One PASSIVE checkpoint in the store's write lane, once no writer of this process is running; the next writer
-    /// starts the log from the beginning when it copied every page. Null if the turn did not come within a second.
-    /// </summary>
-    public async Task<WalCheckpointResult?> CheckpointInLaneAsync(CancellationToken ct)
-    {
-        var lane = Lane();
-        if (lane is null) return Checkpoint();
-        if (!await lane.WaitAsync(LaneWait, ct)) return null;
-        var held = System.Diagnostics.Stopwatch.GetTimestamp();
-        try
-        {
-            return Checkpoint();
-        }
-        finally
-        {
-            lane.Release();
-            var ticks = System.Diagnostics.Stopwatch.GetTimestamp() - held;
-            lock (_gate) _laneStats = new(_laneStats.Passes + 1, _laneStats.HeldTicks + ticks, Math.Max(_laneStats.LongestTicks, ticks));
-        }
-    }
-
-    private LanePassStats _laneStats;
-
-    /// <summary>How many passes held the write lane and for how long (for benchmarks and diagnostics).</summary>
-    public LanePassStats LaneStats
-    {
-        get { lock (_gate) return _laneStats; }
-    }
-
-    /// <summary>
-    /// What the background service does every interval: a PASSIVE checkpoint and, once the log has grown past
-    /// <see cref="SqliteCheckpointOptions.RestartPages"/>, catch-up passes until one copies everything there was when
-    /// it began, then one pass in the write lane for what came in meanwhile, so that the log starts again. (A complete
-    /// pass outside the lane is not enough under writes that never pause: the writer that began during it appends to
-    /// the log instead of starting it again.)
-    /// </summary>
-    public async Task<WalCheckpointResult?> PassAsync(CancellationToken ct)
-    {
-        var result = Checkpoint();
-        var restartPages = options.Value.RestartPages;
-        if (restartPages == 0 || result.LogPages < restartPages) return result;
-        for (var i = 0; i < MaxCatchUpPasses && !Complete(result); i++) result = Checkpoint();
-        return await CheckpointInLaneAsync(ct);
-    }
-
-    private static bool Complete(WalCheckpointResult r) => !r.Busy && r.CheckpointedPages == r.LogPages;
-
-    private SemaphoreSlim? Lane()
-    {
-        lock (_gate)
-        {
-            Open();
-            return SqliteWriteLane.Instance.LaneOf(_connection!);
-        }
-    }
-
-    private void Open()
-    {
-        if (_connection is not null) return;
-        var connection = new SqliteConnection(connectionString);
-        try
-        {
-            connection.Open();
-            SqlitePragmas.For(options.Value.FallbackPages).Apply(connection);
-        }
-        catch
-        {
-            connection.Dispose();
-            throw;
-        }
-        _connection = connection;
-    }
-
     private WalCheckpointResult CheckpointLocked()
     {
-        Open();
-        using var cmd = _connection!.CreateCommand();
+        if (_connection is null)
+        {
+            var connection = new SqliteConnection(connectionString);
+            try
+            {
+                connection.Open();
+                SqlitePragmas.For(options.Value.FallbackPages).Apply(connection);
+            }
+            catch
+            {
+                connection.Dispose();
+                throw;
+            }
+            _connection = connection;
+        }
+        using var cmd = _connection.CreateCommand();
         cmd.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
         using var reader = cmd.ExecuteReader();
         reader.Read();
@@ -181,7 +92,7 @@ public sealed class SqliteCheckpointer(string connectionString, IOptions<SqliteC
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.Value.IntervalMilliseconds), clock);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken)) await PassOrWarnAsync(stoppingToken);
+            while (await timer.WaitForNextTickAsync(stoppingToken)) Pass();
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -192,11 +103,11 @@ public sealed class SqliteCheckpointer(string connectionString, IOptions<SqliteC
         }
     }
 
-    private async Task PassOrWarnAsync(CancellationToken ct)
+    private void Pass()
     {
         try
         {
-            await PassAsync(ct);
+            Checkpoint();
             if (_failing) logger.LogInformation("SQLite WAL checkpoints run again in the background");
             _failing = false;
         }

@@ -111,16 +111,6 @@ internal sealed class SqliteWriteLane : IDbTransactionInterceptor, IDbConnection
         return Task.CompletedTask;
     }
 
-    /// <summary>
-    /// The write lane of the database file an open connection is on, for writers of this process that do not run as EF
-    /// transactions (the WeCom inbox's statements, the checkpointer's pass that lets the log start again); null for a
-    /// connection that is not an open SQLite file.
-    /// </summary>
-    public SemaphoreSlim? LaneOf(DbConnection openConnection) =>
-        openConnection is SqliteConnection { State: System.Data.ConnectionState.Open, DataSource: { Length: > 0 } file } && file != ":memory:"
-            ? _lanes.GetOrAdd(file, _ => new SemaphoreSlim(1, 1))
-            : null;
-
     /// <summary>The turn this connection must wait for, or null when it has one already or the store has no lane.</summary>
     private Turn? Pending(DbConnection connection)
     {

@@ -46,7 +46,7 @@ public sealed class SqliteCheckpointerTests : IDisposable
     [Fact]
     public async Task CommittingConnections_CheckpointAtTheFallback_SoTheLogIsBounded()
     {
-        await using var sp = Services(new() { ["Database:SqliteCheckpoint:FallbackPages"] = "1000", ["Database:SqliteCheckpoint:RestartPages"] = "0" });
+        await using var sp = Services(new() { ["Database:SqliteCheckpoint:FallbackPages"] = "1000" });
         await using var db = await OpenAsync(sp);
         var before = new FileInfo(DbFile).Length;
 
@@ -99,74 +99,7 @@ public sealed class SqliteCheckpointerTests : IDisposable
         Assert.True(checkpointer.ExecuteTask!.IsCompletedSuccessfully);
     }
 
-    [Fact]
-    public async Task PassInTheLane_WaitsForTheWriterOfThisProcess_ThenTheNextWriteStartsTheLogAgain()
-    {
-        await using var sp = Services();
-        await using var db = await OpenAsync(sp);
-        await using var writer = await OpenAsync(sp);
-        var checkpointer = sp.GetRequiredService<SqliteCheckpointer>();
-        await WriteAsync(writer, commits: 20, rowsPerCommit: 50);
-        var grown = checkpointer.Checkpoint().LogPages;
-        Assert.True(grown > 900);
-
-        // A writer holds the store's write lane (an open EF transaction): the pass waits for it.
-        var tx = await writer.Database.BeginTransactionAsync();
-        await writer.Database.ExecuteSqlRawAsync("""INSERT INTO "Filler" ("Data") VALUES (randomblob(3500))""");
-        var pass = checkpointer.CheckpointInLaneAsync(CancellationToken.None);
-        await Task.Delay(200);
-        Assert.False(pass.IsCompleted);
-        await tx.CommitAsync();
-        await tx.DisposeAsync();
-        var inLane = await pass.WaitAsync(Hang);
-
-        Assert.NotNull(inLane);
-        Assert.False(inLane.Value.Busy);
-        Assert.Equal(inLane.Value.LogPages, inLane.Value.CheckpointedPages);
-
-        // The next commit writes from the start of the log: a log of a few pages now, not the earlier one plus these.
-        await WriteAsync(writer, commits: 1, rowsPerCommit: 5);
-        var after = checkpointer.Checkpoint();
-        Assert.True(after.LogPages < 50, $"log holds {after.LogPages} pages after the restart (was {grown})");
-        Assert.Equal(20 * 50 + 1 + 5, await db.Database.SqlQueryRaw<int>("""SELECT COUNT(*) AS "Value" FROM "Filler" """).SingleAsync());
-    }
-
-    [Fact]
-    public async Task Pass_BelowRestartPages_NeverTakesTheLane()
-    {
-        await using var sp = Services(new() { ["Database:SqliteCheckpoint:RestartPages"] = "5000" });
-        await using var writer = await OpenAsync(sp);
-        var checkpointer = sp.GetRequiredService<SqliteCheckpointer>();
-        await WriteAsync(writer, commits: 10, rowsPerCommit: 50);
-
-        // The lane is held for the whole pass; a pass that needed it would not finish.
-        await using var tx = await writer.Database.BeginTransactionAsync();
-        var result = await checkpointer.PassAsync(CancellationToken.None).WaitAsync(Hang);
-
-        Assert.NotNull(result);
-        Assert.True(result.Value.LogPages is > 400 and < 5000);
-        await tx.RollbackAsync();
-    }
-
-    [Fact]
-    public async Task Pass_PastRestartPages_StartsTheLogAgain()
-    {
-        await using var sp = Services(new() { ["Database:SqliteCheckpoint:RestartPages"] = "500" });
-        await using var writer = await OpenAsync(sp);
-        var checkpointer = sp.GetRequiredService<SqliteCheckpointer>();
-        await WriteAsync(writer, commits: 10, rowsPerCommit: 100);
-
-        var result = await checkpointer.PassAsync(CancellationToken.None).WaitAsync(Hang);
-        await WriteAsync(writer, commits: 1, rowsPerCommit: 5);
-
-        Assert.NotNull(result);
-        Assert.Equal(result.Value.LogPages, result.Value.CheckpointedPages);
-        Assert.True(checkpointer.Checkpoint().LogPages < 50);
-    }
-
     [Theory]
-    [InlineData("RestartPages", "99")]
-    [InlineData("RestartPages", "50000")]
     [InlineData("IntervalMilliseconds", "0")]
     [InlineData("IntervalMilliseconds", "60001")]
     [InlineData("FallbackPages", "999")]

@@ -36,7 +36,7 @@ internal sealed partial class WeComInboxJson : JsonSerializerContext;
 /// a DbContext and a pooled connection opened and closed for each statement were at least 4% of the process's CPU
 /// in the profile of the stored callback bench, and on SQLite a connection that did not write last finds its page
 /// cache stale and reads the pages again. On SQLite every one of these is a write for the single writer; fewer, larger
-/// writes are what lets the inserts keep up. They also take turns in this process (in the store's write lane on SQLite) instead of
+/// writes are what lets the inserts keep up. They also take turns in this process (one write lane) instead of
 /// meeting in SQLite's busy handler, which sleeps 1 to 100 ms per retry: a claim that found the file locked by an
 /// insert waited far longer than the insert took, and the callbacks behind it waited with it.
 /// </remarks>
@@ -47,14 +47,7 @@ public sealed class StoredWeComCallbackInbox : IWeComCallbackQueue, IDisposable
     private const int Pending = (int)WeComInboxState.Pending;
     private const int Done = (int)WeComInboxState.Done;
     private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
-    /// <summary>
-    /// Where the inbox's statements take turns: on SQLite the store's write lane (<see cref="SqliteWriteLane"/>), shared with
-    /// the EF transactions of this process and the checkpointer's pass that lets the log start again; on PostgreSQL the
-    /// inbox's own. Null until first used.
-    /// </summary>
-    private SemaphoreSlim? _writeLane;
-    private bool _ownsWriteLane;
-    private readonly Lock _writeLaneGate = new();
+    private readonly SemaphoreSlim _writeLane = new(1, 1);
     private long _nextPurgeTicks;
 
     /// <summary>The inbox's own connection, used only in its turn in the write lane; null until first used or after a failure.</summary>
@@ -290,8 +283,7 @@ public sealed class StoredWeComCallbackInbox : IWeComCallbackQueue, IDisposable
     /// </summary>
     private async Task<T> InLaneAsync<T>(Func<CoServeDb, Task<T>> statement, CancellationToken ct)
     {
-        var lane = _writeLane ?? await WriteLaneAsync(ct);
-        await lane.WaitAsync(ct);
+        await _writeLane.WaitAsync(ct);
         try
         {
             var db = _db;
@@ -321,25 +313,7 @@ public sealed class StoredWeComCallbackInbox : IWeComCallbackQueue, IDisposable
         }
         finally
         {
-            lane.Release();
-        }
-    }
-
-    private async Task<SemaphoreSlim> WriteLaneAsync(CancellationToken ct)
-    {
-        await using var db = await _dbFactory.CreateDbContextAsync(ct);
-        await db.Database.OpenConnectionAsync(ct);
-        var shared = SqliteWriteLane.Instance.LaneOf(db.Database.GetDbConnection());
-        var lane = shared ?? new SemaphoreSlim(1, 1);
-        lock (_writeLaneGate)
-        {
-            if (_writeLane is not null)
-            {
-                if (shared is null) lane.Dispose();
-                return _writeLane;
-            }
-            _ownsWriteLane = shared is null;
-            return _writeLane = lane;
+            _writeLane.Release();
         }
     }
 
@@ -375,7 +349,7 @@ public sealed class StoredWeComCallbackInbox : IWeComCallbackQueue, IDisposable
         DropConnection();
         _signal.Dispose();
         _inserts.Dispose();
-        if (_ownsWriteLane) _writeLane?.Dispose();
+        _writeLane.Dispose();
     }
 
     internal static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
