@@ -4,6 +4,7 @@ using System.Net;
 using System.Text.Json;
 using CoServe.Data;
 using CoServe.Features.Clients;
+using CoServe.Features.Conversations;
 using CoServe.Features.Organization;
 using CoServe.Features.Timeline;
 using CoServe.Platform.Auth;
@@ -264,6 +265,11 @@ internal static class CoreBench
         await DrainAsync(host.Services, TimeSpan.FromMinutes(5));
         await ClosedLoopAsync(http, new Uri(bare.BaseAddress, "/bare"), warm, concurrency);
 
+        // The digital team clears its queue before each measured phase, as operators do: otherwise the warm-up's
+        // handoffs leave conversations waiting for a human, where the AI stays silent, and the phases measure
+        // fewer officer decisions the longer the warm-up was.
+        Console.WriteLine($"digital team: closed {await CloseHandedOffAsync(host.Services):N0} conversations waiting for or held by a human after the warm-up");
+
         // 1. Bare Kestrel, same bodies, same client.
         var bodies = Enumerable.Range(0, messages).Select(i => Body(i, "max", clients, 11)).ToArray();
         var load0 = Load();
@@ -293,6 +299,8 @@ internal static class CoreBench
             + $"({fullCpu:F1} CPU-s app, {ownCpu:F1} CPU-s load generator + store poller; drained: {drained}); ratio acknowledged/bare {max.PerSecond / bareResult.PerSecond:P1}; {load0} -> {load1}"));
         await OutcomesAsync(host.Services, "max-");
 
+        Console.WriteLine($"digital team: closed {await CloseHandedOffAsync(host.Services):N0} conversations waiting for or held by a human after the closed loop");
+
         // 3. Open loop at a fixed rate: latency from the scheduled send time (no coordinated omission).
         var count = rate * seconds;
         var paced = Enumerable.Range(0, count).Select(i => Body(i, "paced", clients, 13)).ToArray();
@@ -317,6 +325,32 @@ internal static class CoreBench
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"three concurrent deliveries of {triples:N0} messages ({tripled.Length:N0} requests, errors {dup.Errors}): {sameIds:N0} answered with one id three times; "
             + $"{stored:N0} stored events, {duplicated} keys stored more than once, {workItems:N0} officer work items"));
+    }
+
+    /// <summary>
+    /// Closes, as the digital team's supervisor and through the same control service as the console, every conversation
+    /// a human holds or is waiting for (its ticket resolved), so that the next client message goes to the AI again.
+    /// </summary>
+    private static async Task<int> CloseHandedOffAsync(IServiceProvider services)
+    {
+        List<long> ids;
+        CurrentStaff supervisor;
+        await using (var scope = services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<CoServeDb>();
+            supervisor = CurrentStaff.From(await db.Staff.AsNoTracking().SingleAsync(s => s.Login == "admin"));
+            ids = await db.Conversations.AsNoTracking()
+                .Where(c => c.State == ConversationState.WaitingForHuman || c.State == ConversationState.HumanActive)
+                .Select(c => c.Id).ToListAsync();
+        }
+        var closed = 0;
+        foreach (var id in ids)
+        {
+            await using var scope = services.CreateAsyncScope();
+            var result = await scope.ServiceProvider.GetRequiredService<ConversationControl>().CloseAsync(supervisor, id, "bench: queue cleared", 0, CancellationToken.None);
+            if (result.Status == ControlStatus.Done) closed++;
+        }
+        return closed;
     }
 
     private static async Task<LoadResult> ClosedLoopAsync(HttpClient http, Uri url, byte[][] bodies, int concurrency, int grouped = 1)
