@@ -19,6 +19,9 @@ public sealed class ScriptedOfficer : IServiceOfficerResponder
 
     public int Calls { get; private set; }
 
+    /// <summary>Every request the officer was given, in order (text and history), for tests of what the core reads.</summary>
+    public List<OfficerRequest> Requests { get; } = [];
+
     /// <summary>The next decision waits until <see cref="Release"/>; returns a task that completes once the officer is waiting.</summary>
     public Task HoldNextAsync()
     {
@@ -34,6 +37,7 @@ public sealed class ScriptedOfficer : IServiceOfficerResponder
     public async ValueTask<OfficerDecision> RespondAsync(OfficerRequest request, CancellationToken ct)
     {
         Calls++;
+        Requests.Add(request);
         if (_gate is { } gate)
         {
             Entered?.TrySetResult();

@@ -39,6 +39,9 @@ public sealed partial class RespondAsOfficer(
 {
     public const string Channel = "officer";
 
+    /// <summary>Conversations in one history statement at most (SQLite allows 500 terms in a compound SELECT).</summary>
+    private const int MaxPartsPerStatement = 50;
+
     private readonly List<(long ClientId, TimelineEvent Message, string Channel)> _outbox = [];
 
     /// <returns>What happened, for logs and tests: answered, clarified, handoff, silent.</returns>
@@ -64,17 +67,23 @@ public sealed partial class RespondAsOfficer(
 
         // Decide outside the transaction: the engine (or a model) may take a while.
         var clients = await ClientsAsync(read.Values.Select(c => c.ClientId).Distinct().ToList(), ct);
-        var work = new List<(int Index, OfficerRequest Request, OfficerDecision Decision, int Version)>();
+        var pending = new List<int>();
         for (var i = 0; i < workItemIds.Count; i++)
         {
             var item = items[workItemIds[i]];
-            var conversation = read[item.ConversationId];
-            if (item.ProcessedAt is not null || !conversation.AiMaySpeak)
+            if (item.ProcessedAt is not null || !read[item.ConversationId].AiMaySpeak)
             {
                 outcomes[i] = item.ProcessedAt is not null ? item.Outcome ?? "done" : "silent";
                 continue;
             }
-            var request = await BuildRequestAsync(conversation, item.ClientMessageEventId, clients[conversation.ClientId], ct);
+            pending.Add(i);
+        }
+        var turns = await TurnsAsync(pending.ConvertAll(i => (items[workItemIds[i]].ConversationId, items[workItemIds[i]].ClientMessageEventId)), ct);
+        var work = new List<(int Index, OfficerRequest Request, OfficerDecision Decision, int Version)>();
+        foreach (var i in pending)
+        {
+            var conversation = read[items[workItemIds[i]].ConversationId];
+            var request = BuildRequest(conversation, turns[conversation.Id], clients[conversation.ClientId]);
             work.Add((i, request, await responder.RespondAsync(request, ct), conversation.Version));
         }
 
@@ -246,18 +255,44 @@ public sealed partial class RespondAsOfficer(
         public string ClientNo => Client.ClientNo;
     }
 
-    private async Task<OfficerRequest> BuildRequestAsync(Conversation conversation, long messageEventId, ClientFacts facts, CancellationToken ct)
+    /// <summary>A turn of a conversation as the officer reads it (client, officer and staff messages only).</summary>
+    private sealed record Turn(long Id, long ConversationId, TimelineKind Kind, byte[]? TextCipher, string? Details, DateTimeOffset At);
+
+    /// <summary>
+    /// For each item (conversation, its client message): the newest turns up to that message, oldest first, the message
+    /// last. One statement for the batch: one part per conversation, each an indexed read with a LIMIT, joined with
+    /// UNION ALL, so a long conversation costs no more than a short one and the batch makes one round trip instead of
+    /// one per item. (A window function over the batch's conversations was tried before; it read whole conversations.)
+    /// </summary>
+    private async Task<Dictionary<long, List<Turn>>> TurnsAsync(List<(long ConversationId, long MessageEventId)> items, CancellationToken ct)
     {
-        // The newest turns up to the item's own message, with a LIMIT: a long conversation costs no more than a short one
-        // (a window function over the batch's conversations in one query was tried; it read whole conversations and
-        // saved no measurable CPU).
-        var events = await db.TimelineEvents.AsNoTracking()
-            .Where(e => e.ConversationId == conversation.Id && e.Id <= messageEventId
-                && (e.Kind == TimelineKind.ClientMessage || e.Kind == TimelineKind.OfficerMessage || e.Kind == TimelineKind.StaffMessage))
-            .OrderByDescending(e => e.Id)
-            .Take(options.Value.HistoryTurns + 1)
-            .ToListAsync(ct);
-        events.Reverse();
+        var turns = new Dictionary<long, List<Turn>>();
+        var take = options.Value.HistoryTurns + 1;
+        foreach (var chunk in items.Chunk(MaxPartsPerStatement))
+        {
+            IQueryable<Turn>? all = null;
+            foreach (var (conversationId, messageEventId) in chunk)
+            {
+                var part = db.TimelineEvents.AsNoTracking()
+                    .Where(e => e.ConversationId == conversationId && e.Id <= messageEventId
+                        && (e.Kind == TimelineKind.ClientMessage || e.Kind == TimelineKind.OfficerMessage || e.Kind == TimelineKind.StaffMessage))
+                    .OrderByDescending(e => e.Id)
+                    .Take(take)
+                    .Select(e => new Turn(e.Id, e.ConversationId!.Value, e.Kind, e.TextCipher, e.Details, e.At));
+                all = all is null ? part : all.Concat(part);
+            }
+            foreach (var turn in await all!.ToListAsync(ct))
+            {
+                if (!turns.TryGetValue(turn.ConversationId, out var list)) turns[turn.ConversationId] = list = [];
+                list.Add(turn);
+            }
+        }
+        foreach (var list in turns.Values) list.Sort((a, b) => a.Id.CompareTo(b.Id));
+        return turns;
+    }
+
+    private OfficerRequest BuildRequest(Conversation conversation, List<Turn> events, ClientFacts facts)
+    {
         var current = events[^1];
         var history = events.Take(events.Count - 1).Select(e => new OfficerTurn(
             e.Kind switch { TimelineKind.ClientMessage => OfficerTurnRole.Client, TimelineKind.OfficerMessage => OfficerTurnRole.Officer, _ => OfficerTurnRole.Staff },

@@ -90,6 +90,41 @@ public class ConversationFlowTests
         Assert.Equal(4, await db.Outbox.CountAsync());
     }
 
+    [SkippableTheory]
+    [InlineData(StoreKind.Sqlite)]
+    [InlineData(StoreKind.Postgres)]
+    public async Task OfficerReadsEachConversationsNewestTurns_UpToItsMessage_OldestFirst(StoreKind kind)
+    {
+        await using var s = await CoServiceScenario.StartAsync(kind, c => c["Conversations:HistoryTurns"] = "4");
+        for (var n = 1; n <= 4; n++)
+        {
+            await s.SayAsync("P400", $"{ScriptedOfficer.Question} 第{n}次");
+            await s.DrainAsync();
+        }
+        // One batch: P400's fifth message with a sixth already behind it, and C100's first.
+        await s.SayAsync("P400", $"{ScriptedOfficer.Question} 第5次");
+        await s.SayAsync("P400", $"{ScriptedOfficer.Question} 第6次");
+        await s.SayAsync("C100", "那怎么办");
+        s.Officer.Requests.Clear();
+
+        Assert.Equal(3, await s.DrainAsync());
+
+        var fifth = Assert.Single(s.Officer.Requests, r => r.Text.EndsWith("第5次", StringComparison.Ordinal));
+        Assert.Equal(
+            [(OfficerTurnRole.Client, $"{ScriptedOfficer.Question} 第3次"), (OfficerTurnRole.Officer, ScriptedOfficer.Answer),
+             (OfficerTurnRole.Client, $"{ScriptedOfficer.Question} 第4次"), (OfficerTurnRole.Officer, ScriptedOfficer.Answer)],
+            fifth.History.Select(t => (t.Role, t.Text)));
+        Assert.All(fifth.History.Where(t => t.Role == OfficerTurnRole.Officer), t => Assert.Equal("KB-0073", t.KnowledgeEntryId));
+        // The sixth message waits for the next round; it arrived before the fifth was answered, so its history ends
+        // with the fifth message, not the answer.
+        var sixth = Assert.Single(s.Officer.Requests, r => r.Text.EndsWith("第6次", StringComparison.Ordinal));
+        Assert.Equal($"{ScriptedOfficer.Question} 第5次", sixth.History[^1].Text);
+        Assert.Equal(4, sixth.History.Count);
+        var first = Assert.Single(s.Officer.Requests, r => r.Text == "那怎么办");
+        Assert.Empty(first.History);
+        Assert.Equal("C100", first.Client.ClientNo);
+    }
+
     [Fact]
     public async Task BadMessages_AreRejectedWithReasons_NothingStored()
     {
