@@ -53,9 +53,12 @@ public sealed class CoServiceScenario : IAsyncDisposable
             new InboundClientMessage(channel, ClientReferenceKind.ClientNo, clientNo, text, key ?? Guid.NewGuid().ToString("N"), H.Clock.GetUtcNow(), []),
             CancellationToken.None));
 
+    /// <summary>What the officer worker of <see cref="DrainAsync"/> logged as warnings (a batch that failed and was answered item by item).</summary>
+    public CountingLogger<OfficerWorker> OfficerLog { get; } = new();
+
     /// <summary>Runs the service officer for everything queued, like the background worker does.</summary>
     public Task<int> DrainAsync() =>
-        new OfficerWorker(Get<IServiceScopeFactory>(), Get<OfficerSignal>(), NullLogger<OfficerWorker>.Instance).DrainAsync(CancellationToken.None);
+        new OfficerWorker(Get<IServiceScopeFactory>(), Get<OfficerSignal>(), OfficerLog).DrainAsync(CancellationToken.None);
 
     public Task<int> DispatchAsync() =>
         new OutboxDispatcher(Get<IServiceScopeFactory>(), Get<OutboxSignal>(), H.Clock, NullLogger<OutboxDispatcher>.Instance).DispatchAsync(CancellationToken.None);

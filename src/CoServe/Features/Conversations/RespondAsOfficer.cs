@@ -255,8 +255,19 @@ public sealed partial class RespondAsOfficer(
         public string ClientNo => Client.ClientNo;
     }
 
-    /// <summary>A turn of a conversation as the officer reads it (client, officer and staff messages only).</summary>
-    private sealed record Turn(long Id, long ConversationId, TimelineKind Kind, byte[]? TextCipher, string? Details, DateTimeOffset At);
+    /// <summary>
+    /// A turn of a conversation as the officer reads it (client, officer and staff messages only). Settable properties, not a
+    /// constructor: EF translates a UNION ALL only over a projection it can see into.
+    /// </summary>
+    private sealed class Turn
+    {
+        public long Id { get; init; }
+        public long ConversationId { get; init; }
+        public TimelineKind Kind { get; init; }
+        public byte[]? TextCipher { get; init; }
+        public string? Details { get; init; }
+        public DateTimeOffset At { get; init; }
+    }
 
     /// <summary>
     /// For each item (conversation, its client message): the newest turns up to that message, oldest first, the message
@@ -270,18 +281,17 @@ public sealed partial class RespondAsOfficer(
         var take = options.Value.HistoryTurns + 1;
         foreach (var chunk in items.Chunk(MaxPartsPerStatement))
         {
-            IQueryable<Turn>? all = null;
-            foreach (var (conversationId, messageEventId) in chunk)
+            var parts = chunk.Select(item =>
             {
-                var part = db.TimelineEvents.AsNoTracking()
+                var (conversationId, messageEventId) = item;
+                return db.TimelineEvents.AsNoTracking()
                     .Where(e => e.ConversationId == conversationId && e.Id <= messageEventId
                         && (e.Kind == TimelineKind.ClientMessage || e.Kind == TimelineKind.OfficerMessage || e.Kind == TimelineKind.StaffMessage))
                     .OrderByDescending(e => e.Id)
                     .Take(take)
-                    .Select(e => new Turn(e.Id, e.ConversationId!.Value, e.Kind, e.TextCipher, e.Details, e.At));
-                all = all is null ? part : all.Concat(part);
-            }
-            foreach (var turn in await all!.ToListAsync(ct))
+                    .Select(e => new Turn { Id = e.Id, ConversationId = e.ConversationId!.Value, Kind = e.Kind, TextCipher = e.TextCipher, Details = e.Details, At = e.At });
+            });
+            foreach (var turn in await parts.Aggregate((all, part) => all.Concat(part)).ToListAsync(ct))
             {
                 if (!turns.TryGetValue(turn.ConversationId, out var list)) turns[turn.ConversationId] = list = [];
                 list.Add(turn);

@@ -73,6 +73,7 @@ public class ConversationFlowTests
         await s.SayAsync("P400", ScriptedOfficer.Question + "？");
 
         Assert.Equal(4, await s.DrainAsync());
+        Assert.Equal(0, s.OfficerLog.Warnings);
 
         await using var db = s.NewDb();
         Assert.Equal(0, await db.OfficerWorkItems.CountAsync(w => w.ProcessedAt == null));
@@ -108,6 +109,7 @@ public class ConversationFlowTests
         s.Officer.Requests.Clear();
 
         Assert.Equal(3, await s.DrainAsync());
+        Assert.Equal(0, s.OfficerLog.Warnings); // answered as a batch, not item by item after a failed batch
 
         var fifth = Assert.Single(s.Officer.Requests, r => r.Text.EndsWith("第5次", StringComparison.Ordinal));
         Assert.Equal(
