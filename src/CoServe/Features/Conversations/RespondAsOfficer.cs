@@ -43,6 +43,7 @@ public sealed partial class RespondAsOfficer(
     private const int MaxPartsPerStatement = 50;
 
     private readonly List<(long ClientId, TimelineEvent Message, string Channel)> _outbox = [];
+    private readonly List<(HandoffRequest Request, string? Holding)> _handoffs = [];
 
     /// <returns>What happened, for logs and tests: answered, clarified, handoff, silent.</returns>
     public async Task<string> ProcessAsync(long workItemId, CancellationToken ct) => (await ProcessBatchAsync([workItemId], ct))[0];
@@ -90,6 +91,7 @@ public sealed partial class RespondAsOfficer(
         // Apply with the versions read above: a takeover since then wins and the AI says nothing.
         db.ChangeTracker.Clear();
         _outbox.Clear();
+        _handoffs.Clear();
         timeline.Defer();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var conversations = await db.Conversations.AsNoTracking().Where(c => conversationIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
@@ -117,25 +119,26 @@ public sealed partial class RespondAsOfficer(
             switch (decision)
             {
                 case OfficerHandoff h:
-                    outcomes[index] = await HandOffAsync(conversation, clients[conversation.ClientId].ClientNo, h.Reason, h.Package, h.HoldingMessage, Explain(h), ct);
+                    outcomes[index] = HandOff(conversation, clients[conversation.ClientId].ClientNo, h.Reason, h.Package, h.HoldingMessage, Explain(h));
                     break;
                 case OfficerAnswer a:
                     outcomes[index] = Speak(conversation, a.Text, verdictOf[index], new { engine = a.Engine, entry = a.KnowledgeEntryId, confidence = Math.Round(a.Confidence, 3), why = a.Explanations })
-                        ?? await HandOffAsync(conversation, clients[conversation.ClientId].ClientNo, HandoffReason.GuardrailBlocked, Package(request, "Faq"), null, "gate blocked the answer", ct);
+                        ?? HandOff(conversation, clients[conversation.ClientId].ClientNo, HandoffReason.GuardrailBlocked, Package(request, "Faq"), null, "gate blocked the answer");
                     if (outcomes[index] == "answered") await ActionsAsync(conversation, a.Actions, clients[conversation.ClientId].ClientNo, ct);
                     break;
                 case OfficerClarification c:
                     outcomes[index] = Speak(conversation, c.Text, verdictOf[index], new { engine = c.Engine, clarify = c.OptionEntryIds, why = c.Explanations }) is null
-                        ? await HandOffAsync(conversation, clients[conversation.ClientId].ClientNo, HandoffReason.GuardrailBlocked, Package(request, "Faq"), null, "gate blocked the clarification", ct)
+                        ? HandOff(conversation, clients[conversation.ClientId].ClientNo, HandoffReason.GuardrailBlocked, Package(request, "Faq"), null, "gate blocked the clarification")
                         : "clarified";
                     break;
                 default:
                     throw new InvalidOperationException($"unknown officer decision {decision.GetType().Name}");
             }
-            RecordGuardrailBlocks(conversation, decision, now);
             LogDecision(logger, conversation.Id, outcomes[index], decision.Engine);
         }
-        await db.SaveChangesAsync(ct); // tickets, notifications, block log
+        await OpenHandoffsAsync(ct);
+        foreach (var (index, _, decision, _) in speaking) RecordGuardrailBlocks(ConversationOf(index), decision, now);
+        await db.SaveChangesAsync(ct); // notifications, block log
         await timeline.StoreAsync(ct);
         await OutboxMessage.InsertAsync(db, _outbox.Select(o => (o.ClientId, o.Message.Id, o.Channel)).ToList(), now, ct);
         await UpdateConversationsAsync(touched, versionRead, ct);
@@ -214,15 +217,26 @@ public sealed partial class RespondAsOfficer(
         }
     }
 
-    private async Task<string> HandOffAsync(Conversation conversation, string clientNo, HandoffReason reason, HandoffPackage package, string? holding, string explanation, CancellationToken ct)
+    /// <summary>Queues a handoff; the batch's handoffs are routed and opened together (<see cref="OpenHandoffsAsync"/>).</summary>
+    private string HandOff(Conversation conversation, string clientNo, HandoffReason reason, HandoffPackage package, string? holding, string explanation)
     {
-        await handoffs.OpenAsync(conversation, clientNo, reason, package, explanation, ct);
-        var minutes = (int)Math.Ceiling(handoffOptions.Value.FirstResponse(reason).TotalMinutes);
-        var text = holding ?? string.Format(CultureInfo.InvariantCulture, options.Value.HoldingMessage, minutes);
-        var ev = timeline.Append(conversation.ClientId, TimelineKind.OfficerMessage, ActorKind.Officer, null, conversation.Channel, EventVisibility.ClientVisible,
-            text: text, details: new { holding = true, reason = reason.ToString() }, conversationId: conversation.Id, ticketId: conversation.OpenTicketId);
-        _outbox.Add((conversation.ClientId, ev, conversation.Channel));
+        _handoffs.Add((new HandoffRequest(conversation, clientNo, reason, package, explanation), holding));
         return "handoff";
+    }
+
+    /// <summary>The batch's handoffs as tickets (routed together, stored in one round), each with the one holding message the AI may send.</summary>
+    private async Task OpenHandoffsAsync(CancellationToken ct)
+    {
+        await handoffs.OpenManyAsync(_handoffs.ConvertAll(h => h.Request), ct);
+        foreach (var (request, holding) in _handoffs)
+        {
+            var (conversation, reason) = (request.Conversation, request.Reason);
+            var minutes = (int)Math.Ceiling(handoffOptions.Value.FirstResponse(reason).TotalMinutes);
+            var text = holding ?? string.Format(CultureInfo.InvariantCulture, options.Value.HoldingMessage, minutes);
+            var ev = timeline.Append(conversation.ClientId, TimelineKind.OfficerMessage, ActorKind.Officer, null, conversation.Channel, EventVisibility.ClientVisible,
+                text: text, details: new { holding = true, reason = reason.ToString() }, conversationId: conversation.Id, ticketId: conversation.OpenTicketId);
+            _outbox.Add((conversation.ClientId, ev, conversation.Channel));
+        }
     }
 
     /// <summary>Side tasks the officer asked for (an appointment for the manager): recorded and sent to the client's manager.</summary>

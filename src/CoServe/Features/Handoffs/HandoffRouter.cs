@@ -9,6 +9,9 @@ namespace CoServe.Features.Handoffs;
 
 public sealed record RouteDecision(TicketQueue Queue, int? AssigneeStaffId, int? BranchId, string Explanation);
 
+/// <summary>One handoff to route: whose, why, and who must not get it (the assignee it is taken away from).</summary>
+public sealed record RouteRequest(long ClientId, HandoffReason Reason, int? ExcludeStaffId);
+
 /// <summary>
 /// Who gets a handoff. Duty reasons (complaint, commission, AML) go to the client's servicer holding that duty:
 /// the client manager keeps them after the move, whether online or not (first-handler responsibility), and is
@@ -16,66 +19,109 @@ public sealed record RouteDecision(TicketQueue Queue, int? AssigneeStaffId, int?
 /// advisors (the client's branch first); everything else to the digital team. Pools pick, among people online
 /// and under their limit, the one with the fewest open tickets, then the one assigned least recently.
 /// </summary>
-public sealed class HandoffRouter(CoServeDb db, StaffPresence presence, IOptions<HandoffOptions> options)
+/// <remarks>
+/// Several handoffs are routed together (the service officer's batch) with a fixed number of reads, not a few per
+/// handoff: the clients and their servicers, the duty holders, each pool once, the open tickets of everyone online.
+/// They are then picked one after another, in order, each pick counted as an open ticket assigned now, so a batch
+/// spreads its tickets exactly as the same handoffs routed one by one would.
+/// </remarks>
+public sealed class HandoffRouter(CoServeDb db, StaffPresence presence, IOptions<HandoffOptions> options, TimeProvider clock)
 {
-    public async Task<RouteDecision> RouteAsync(long clientId, HandoffReason reason, int? excludeStaffId, CancellationToken ct)
+    public async Task<RouteDecision> RouteAsync(long clientId, HandoffReason reason, int? excludeStaffId, CancellationToken ct) =>
+        (await RouteManyAsync([new RouteRequest(clientId, reason, excludeStaffId)], ct))[0];
+
+    /// <returns>One decision per request, in order.</returns>
+    public async Task<RouteDecision[]> RouteManyAsync(IReadOnlyList<RouteRequest> requests, CancellationToken ct)
     {
         var o = options.Value;
-        var queue = o.QueueFor(reason);
-        var client = await db.Clients.AsNoTracking().Where(c => c.Id == clientId)
-            .Select(c => new { c.BranchId, Servicers = c.Servicers.Select(s => new { s.StaffId, s.Duties }).ToList() })
-            .SingleAsync(ct);
+        var clientIds = requests.Select(r => r.ClientId).Distinct().ToList();
+        var clients = await db.Clients.AsNoTracking().Where(c => clientIds.Contains(c.Id))
+            .Select(c => new { c.Id, c.BranchId, Servicers = c.Servicers.Select(s => new { s.StaffId, s.Duties }).ToList() })
+            .ToDictionaryAsync(c => c.Id, ct);
+        if (clients.Count != clientIds.Count) throw new InvalidOperationException("a handoff names a client that does not exist");
 
-        if (queue == TicketQueue.DutyOwner)
+        // Duty holders first: the active servicer with the lowest id holding the reason's duty.
+        var decisions = new RouteDecision?[requests.Count];
+        var queues = new TicketQueue[requests.Count];
+        var holders = requests.Select(r => o.QueueFor(r.Reason) == TicketQueue.DutyOwner
+                ? clients[r.ClientId].Servicers.Where(s => s.StaffId is not null && (s.Duties & DutyFor(r.Reason)) != 0).Select(s => s.StaffId!.Value).ToList()
+                : [])
+            .ToList();
+        var holderIds = holders.SelectMany(h => h).Distinct().ToList();
+        var activeHolders = holderIds.Count == 0 ? [] : (await db.Staff.AsNoTracking()
+            .Where(s => holderIds.Contains(s.Id) && s.IsActive).Select(s => s.Id).ToListAsync(ct)).ToHashSet();
+        for (var i = 0; i < requests.Count; i++)
         {
-            var duty = DutyFor(reason);
-            var ownerIds = client.Servicers.Where(s => s.StaffId is not null && (s.Duties & duty) != 0).Select(s => s.StaffId!.Value).ToList();
-            var owner = await db.Staff.AsNoTracking()
-                .Where(s => ownerIds.Contains(s.Id) && s.IsActive && s.Id != excludeStaffId)
-                .OrderBy(s => s.Id)
-                .Select(s => (int?)s.Id)
-                .FirstOrDefaultAsync(ct);
-            if (owner is not null) return new RouteDecision(TicketQueue.DutyOwner, owner, client.BranchId, $"{duty} duty holder");
-            queue = TicketQueue.BranchDuty;
+            var (request, client) = (requests[i], clients[requests[i].ClientId]);
+            queues[i] = o.QueueFor(request.Reason);
+            if (queues[i] != TicketQueue.DutyOwner) continue;
+            var owner = holders[i].Where(id => activeHolders.Contains(id) && id != request.ExcludeStaffId).Order().Select(id => (int?)id).FirstOrDefault();
+            if (owner is not null) decisions[i] = new RouteDecision(TicketQueue.DutyOwner, owner, client.BranchId, $"{DutyFor(request.Reason)} duty holder");
+            else queues[i] = TicketQueue.BranchDuty;
         }
 
-        IQueryable<StaffMember> pool = queue switch
+        // The pools the rest need, each read once, and the open tickets of everyone in them who is online.
+        var pools = new Dictionary<(TicketQueue, int?), List<(int Id, int? BranchId)>>();
+        for (var i = 0; i < requests.Count; i++)
         {
-            TicketQueue.BranchDuty => db.Staff.Where(s => s.Role == StaffRole.ClientManager && s.BranchId == client.BranchId),
-            TicketQueue.Advisors => db.Staff.Where(s => s.Role == StaffRole.Advisor),
-            _ => db.Staff.Where(s => s.Role == StaffRole.DigitalOps),
-        };
-        var candidates = await pool.AsNoTracking().Where(s => s.IsActive && s.Id != excludeStaffId).Select(s => new { s.Id, s.BranchId }).ToListAsync(ct);
-        var online = candidates.Where(c => presence.IsAvailable(c.Id)).ToList();
-        if (online.Count == 0)
-        {
-            return new RouteDecision(queue, null, client.BranchId, "nobody in the pool is online; waiting in the team queue");
-        }
-        var ids = online.Select(c => c.Id).ToList();
-        var load = await db.Tickets.AsNoTracking()
-            .Where(t => t.AssigneeStaffId != null && ids.Contains(t.AssigneeStaffId.Value) && t.Status != TicketStatus.Resolved)
-            .GroupBy(t => t.AssigneeStaffId!.Value)
-            .Select(g => new { StaffId = g.Key, Open = g.Count(), Last = g.Max(t => t.AssignedAt) })
-            .ToListAsync(ct);
-        var byId = load.ToDictionary(l => l.StaffId);
-        var pick = online
-            .Select(c => new
+            if (decisions[i] is not null) continue;
+            var key = PoolKey(queues[i], clients[requests[i].ClientId].BranchId);
+            if (pools.ContainsKey(key)) continue;
+            IQueryable<StaffMember> pool = key.Item1 switch
             {
-                c.Id,
-                SameBranch = queue == TicketQueue.Advisors && c.BranchId == client.BranchId,
-                Open = byId.TryGetValue(c.Id, out var l) ? l.Open : 0,
-                Last = byId.TryGetValue(c.Id, out var l2) ? l2.Last : null,
-            })
-            .Where(c => c.Open < options.Value.MaxOpenPerStaff)
-            .OrderByDescending(c => c.SameBranch)
-            .ThenBy(c => c.Open)
-            .ThenBy(c => c.Last ?? DateTimeOffset.MinValue)
-            .ThenBy(c => c.Id)
-            .FirstOrDefault();
-        return pick is null
-            ? new RouteDecision(queue, null, client.BranchId, "everyone online is at their limit; waiting in the team queue")
-            : new RouteDecision(queue, pick.Id, client.BranchId, $"online with {pick.Open} open tickets");
+                TicketQueue.BranchDuty => db.Staff.Where(s => s.Role == StaffRole.ClientManager && s.BranchId == key.Item2),
+                TicketQueue.Advisors => db.Staff.Where(s => s.Role == StaffRole.Advisor),
+                _ => db.Staff.Where(s => s.Role == StaffRole.DigitalOps),
+            };
+            pools[key] = (await pool.AsNoTracking().Where(s => s.IsActive).Select(s => new { s.Id, s.BranchId }).ToListAsync(ct))
+                .Where(c => presence.IsAvailable(c.Id)).Select(c => (c.Id, c.BranchId)).ToList();
+        }
+        var online = pools.Values.SelectMany(p => p).Select(c => c.Id).Distinct().ToList();
+        var load = online.Count == 0 ? [] : (await db.Tickets.AsNoTracking()
+                .Where(t => t.AssigneeStaffId != null && online.Contains(t.AssigneeStaffId.Value) && t.Status != TicketStatus.Resolved)
+                .GroupBy(t => t.AssigneeStaffId!.Value)
+                .Select(g => new { StaffId = g.Key, Open = g.Count(), Last = g.Max(t => t.AssignedAt) })
+                .ToListAsync(ct))
+            .ToDictionary(l => l.StaffId, l => (l.Open, l.Last));
+
+        var now = clock.GetUtcNow();
+        for (var i = 0; i < requests.Count; i++)
+        {
+            if (decisions[i] is not null) continue;
+            var (request, client, queue) = (requests[i], clients[requests[i].ClientId], queues[i]);
+            var candidates = pools[PoolKey(queue, client.BranchId)].Where(c => c.Id != request.ExcludeStaffId).ToList();
+            if (candidates.Count == 0)
+            {
+                decisions[i] = new RouteDecision(queue, null, client.BranchId, "nobody in the pool is online; waiting in the team queue");
+                continue;
+            }
+            var pick = candidates
+                .Select(c => new
+                {
+                    c.Id,
+                    SameBranch = queue == TicketQueue.Advisors && c.BranchId == client.BranchId,
+                    Open = load.TryGetValue(c.Id, out var l) ? l.Open : 0,
+                    Last = load.TryGetValue(c.Id, out var l2) ? l2.Last : null,
+                })
+                .Where(c => c.Open < o.MaxOpenPerStaff)
+                .OrderByDescending(c => c.SameBranch)
+                .ThenBy(c => c.Open)
+                .ThenBy(c => c.Last ?? DateTimeOffset.MinValue)
+                .ThenBy(c => c.Id)
+                .FirstOrDefault();
+            if (pick is null)
+            {
+                decisions[i] = new RouteDecision(queue, null, client.BranchId, "everyone online is at their limit; waiting in the team queue");
+                continue;
+            }
+            load[pick.Id] = (pick.Open + 1, now);
+            decisions[i] = new RouteDecision(queue, pick.Id, client.BranchId, $"online with {pick.Open} open tickets");
+        }
+        return decisions.Select(d => d!).ToArray();
     }
+
+    /// <summary>Branch duty pools are per branch; the advisors and the digital team are one pool each.</summary>
+    private static (TicketQueue, int?) PoolKey(TicketQueue queue, int? branchId) => (queue, queue == TicketQueue.BranchDuty ? branchId : null);
 
     public static DutyScope DutyFor(HandoffReason reason) => reason switch
     {

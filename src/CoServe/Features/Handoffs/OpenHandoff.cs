@@ -11,9 +11,13 @@ using Microsoft.Extensions.Options;
 
 namespace CoServe.Features.Handoffs;
 
+/// <summary>One handoff to open: the conversation, why, and what the human gets with it.</summary>
+public sealed record HandoffRequest(Conversation Conversation, string ClientNo, HandoffReason Reason, HandoffPackage Package, string EngineExplanation);
+
 /// <summary>
 /// Turns a handoff into a ticket inside the caller's transaction: routed, with its SLA deadline, the package for
 /// the human, a timeline event, the conversation waiting for a human, and the assignee (or the team) notified.
+/// Several handoffs (the service officer's batch) are routed together and their tickets stored in one round.
 /// </summary>
 public sealed class OpenHandoff(
     CoServeDb db,
@@ -25,43 +29,59 @@ public sealed class OpenHandoff(
     IOptions<CalendarOptions> calendar,
     TimeProvider clock)
 {
-    public async Task<Ticket> OpenAsync(Conversation conversation, string clientNo, HandoffReason reason, HandoffPackage package, string engineExplanation, CancellationToken ct)
-    {
-        var now = clock.GetUtcNow();
-        var route = await router.RouteAsync(conversation.ClientId, reason, excludeStaffId: null, ct);
-        var hours = options.Value.ServiceHours.Build(calendar.Value);
-        var ticket = new Ticket(conversation.ClientId, conversation.Id, reason, route.Queue, route.BranchId, now, hours.Add(now, options.Value.FirstResponse(reason)))
-        {
-            Intent = package.Intent,
-            SummaryCipher = protector.Encrypt(ProtectedField.MessageText, package.Summary),
-            SuggestedReplyCipher = package.SuggestedReply is null ? null : protector.Encrypt(ProtectedField.MessageText, package.SuggestedReply),
-            EntitiesCipher = package.Entities.Count == 0 ? null : protector.Encrypt(ProtectedField.MessageText, JsonSerializer.Serialize(package.Entities)),
-        };
-        ticket.Assign(route.AssigneeStaffId, now);
-        db.Tickets.Add(ticket);
-        await db.SaveChangesAsync(ct);
+    public async Task<Ticket> OpenAsync(Conversation conversation, string clientNo, HandoffReason reason, HandoffPackage package, string engineExplanation, CancellationToken ct) =>
+        (await OpenManyAsync([new HandoffRequest(conversation, clientNo, reason, package, engineExplanation)], ct))[0];
 
-        conversation.HandOffToHumans(ticket.Id, route.AssigneeStaffId, now);
-        timeline.Append(conversation.ClientId, TimelineKind.Handoff, ActorKind.Officer, null, conversation.Channel, EventVisibility.Internal,
-            text: package.Summary,
-            details: new
+    /// <returns>One ticket per request, in order.</returns>
+    public async Task<IReadOnlyList<Ticket>> OpenManyAsync(IReadOnlyList<HandoffRequest> requests, CancellationToken ct)
+    {
+        if (requests.Count == 0) return [];
+        var now = clock.GetUtcNow();
+        var routes = await router.RouteManyAsync(requests.Select(r => new RouteRequest(r.Conversation.ClientId, r.Reason, null)).ToList(), ct);
+        var hours = options.Value.ServiceHours.Build(calendar.Value);
+        var tickets = new List<Ticket>(requests.Count);
+        for (var i = 0; i < requests.Count; i++)
+        {
+            var (r, route) = (requests[i], routes[i]);
+            var ticket = new Ticket(r.Conversation.ClientId, r.Conversation.Id, r.Reason, route.Queue, route.BranchId, now, hours.Add(now, options.Value.FirstResponse(r.Reason)))
             {
-                reason = reason.ToString(),
-                queue = route.Queue.ToString(),
-                assignee = route.AssigneeStaffId,
-                intent = package.Intent,
-                due = ticket.FirstResponseDueAt,
-                routing = route.Explanation,
-                engine = engineExplanation,
-            },
-            conversationId: conversation.Id,
-            ticketId: ticket.Id,
-            correlationId: $"ticket-{ticket.Id}");
-        await NotifyAsync(ticket, clientNo, route, ct);
-        return ticket;
+                Intent = r.Package.Intent,
+                SummaryCipher = protector.Encrypt(ProtectedField.MessageText, r.Package.Summary),
+                SuggestedReplyCipher = r.Package.SuggestedReply is null ? null : protector.Encrypt(ProtectedField.MessageText, r.Package.SuggestedReply),
+                EntitiesCipher = r.Package.Entities.Count == 0 ? null : protector.Encrypt(ProtectedField.MessageText, JsonSerializer.Serialize(r.Package.Entities)),
+            };
+            ticket.Assign(route.AssigneeStaffId, now);
+            tickets.Add(ticket);
+        }
+        db.Tickets.AddRange(tickets);
+        await db.SaveChangesAsync(ct); // the tickets' ids, one round for all
+
+        var teams = new Dictionary<(TicketQueue, int?), List<int>>();
+        for (var i = 0; i < requests.Count; i++)
+        {
+            var (r, route, ticket) = (requests[i], routes[i], tickets[i]);
+            r.Conversation.HandOffToHumans(ticket.Id, route.AssigneeStaffId, now);
+            timeline.Append(r.Conversation.ClientId, TimelineKind.Handoff, ActorKind.Officer, null, r.Conversation.Channel, EventVisibility.Internal,
+                text: r.Package.Summary,
+                details: new
+                {
+                    reason = r.Reason.ToString(),
+                    queue = route.Queue.ToString(),
+                    assignee = route.AssigneeStaffId,
+                    intent = r.Package.Intent,
+                    due = ticket.FirstResponseDueAt,
+                    routing = route.Explanation,
+                    engine = r.EngineExplanation,
+                },
+                conversationId: r.Conversation.Id,
+                ticketId: ticket.Id,
+                correlationId: $"ticket-{ticket.Id}");
+            await NotifyAsync(ticket, r.ClientNo, route, teams, ct);
+        }
+        return tickets;
     }
 
-    private async Task NotifyAsync(Ticket ticket, string clientNo, RouteDecision route, CancellationToken ct)
+    private async Task NotifyAsync(Ticket ticket, string clientNo, RouteDecision route, Dictionary<(TicketQueue, int?), List<int>> teams, CancellationToken ct)
     {
         var text = $"{ReasonLabel(ticket.Reason)} · 客户 {clientNo}";
         var link = $"/inbox/{ticket.Id}";
@@ -70,7 +90,11 @@ public sealed class OpenHandoff(
             notifier.Add(assignee, NotificationKind.HandoffAssigned, "新的转人工：" + text, link, ticket.ClientId, ticket.Id);
             return;
         }
-        foreach (var staffId in await TeamAsync(db, ticket.Queue, ticket.BranchId, ct))
+        if (!teams.TryGetValue((ticket.Queue, ticket.BranchId), out var team))
+        {
+            teams[(ticket.Queue, ticket.BranchId)] = team = await TeamAsync(db, ticket.Queue, ticket.BranchId, ct);
+        }
+        foreach (var staffId in team)
         {
             notifier.Add(staffId, NotificationKind.HandoffInQueue, "团队队列待接：" + text, link, ticket.ClientId, ticket.Id);
         }

@@ -59,11 +59,13 @@ public class RoutingAndSlaTests
         foreach (var c in clients) await s.SayAsync(c, "我要人工");
 
         Assert.Equal(3, await s.DrainAsync()); // one batch: three conversations
+        Assert.Equal(0, s.OfficerLog.Warnings);
         await using var read = s.NewDb();
         var tickets = await read.Tickets.AsNoTracking().OrderBy(t => t.Id).ToListAsync();
         Assert.Equal(3, tickets.Count);
         // The open tickets are counted at each decision, also those of the same transaction: the first two go to different people.
         Assert.NotEqual(tickets[0].AssigneeStaffId, tickets[1].AssigneeStaffId);
+        Assert.Equal([1, 2], tickets.GroupBy(t => t.AssigneeStaffId).Select(g => g.Count()).Order());
         Assert.All(tickets, t => Assert.Contains(t.AssigneeStaffId, new int?[] { s.Org.Ops.Id, ops2.Id }));
         foreach (var c in clients)
         {
@@ -75,6 +77,25 @@ public class RoutingAndSlaTests
             Assert.Equal($"ticket-{ticket.Id}", (await read.TimelineEvents.AsNoTracking().SingleAsync(e => e.ConversationId == conversation.Id && e.Kind == TimelineKind.Handoff)).CorrelationId);
             Assert.Single(await read.StaffNotifications.Where(n => n.TicketId == ticket.Id && n.StaffId == ticket.AssigneeStaffId && n.Kind == NotificationKind.HandoffAssigned).ToListAsync());
         }
+    }
+
+    [SkippableTheory]
+    [InlineData(StoreKind.Sqlite)]
+    [InlineData(StoreKind.Postgres)]
+    public async Task OneOfficerBatch_CountsItsOwnTicketsAgainstTheLimit_TheRestWaitInTheTeamQueue(StoreKind kind)
+    {
+        await using var s = await CoServiceScenario.StartAsync(kind, c => c["Handoffs:MaxOpenPerStaff"] = "1");
+        s.Online(s.Org.Ops);
+        foreach (var c in new[] { "P400", "C100", "S300" }) await s.SayAsync(c, "我要人工");
+
+        Assert.Equal(3, await s.DrainAsync());
+        Assert.Equal(0, s.OfficerLog.Warnings);
+        await using var read = s.NewDb();
+        var tickets = await read.Tickets.AsNoTracking().OrderBy(t => t.Id).Select(t => new { t.Id, t.AssigneeStaffId }).ToListAsync();
+        // One person online with room for one ticket: the batch's first handoff is hers, the two after it wait for the team.
+        Assert.Equal(new int?[] { s.Org.Ops.Id, null, null }, tickets.Select(t => t.AssigneeStaffId));
+        var queued = await read.StaffNotifications.Where(n => n.StaffId == s.Org.Ops.Id && n.Kind == NotificationKind.HandoffInQueue).Select(n => n.TicketId).ToListAsync();
+        Assert.Equal(tickets.Skip(1).Select(t => (long?)t.Id), queued.Order());
     }
 
     [SkippableTheory]
