@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using CoServe.Data;
 using CoServe.Features.Channels;
 using CoServe.Features.Clients;
@@ -10,6 +11,7 @@ using CoServe.Features.Timeline;
 using CoServe.Platform.Crypto;
 using CoServe.Platform.Live;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 
 namespace CoServe.Features.Conversations;
@@ -269,47 +271,57 @@ public sealed partial class RespondAsOfficer(
         public string ClientNo => Client.ClientNo;
     }
 
-    /// <summary>
-    /// A turn of a conversation as the officer reads it (client, officer and staff messages only). Settable properties, not a
-    /// constructor: EF translates a UNION ALL only over a projection it can see into.
-    /// </summary>
-    private sealed class Turn
-    {
-        public long Id { get; init; }
-        public long ConversationId { get; init; }
-        public TimelineKind Kind { get; init; }
-        public byte[]? TextCipher { get; init; }
-        public string? Details { get; init; }
-        public DateTimeOffset At { get; init; }
-    }
+    /// <summary>A turn of a conversation as the officer reads it (client, officer and staff messages only).</summary>
+    private sealed record Turn(long Id, long ConversationId, TimelineKind Kind, byte[]? TextCipher, string? Details, DateTimeOffset At);
 
     /// <summary>
     /// For each item (conversation, its client message): the newest turns up to that message, oldest first, the message
     /// last. One statement for the batch: one part per conversation, each an indexed read with a LIMIT, joined with
     /// UNION ALL, so a long conversation costs no more than a short one and the batch makes one round trip instead of
     /// one per item. (A window function over the batch's conversations was tried before; it read whole conversations.)
+    /// The statement is written directly, not through LINQ: EF compiled a fifty-part union on every batch (about 0.2 ms
+    /// per item). Every value in it is a whole number (ids, kinds, the limit), written as a literal.
     /// </summary>
     private async Task<Dictionary<long, List<Turn>>> TurnsAsync(List<(long ConversationId, long MessageEventId)> items, CancellationToken ct)
     {
         var turns = new Dictionary<long, List<Turn>>();
+        if (items.Count == 0) return turns;
         var take = options.Value.HistoryTurns + 1;
-        foreach (var chunk in items.Chunk(MaxPartsPerStatement))
+        var kinds = string.Join(", ", new[] { TimelineKind.ClientMessage, TimelineKind.OfficerMessage, TimelineKind.StaffMessage }.Select(k => (int)k));
+        await db.Database.OpenConnectionAsync(ct);
+        try
         {
-            var parts = chunk.Select(item =>
+            foreach (var chunk in items.Chunk(MaxPartsPerStatement))
             {
-                var (conversationId, messageEventId) = item;
-                return db.TimelineEvents.AsNoTracking()
-                    .Where(e => e.ConversationId == conversationId && e.Id <= messageEventId
-                        && (e.Kind == TimelineKind.ClientMessage || e.Kind == TimelineKind.OfficerMessage || e.Kind == TimelineKind.StaffMessage))
-                    .OrderByDescending(e => e.Id)
-                    .Take(take)
-                    .Select(e => new Turn { Id = e.Id, ConversationId = e.ConversationId!.Value, Kind = e.Kind, TextCipher = e.TextCipher, Details = e.Details, At = e.At });
-            });
-            foreach (var turn in await parts.Aggregate((all, part) => all.Concat(part)).ToListAsync(ct))
-            {
-                if (!turns.TryGetValue(turn.ConversationId, out var list)) turns[turn.ConversationId] = list = [];
-                list.Add(turn);
+                var sql = new StringBuilder();
+                for (var k = 0; k < chunk.Length; k++)
+                {
+                    if (k > 0) sql.Append(" UNION ALL ");
+                    sql.Append(CultureInfo.InvariantCulture,
+                        $"""SELECT * FROM (SELECT "Id", "ConversationId", "Kind", "TextCipher", "Details", "At" FROM "TimelineEvents" WHERE "ConversationId" = {chunk[k].ConversationId} AND "Id" <= {chunk[k].MessageEventId} AND "Kind" IN ({kinds}) ORDER BY "Id" DESC LIMIT {take}) AS p{k}""");
+                }
+                await using var cmd = db.Database.GetDbConnection().CreateCommand();
+                cmd.CommandText = sql.ToString();
+                cmd.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+                await using var reader = await cmd.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct))
+                {
+                    var turn = new Turn(
+                        reader.GetInt64(0),
+                        reader.GetInt64(1),
+                        (TimelineKind)reader.GetInt32(2),
+                        reader.IsDBNull(3) ? null : (byte[])reader.GetValue(3),
+                        reader.IsDBNull(4) ? null : reader.GetString(4),
+                        // SQLite keeps instants as UTC ticks (the model's converter), PostgreSQL as timestamptz.
+                        db.IsSqlite ? new DateTimeOffset(reader.GetInt64(5), TimeSpan.Zero) : reader.GetFieldValue<DateTimeOffset>(5));
+                    if (!turns.TryGetValue(turn.ConversationId, out var list)) turns[turn.ConversationId] = list = [];
+                    list.Add(turn);
+                }
             }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
         }
         foreach (var list in turns.Values) list.Sort((a, b) => a.Id.CompareTo(b.Id));
         return turns;
