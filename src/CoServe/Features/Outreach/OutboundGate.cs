@@ -140,12 +140,15 @@ public sealed class OutboundGate(
             .ToDictionaryAsync(x => x.Id, x => x.Row, ct);
         var known = clients.Keys.Order().ToList();
         var informed = candidates.Where(c => c.Purpose != OutboundPurpose.ConversationReply && clients.ContainsKey(c.ClientId)).Select(c => c.ClientId).Distinct().ToList();
-        var consents = (await db.ClientConsents.AsNoTracking()
+        // Conversation replies need neither consents nor opt-outs (the client wrote first): a batch of replies reads neither.
+        var consents = (informed.Count == 0 ? [] : (await db.ClientConsents.AsNoTracking()
                 .Where(x => informed.Contains(x.ClientId) && (x.Purpose == ConsentPurpose.Marketing || x.Purpose == ConsentPurpose.ServiceMessages || x.Purpose == ConsentPurpose.PersonalisedPush))
                 .Select(x => new { x.ClientId, x.Purpose, x.Granted }).ToListAsync(ct))
+                .ConvertAll(x => (x.ClientId, x.Purpose, x.Granted)))
             .ToLookup(x => x.ClientId, x => (x.Purpose, x.Granted));
-        var optOuts = (await db.OutreachOptOuts.AsNoTracking().Where(x => informed.Contains(x.ClientId))
+        var optOuts = (informed.Count == 0 ? [] : (await db.OutreachOptOuts.AsNoTracking().Where(x => informed.Contains(x.ClientId))
                 .Select(x => new { x.ClientId, x.Channel, x.Purposes }).ToListAsync(ct))
+                .ConvertAll(x => (x.ClientId, x.Channel, x.Purposes)))
             .ToLookup(x => x.ClientId, x => (x.Channel, x.Purposes));
         bool ComplaintMatters(OutboundCandidate c) => gate.OpenComplaint.Enabled
             && (c.Purpose == OutboundPurpose.Marketing || (c.Purpose == OutboundPurpose.Research && gate.OpenComplaint.AlsoResearch));
@@ -172,8 +175,10 @@ public sealed class OutboundGate(
                 .GroupBy(x => x.ClientId).ToDictionary(g => g.Key, g => g.Select(x => x.Send).ToList());
             var today = BusinessTime.DateOf(now);
             var (d, w, m) = (GateCounters.PeriodStart(CapPeriod.Day, today), GateCounters.PeriodStart(CapPeriod.Week, today), GateCounters.PeriodStart(CapPeriod.Month, today));
-            var counters = (await db.GateCounters.AsNoTracking()
-                    .Where(x => known.Contains(x.ClientId)
+            var cappedClients = candidates.Where(c => rules.IsCapped(c) && GateRules.CategoryOf(c.Purpose) is not null && clients.ContainsKey(c.ClientId))
+                .Select(c => c.ClientId).Distinct().ToList();
+            var counters = (cappedClients.Count == 0 ? [] : await db.GateCounters.AsNoTracking()
+                    .Where(x => cappedClients.Contains(x.ClientId)
                         && ((x.Period == CapPeriod.Day && x.PeriodStart == d) || (x.Period == CapPeriod.Week && x.PeriodStart == w) || (x.Period == CapPeriod.Month && x.PeriodStart == m)))
                     .Select(x => new { x.ClientId, x.Category, x.Period, x.Count }).ToListAsync(ct))
                 .GroupBy(x => (x.ClientId, x.Category))
