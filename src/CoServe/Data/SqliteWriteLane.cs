@@ -25,37 +25,13 @@ namespace CoServe.Data;
 /// before instead of waiting forever.
 /// Statements outside an explicit transaction (a single-row <c>SaveChanges</c>, <c>ExecuteUpdate</c>) do not queue;
 /// they are short and still safe through the busy handler.
-/// A writer that someone is waiting on (storing a client's message before it is acknowledged) marks its flow
-/// <see cref="Urgent"/> and is let in before background writers (the service officer, the outbox); a background writer
-/// passed over <see cref="MaxPassedOver"/> times goes next, so a steady stream of urgent writes cannot starve it.
 /// </remarks>
 internal sealed class SqliteWriteLane : IDbTransactionInterceptor, IDbConnectionInterceptor
 {
     public static readonly SqliteWriteLane Instance = new();
 
-    /// <summary>
-    /// Marks the calling flow's transactions as urgent until disposed: a caller is waiting for this write (an
-    /// acknowledgement), so it goes before queued background writers.
-    /// </summary>
-    public static UrgentScope Urgent()
-    {
-        var previous = UrgentFlow.Value;
-        UrgentFlow.Value = true;
-        return new UrgentScope(previous);
-    }
-
-    public readonly struct UrgentScope(bool previous) : IDisposable
-    {
-        public void Dispose() => UrgentFlow.Value = previous;
-    }
-
     private const int SqliteBusy = 5;
-
-    /// <summary>How many urgent writers may go ahead of a waiting background writer in a row.</summary>
-    public const int MaxPassedOver = 2;
-
-    private static readonly AsyncLocal<bool> UrgentFlow = new();
-    private readonly ConcurrentDictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _lanes = new(StringComparer.Ordinal);
     private readonly ConditionalWeakTable<DbConnection, Turn> _turns = [];
 
     // A committed SqliteTransaction no longer knows its connection, so the turn is found through the transaction.
@@ -66,7 +42,7 @@ internal sealed class SqliteWriteLane : IDbTransactionInterceptor, IDbConnection
         if (Pending(connection) is not { } turn) return result;
         try
         {
-            if (turn.Lane.WaitAsync(UrgentFlow.Value, Timeout(connection), CancellationToken.None).GetAwaiter().GetResult()) return Entered(turn, result);
+            if (turn.Lane.Wait(Timeout(connection))) return Entered(turn, result);
         }
         catch
         {
@@ -82,7 +58,7 @@ internal sealed class SqliteWriteLane : IDbTransactionInterceptor, IDbConnection
         if (Pending(connection) is not { } turn) return result;
         try
         {
-            if (await turn.Lane.WaitAsync(UrgentFlow.Value, Timeout(connection), cancellationToken)) return Entered(turn, result);
+            if (await turn.Lane.WaitAsync(Timeout(connection), cancellationToken)) return Entered(turn, result);
         }
         catch
         {
@@ -139,7 +115,7 @@ internal sealed class SqliteWriteLane : IDbTransactionInterceptor, IDbConnection
     private Turn? Pending(DbConnection connection)
     {
         if (connection is not SqliteConnection { DataSource: { Length: > 0 } file } || file == ":memory:") return null;
-        var turn = _turns.GetValue(connection, _ => new Turn(_lanes.GetOrAdd(file, _ => new Lane())));
+        var turn = _turns.GetValue(connection, _ => new Turn(_lanes.GetOrAdd(file, _ => new SemaphoreSlim(1, 1))));
         lock (turn)
         {
             if (turn.State != TurnState.None) return null;
@@ -189,71 +165,6 @@ internal sealed class SqliteWriteLane : IDbTransactionInterceptor, IDbConnection
         return new SqliteException($"database is locked: no write turn within {Timeout(connection).TotalSeconds:0} s (in-process write lane)", SqliteBusy);
     }
 
-    /// <summary>
-    /// One writer at a time, in arrival order within each class: urgent writers first, then background writers, except
-    /// that a background writer passed over <see cref="MaxPassedOver"/> times goes next. A waiter that times out or is
-    /// cancelled leaves; the lane is handed on only to a waiter that takes it (so none is lost between the two).
-    /// </summary>
-    private sealed class Lane
-    {
-        private readonly Lock _sync = new();
-        private readonly Queue<TaskCompletionSource<bool>> _urgent = new();
-        private readonly Queue<TaskCompletionSource<bool>> _background = new();
-        private bool _held;
-        private int _passedOver;
-
-        public async Task<bool> WaitAsync(bool urgent, TimeSpan timeout, CancellationToken ct)
-        {
-            TaskCompletionSource<bool> waiter;
-            lock (_sync)
-            {
-                if (!_held)
-                {
-                    _held = true;
-                    return true;
-                }
-                waiter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-                (urgent ? _urgent : _background).Enqueue(waiter);
-            }
-            try
-            {
-                return await waiter.Task.WaitAsync(timeout, ct);
-            }
-            catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
-            {
-                // Leave the queue, unless the lane was handed over at the same moment: then it is ours to give back.
-                if (!waiter.TrySetResult(false)) Release();
-                if (ex is TimeoutException) return false;
-                throw;
-            }
-        }
-
-        public void Release()
-        {
-            lock (_sync)
-            {
-                while (Next() is { } waiter)
-                {
-                    if (waiter.TrySetResult(true)) return; // else it timed out or was cancelled: try the next one
-                }
-                _held = false;
-            }
-        }
-
-        private TaskCompletionSource<bool>? Next()
-        {
-            var backgroundFirst = _background.Count > 0 && (_urgent.Count == 0 || _passedOver >= MaxPassedOver);
-            if (backgroundFirst)
-            {
-                _passedOver = 0;
-                return _background.Dequeue();
-            }
-            if (_urgent.Count == 0) return null;
-            if (_background.Count > 0) _passedOver++;
-            return _urgent.Dequeue();
-        }
-    }
-
     private enum TurnState
     {
         None,
@@ -261,9 +172,9 @@ internal sealed class SqliteWriteLane : IDbTransactionInterceptor, IDbConnection
         Held,
     }
 
-    private sealed class Turn(Lane lane)
+    private sealed class Turn(SemaphoreSlim lane)
     {
-        public Lane Lane { get; } = lane;
+        public SemaphoreSlim Lane { get; } = lane;
         public TurnState State { get; set; }
     }
 }

@@ -57,48 +57,6 @@ public sealed class SqliteWriteLaneTests : IDisposable
     }
 
     [Fact]
-    public async Task UrgentWriters_GoBeforeWaitingBackgroundWriters_ButNeverStarveThem()
-    {
-        await using var holder = await OpenAsync();
-        var txHolder = await holder.Database.BeginTransactionAsync();
-        // Queued in this order while the lane is held: background b1, urgent u1, u2, u3, background b2.
-        var order = new List<string>();
-        var writers = new List<Task>();
-        foreach (var (who, urgent) in new[] { ("b1", false), ("u1", true), ("u2", true), ("u3", true), ("b2", false) })
-        {
-            var db = await OpenAsync();
-            Task<Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction> begin;
-            using (urgent ? SqliteWriteLane.Urgent() : (IDisposable?)null)
-            {
-                begin = db.Database.BeginTransactionAsync();
-            }
-            Assert.False(begin.IsCompleted);
-            writers.Add(WriteWhenLetInAsync(db, who, begin, order));
-        }
-
-        await txHolder.CommitAsync();
-        await Task.WhenAll(writers).WaitAsync(Hang);
-
-        // Urgent writers first, but b1 goes after two of them have passed it (SqliteWriteLane.MaxPassedOver).
-        Assert.Equal(2, SqliteWriteLane.MaxPassedOver);
-        Assert.Equal(["u1", "u2", "b1", "u3", "b2"], order);
-        await using var check = await OpenAsync();
-        Assert.Equal(order, await check.Rows.OrderBy(r => r.Id).Select(r => r.Who).ToListAsync());
-    }
-
-    private static async Task WriteWhenLetInAsync(LaneDb db, string who, Task<Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction> begin, List<string> order)
-    {
-        await using (db)
-        {
-            await using var tx = await begin.WaitAsync(Hang);
-            lock (order) order.Add(who);
-            db.Rows.Add(new Row { Who = who });
-            await db.SaveChangesAsync();
-            await tx.CommitAsync();
-        }
-    }
-
-    [Fact]
     public async Task ATransactionDisposedWithoutCommit_HandsTheTurnOn()
     {
         await using var a = await OpenAsync();

@@ -28,8 +28,6 @@ public sealed partial class InboundBatch(
     /// <returns>One result per message, in order.</returns>
     public async Task<InboundResult[]> StoreAsync(IReadOnlyList<InboundClientMessage> messages, CancellationToken ct)
     {
-        // Clients are waiting for these acknowledgements: this transaction goes before queued background writers.
-        using var urgent = SqliteWriteLane.Urgent();
         var results = new InboundResult[messages.Count];
         var clients = await ClientsAsync(messages, ct);
         var keyOf = new string?[messages.Count];
