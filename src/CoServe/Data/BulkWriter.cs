@@ -75,7 +75,8 @@ public sealed class BulkWriter : IAsyncDisposable
     private void PrepareSqlite()
     {
         _sqlite = ((SqliteConnection)Connection).Handle ?? throw new InvalidOperationException("the SQLite connection is not open");
-        _insert = PrepareSqlite(SqliteRowsPerStatement);
+        // The full-size statement is prepared when the first full chunk is written: a writer of a few rows (the outbound
+        // gate's sends for one officer batch) would otherwise parse a 128-row statement it never runs.
         _pending = new object?[SqliteRowsPerStatement * _columns.Length];
     }
 
@@ -106,7 +107,7 @@ public sealed class BulkWriter : IAsyncDisposable
     {
         if (_pendingRows == 0) return;
         var full = _pendingRows == SqliteRowsPerStatement;
-        var stmt = full ? _insert! : PrepareSqlite(_pendingRows);
+        var stmt = full ? _insert ??= PrepareSqlite(SqliteRowsPerStatement) : PrepareSqlite(_pendingRows);
         try
         {
             var n = _pendingRows * _columns.Length;
