@@ -42,8 +42,8 @@ public sealed class HandoffRouter(CoServeDb db, StaffPresence presence, IOptions
 
         // Duty holders first: the active servicer with the lowest id holding the reason's duty.
         var decisions = new RouteDecision?[requests.Count];
-        var queues = new TicketQueue[requests.Count];
-        var holders = requests.Select(r => o.QueueFor(r.Reason) == TicketQueue.DutyOwner
+        var queues = requests.Select(r => o.QueueFor(r.Reason)).ToArray();
+        var holders = requests.Select((r, i) => queues[i] == TicketQueue.DutyOwner
                 ? clients[r.ClientId].Servicers.Where(s => s.StaffId is not null && (s.Duties & DutyFor(r.Reason)) != 0).Select(s => s.StaffId!.Value).ToList()
                 : [])
             .ToList();
@@ -52,9 +52,8 @@ public sealed class HandoffRouter(CoServeDb db, StaffPresence presence, IOptions
             .Where(s => holderIds.Contains(s.Id) && s.IsActive).Select(s => s.Id).ToListAsync(ct)).ToHashSet();
         for (var i = 0; i < requests.Count; i++)
         {
-            var (request, client) = (requests[i], clients[requests[i].ClientId]);
-            queues[i] = o.QueueFor(request.Reason);
             if (queues[i] != TicketQueue.DutyOwner) continue;
+            var (request, client) = (requests[i], clients[requests[i].ClientId]);
             var owner = holders[i].Where(id => activeHolders.Contains(id) && id != request.ExcludeStaffId).Order().Select(id => (int?)id).FirstOrDefault();
             if (owner is not null) decisions[i] = new RouteDecision(TicketQueue.DutyOwner, owner, client.BranchId, $"{DutyFor(request.Reason)} duty holder");
             else queues[i] = TicketQueue.BranchDuty;
