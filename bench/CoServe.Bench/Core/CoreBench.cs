@@ -33,7 +33,8 @@ namespace CoServe.Bench.Core;
 /// clients with a skewed distribution; p50/p99 of <see cref="TimelineQueries.PageAsync"/> for the latest 50.</item>
 /// </list>
 /// Options: --store sqlite|postgres, --pg CONNECTION (admin connection; a throwaway database is created),
-/// --work DIR, --clients N, --messages N, --concurrency C, --rate R, --seconds S, --warmup N (messages before measuring, default 2,000), --triples N, --events N, --queries N.
+/// --work DIR, --clients N, --messages N, --concurrency C, --rate R, --seconds S, --warmup N (messages before measuring, default 2,000), --triples N, --events N, --queries N,
+/// --app-env NAME=VALUE,... (extra environment of the web app only).
 /// </summary>
 internal static class CoreBench
 {
@@ -248,7 +249,7 @@ internal static class CoreBench
             "--Database:MigrateOnStart=false",
         ]).ToList();
         await using var app = await AppProcess.StartAsync(AppProcess.WebAppDll(), appArgs, port, "/health", TimeSpan.FromMinutes(3),
-            new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production", ["DOTNET_gcServer"] = "1" });
+            AppEnvironment(a.Get("--app-env")));
         var barePort = AppProcess.FreePort();
         await using var bare = await AppProcess.StartAsync(typeof(CoreBench).Assembly.Location, ["core-bare", "--port", barePort.ToString(CultureInfo.InvariantCulture)], barePort, "/health", TimeSpan.FromMinutes(1));
         Console.WriteLine($"web app pid {app.Pid} at {app.BaseAddress}, bare Kestrel pid {bare.Pid}; {Load()}");
@@ -488,6 +489,22 @@ internal static class CoreBench
         var duplicated = await events.GroupBy(e => e.IdempotencyKey).CountAsync(g => g.Count() > 1);
         var work = await db.OfficerWorkItems.CountAsync(w => w.ClientMessage!.IdempotencyKey!.StartsWith(key));
         return (stored, duplicated, work);
+    }
+
+    /// <summary>
+    /// The web app's environment: production, server GC, plus any `--app-env NAME=VALUE,NAME=VALUE` (runtime knobs
+    /// such as DOTNET_GCgen0size tried on the app alone, not on the load generator).
+    /// </summary>
+    private static Dictionary<string, string> AppEnvironment(string? extra)
+    {
+        var env = new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production", ["DOTNET_gcServer"] = "1" };
+        foreach (var pair in (extra ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0) throw new ArgumentException($"--app-env: '{pair}' is not NAME=VALUE");
+            env[pair[..eq]] = pair[(eq + 1)..];
+        }
+        return env;
     }
 
     // ------------------------------------------------------------------ latest 50 of one client

@@ -12,13 +12,24 @@ public sealed record RowUpdate(long Id, int Version, object?[] Values);
 /// <summary>
 /// Updates many rows of one entity's table with one statement, where EF's change tracking sends one UPDATE per
 /// row: <c>UPDATE t SET ... FROM (VALUES ...) v WHERE t.Id = v.column1 AND t.Version = v.column2</c> (SQLite 3.33+
-/// and PostgreSQL), so a row whose version moved on meanwhile is not updated, as with EF's concurrency token.
+/// and PostgreSQL), so a row whose version moved on meanwhile is not updated, as with EF's concurrency token
+/// (<see cref="RowUpdates.SetAsync{TEntity}"/> finds rows by id alone, for tables without a version).
 /// Values are given as the entity holds them and converted and cast the way the EF model stores them.
 /// </summary>
 public static class RowUpdates
 {
     /// <summary>Sets <paramref name="properties"/> (the entity must have Id and Version); returns how many rows were updated.</summary>
-    public static async Task<int> ExecuteAsync<TEntity>(CoServeDb db, string[] properties, IEnumerable<RowUpdate> rows, CancellationToken ct)
+    public static Task<int> ExecuteAsync<TEntity>(CoServeDb db, string[] properties, IEnumerable<RowUpdate> rows, CancellationToken ct) =>
+        UpdateAsync<TEntity>(db, properties, rows.Select(r => (r.Id, (int?)r.Version, r.Values)), ct);
+
+    /// <summary>
+    /// Sets <paramref name="properties"/> of rows found by Id alone, for tables without a version whose rows only one
+    /// writer changes (an outbox's delivery state, say); returns how many rows were updated.
+    /// </summary>
+    public static Task<int> SetAsync<TEntity>(CoServeDb db, string[] properties, IEnumerable<(long Id, object?[] Values)> rows, CancellationToken ct) =>
+        UpdateAsync<TEntity>(db, properties, rows.Select(r => (r.Id, (int?)null, r.Values)), ct);
+
+    private static async Task<int> UpdateAsync<TEntity>(CoServeDb db, string[] properties, IEnumerable<(long Id, int? Version, object?[] Values)> rows, CancellationToken ct)
     {
         var transaction = db.Database.CurrentTransaction ?? throw new InvalidOperationException("row updates need an open transaction");
         var entity = db.Model.FindEntityType(typeof(TEntity)) ?? throw new ArgumentException($"{typeof(TEntity).Name} is not in the model", nameof(TEntity));
@@ -31,12 +42,15 @@ public static class RowUpdates
         cmd.Transaction = transaction.GetDbTransaction();
         var values = new StringBuilder();
         var count = 0;
+        bool? versioned = null;
         foreach (var row in rows)
         {
+            versioned ??= row.Version.HasValue;
             if (row.Values.Length != set.Length) throw new ArgumentException($"expected {set.Length} values per row", nameof(rows));
+            if (versioned != row.Version.HasValue) throw new ArgumentException("either every row or none has a version", nameof(rows));
             values.Append(count++ == 0 ? "(" : ", (");
             Add(cmd, values, row.Id, first: true);
-            Add(cmd, values, row.Version, first: false);
+            if (row.Version is { } version) Add(cmd, values, version, first: false);
             for (var i = 0; i < set.Length; i++)
             {
                 var converter = set[i].GetTypeMapping().Converter;
@@ -46,9 +60,11 @@ public static class RowUpdates
         }
         if (count == 0) return 0;
         var target = Quote(entity.GetTableName()!);
-        var assignments = set.Select((p, i) => string.Create(CultureInfo.InvariantCulture, $"{Column(p)} = CAST(v.column{i + 3} AS {p.GetColumnType()})"));
+        var first = versioned == true ? 3 : 2;
+        var assignments = set.Select((p, i) => string.Create(CultureInfo.InvariantCulture, $"{Column(p)} = CAST(v.column{i + first} AS {p.GetColumnType()})"));
         cmd.CommandText = $"UPDATE {target} SET {string.Join(", ", assignments)} FROM (VALUES {values}) AS v "
-            + $"WHERE {target}.{Column(Property("Id"))} = v.column1 AND {target}.{Column(Property("Version"))} = v.column2";
+            + $"WHERE {target}.{Column(Property("Id"))} = v.column1"
+            + (versioned == true ? $" AND {target}.{Column(Property("Version"))} = v.column2" : "");
         return await cmd.ExecuteNonQueryAsync(ct);
     }
 

@@ -29,7 +29,7 @@ public sealed partial class OutboxDispatcher(IServiceScopeFactory scopes, Outbox
         var channels = sp.GetServices<IOutboundChannel>().ToDictionary(c => c.Channel, StringComparer.Ordinal);
         var live = sp.GetRequiredService<LiveEvents>();
         var now = clock.GetUtcNow();
-        var due = await db.Outbox
+        var due = await db.Outbox.AsNoTracking()
             .Where(o => o.Status == OutboxStatus.Pending && o.NextAttemptAt <= now)
             .OrderBy(o => o.Id)
             .Take(100)
@@ -85,7 +85,7 @@ public sealed partial class OutboxDispatcher(IServiceScopeFactory scopes, Outbox
             }
             LogDelivery(logger, o.Id, o.Channel, o.Status, o.Attempts);
         }
-        await db.SaveChangesAsync(ct);
+        await OutboxMessage.StoreDeliveryStateAsync(db, due, ct);
         foreach (var o in due) live.Publish(new TimelineAppended(o.ClientId, o.TimelineEventId, null));
         return due.Count;
     }

@@ -54,6 +54,22 @@ public sealed class OutboxMessage
             rows.Select(r => new object?[] { r.ClientId, r.TimelineEventId, r.Channel, OutboxStatus.Pending, 0, now, now }).ToList(), ct);
     }
 
+    /// <summary>
+    /// Writes the delivery state of one dispatcher pass (status, attempts, next attempt, delivery time, provider id,
+    /// error) with one statement in its own transaction, where change tracking sent one UPDATE per message; only the
+    /// dispatcher changes these columns after the insert, so rows are found by id alone.
+    /// </summary>
+    public static async Task StoreDeliveryStateAsync(Data.CoServeDb db, IReadOnlyList<OutboxMessage> messages, CancellationToken ct)
+    {
+        if (messages.Count == 0) return;
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var updated = await Data.RowUpdates.SetAsync<OutboxMessage>(db,
+            [nameof(Status), nameof(Attempts), nameof(NextAttemptAt), nameof(DeliveredAt), nameof(ProviderMessageId), nameof(LastError)],
+            messages.Select(m => (m.Id, new object?[] { m.Status, m.Attempts, m.NextAttemptAt, m.DeliveredAt, m.ProviderMessageId, m.LastError })), ct);
+        if (updated != messages.Count) throw new InvalidOperationException($"{messages.Count - updated} of {messages.Count} outbox rows are gone");
+        await tx.CommitAsync(ct);
+    }
+
     public void Delivered(string? providerMessageId, DateTimeOffset now)
     {
         Status = OutboxStatus.Delivered;

@@ -46,6 +46,7 @@ public sealed partial class InboundBatch(
         var stored = await StoredKeysAsync(clientOf, keyOf, ct);
         var now = clock.GetUtcNow();
         timeline.Defer();
+        notifier.Defer();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var conversations = await OpenConversationsAsync(clientOf.Where((_, i) => keyOf[i] is not null).Select(c => c.Id).Distinct().ToList(), ct);
 
@@ -119,7 +120,7 @@ public sealed partial class InboundBatch(
         await timeline.StoreAsync(ct);
         await OfficerWorkItem.InsertAsync(db, workItems.Select(w => (w.ConversationId, w.Message.ClientId, w.Message.Id)).ToList(), now, ct);
         await UpdateConversationsAsync(versionRead, ct);
-        if (db.ChangeTracker.HasChanges()) await db.SaveChangesAsync(ct); // the notifications
+        await notifier.StoreAsync(ct);
         await tx.CommitAsync(ct);
 
         for (var i = 0; i < messages.Count; i++)

@@ -95,6 +95,7 @@ public sealed partial class RespondAsOfficer(
         _outbox.Clear();
         _handoffs.Clear();
         timeline.Defer();
+        notifier.Defer();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var conversations = await db.Conversations.AsNoTracking().Where(c => conversationIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
         var versionRead = conversations.Values.ToDictionary(c => c.Id, c => c.Version);
@@ -140,8 +141,9 @@ public sealed partial class RespondAsOfficer(
         }
         await OpenHandoffsAsync(ct);
         foreach (var (index, _, decision, _) in speaking) RecordGuardrailBlocks(ConversationOf(index), decision, now);
-        await db.SaveChangesAsync(ct); // notifications, block log
+        await db.SaveChangesAsync(ct); // the block log
         await timeline.StoreAsync(ct);
+        await notifier.StoreAsync(ct);
         await OutboxMessage.InsertAsync(db, _outbox.Select(o => (o.ClientId, o.Message.Id, o.Channel)).ToList(), now, ct);
         await UpdateConversationsAsync(touched, versionRead, ct);
         await MarkDoneAsync(workItemIds, outcomes, now, ct);

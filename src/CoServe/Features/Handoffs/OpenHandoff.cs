@@ -90,9 +90,11 @@ public sealed class OpenHandoff(
             notifier.Add(assignee, NotificationKind.HandoffAssigned, "新的转人工：" + text, link, ticket.ClientId, ticket.Id);
             return;
         }
-        if (!teams.TryGetValue((ticket.Queue, ticket.BranchId), out var team))
+        // Only a branch's queues differ by branch; the digital team and the advisors are one team for every client.
+        var key = (ticket.Queue, ticket.Queue is TicketQueue.BranchDuty or TicketQueue.DutyOwner ? ticket.BranchId : null);
+        if (!teams.TryGetValue(key, out var team))
         {
-            teams[(ticket.Queue, ticket.BranchId)] = team = await TeamAsync(db, ticket.Queue, ticket.BranchId, ct);
+            teams[key] = team = await TeamAsync(db, ticket.Queue, ticket.BranchId, ct);
         }
         foreach (var staffId in team)
         {

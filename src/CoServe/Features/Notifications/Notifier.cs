@@ -24,21 +24,65 @@ public sealed record NotificationView(long Id, NotificationKind Kind, string Tex
 
 /// <summary>
 /// Writes notifications as part of the caller's unit of work, then pushes them live and to the extra channels
-/// once the caller has committed (<see cref="FlushAsync"/>).
+/// once the caller has committed (<see cref="FlushAsync"/>). Callers that write set-based (<see cref="Defer"/>)
+/// store a unit of work's notifications with one multi-row insert instead of one per notification.
 /// </summary>
 public sealed class Notifier(CoServeDb db, LiveEvents live, IEnumerable<IStaffNotificationChannel> channels, StaffNotificationSignal signal, TimeProvider clock)
 {
+    private static readonly string[] Columns =
+    [
+        nameof(StaffNotification.StaffId), nameof(StaffNotification.Kind), nameof(StaffNotification.Text), nameof(StaffNotification.Link),
+        nameof(StaffNotification.ClientId), nameof(StaffNotification.TicketId), nameof(StaffNotification.CreatedAt),
+    ];
+
+    private static readonly string[] DeliveryColumns =
+    [
+        nameof(StaffNotificationDelivery.NotificationId), nameof(StaffNotificationDelivery.Channel), nameof(StaffNotificationDelivery.Status),
+        nameof(StaffNotificationDelivery.Attempts), nameof(StaffNotificationDelivery.CreatedAt), nameof(StaffNotificationDelivery.NextAttemptAt),
+    ];
+
     private readonly List<StaffNotification> _pending = [];
+    private readonly List<(StaffNotification Notification, List<string> Channels)> _deferred = [];
+    private bool _defer;
+
+    /// <summary>
+    /// Until <see cref="StoreAsync"/>, added notifications are not put in the change tracker: the caller stores them
+    /// with that call inside its transaction (a handoff to a team notifies every member: one officer batch can add dozens).
+    /// </summary>
+    public void Defer() => _defer = true;
 
     public void Add(int staffId, NotificationKind kind, string text, string? link, long? clientId = null, long? ticketId = null)
     {
         var n = new StaffNotification(staffId, kind, text, link, clientId, ticketId, clock.GetUtcNow());
-        db.Add(n);
-        foreach (var channel in channels)
+        var accepting = channels.Where(c => c.Accepts(kind)).Select(c => c.Name).ToList();
+        if (_defer)
         {
-            if (channel.Accepts(kind)) db.Add(new StaffNotificationDelivery(n, channel.Name, n.CreatedAt));
+            _deferred.Add((n, accepting));
+        }
+        else
+        {
+            db.Add(n);
+            foreach (var channel in accepting) db.Add(new StaffNotificationDelivery(n, channel, n.CreatedAt));
         }
         _pending.Add(n);
+    }
+
+    /// <summary>
+    /// Inserts the deferred notifications, then their extra-channel deliveries, with one multi-row statement each in
+    /// the caller's open transaction; notifications added after this go to the change tracker again.
+    /// </summary>
+    public async Task StoreAsync(CancellationToken ct)
+    {
+        _defer = false;
+        if (_deferred.Count == 0) return;
+        var ids = await RowUpdates.InsertAsync<StaffNotification>(db, Columns,
+            _deferred.ConvertAll(d => new object?[] { d.Notification.StaffId, d.Notification.Kind, d.Notification.Text, d.Notification.Link, d.Notification.ClientId, d.Notification.TicketId, d.Notification.CreatedAt }), ct);
+        var deliveries = _deferred.SelectMany((d, i) => d.Channels.Select(channel => new object?[]
+        {
+            ids[i], channel, StaffDeliveryStatus.Pending, 0, d.Notification.CreatedAt, d.Notification.CreatedAt,
+        })).ToList();
+        if (deliveries.Count > 0) await RowUpdates.InsertAsync<StaffNotificationDelivery>(db, DeliveryColumns, deliveries, ct);
+        _deferred.Clear();
     }
 
     /// <summary>Call after SaveChanges/commit: pushes the notifications live and wakes the dispatcher of the extra channels.</summary>
