@@ -29,9 +29,7 @@ public sealed class OpenHandoff(
     IOptions<CalendarOptions> calendar,
     TimeProvider clock)
 {
-    public async Task<Ticket> OpenAsync(Conversation conversation, string clientNo, HandoffReason reason, HandoffPackage package, string engineExplanation, CancellationToken ct) =>
-        (await OpenManyAsync([new HandoffRequest(conversation, clientNo, reason, package, engineExplanation)], ct))[0];
-
+    /// <summary>Opens the tickets inside the caller's transaction (one insert for all); the tickets are not change-tracked.</summary>
     /// <returns>One ticket per request, in order.</returns>
     public async Task<IReadOnlyList<Ticket>> OpenManyAsync(IReadOnlyList<HandoffRequest> requests, CancellationToken ct)
     {
@@ -53,8 +51,7 @@ public sealed class OpenHandoff(
             ticket.Assign(route.AssigneeStaffId, now);
             tickets.Add(ticket);
         }
-        db.Tickets.AddRange(tickets);
-        await db.SaveChangesAsync(ct); // the tickets' ids, one round for all
+        await Ticket.InsertAsync(db, tickets, ct);
 
         var teams = new Dictionary<(TicketQueue, int?), List<int>>();
         for (var i = 0; i < requests.Count; i++)

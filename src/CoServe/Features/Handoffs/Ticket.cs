@@ -79,6 +79,31 @@ public sealed class Ticket
 
     public bool IsOpen => Status != TicketStatus.Resolved;
 
+    private static readonly string[] Columns =
+    [
+        nameof(ClientId), nameof(ConversationId), nameof(Reason), nameof(Queue), nameof(BranchId), nameof(Status), nameof(AssigneeStaffId),
+        nameof(AssignedAt), nameof(CreatedAt), nameof(FirstResponseDueAt), nameof(FirstRespondedAt), nameof(ReminderSentAt), nameof(EscalationLevel),
+        nameof(EscalatedAt), nameof(ResolvedAt), nameof(Outcome), nameof(Intent), nameof(SummaryCipher), nameof(SuggestedReplyCipher),
+        nameof(EntitiesCipher), nameof(Version),
+    ];
+
+    /// <summary>
+    /// Stores new tickets with one multi-row insert in the caller's open transaction, outside change tracking (a
+    /// batch of handoffs is one statement, not one INSERT and savepoint each), and gives them their ids.
+    /// </summary>
+    public static async Task InsertAsync(Data.CoServeDb db, IReadOnlyList<Ticket> tickets, CancellationToken ct)
+    {
+        if (tickets.Count == 0) return;
+        var ids = await Data.RowUpdates.InsertAsync<Ticket>(db, Columns, tickets.Select(t => new object?[]
+        {
+            t.ClientId, t.ConversationId, t.Reason, t.Queue, t.BranchId, t.Status, t.AssigneeStaffId,
+            t.AssignedAt, t.CreatedAt, t.FirstResponseDueAt, t.FirstRespondedAt, t.ReminderSentAt, t.EscalationLevel,
+            t.EscalatedAt, t.ResolvedAt, t.Outcome, t.Intent, t.SummaryCipher, t.SuggestedReplyCipher,
+            t.EntitiesCipher, t.Version,
+        }).ToList(), ct);
+        for (var i = 0; i < ids.Length; i++) tickets[i].Id = ids[i];
+    }
+
     public void Assign(int? staffId, DateTimeOffset now)
     {
         AssigneeStaffId = staffId;
