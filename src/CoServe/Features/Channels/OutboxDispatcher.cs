@@ -17,7 +17,12 @@ public sealed partial class OutboxDispatcher(IServiceScopeFactory scopes, Outbox
 {
     public const int MaxAttempts = 8;
 
+    /// <summary>Messages one pass reads at most.</summary>
+    public const int BatchSize = 100;
+
     protected override Task<int> RunOnceAsync(CancellationToken ct) => DispatchAsync(ct);
+
+    protected override bool MayHaveMore(int handled) => handled >= BatchSize;
 
     /// <summary>Delivers what is due now. Public for tests and tools.</summary>
     public async Task<int> DispatchAsync(CancellationToken ct)
@@ -32,7 +37,7 @@ public sealed partial class OutboxDispatcher(IServiceScopeFactory scopes, Outbox
         var due = await db.Outbox.AsNoTracking()
             .Where(o => o.Status == OutboxStatus.Pending && o.NextAttemptAt <= now)
             .OrderBy(o => o.Id)
-            .Take(100)
+            .Take(BatchSize)
             .ToListAsync(ct);
         if (due.Count == 0) return 0;
 

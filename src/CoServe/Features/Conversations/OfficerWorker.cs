@@ -16,6 +16,9 @@ public sealed partial class OfficerWorker(IServiceScopeFactory scopes, OfficerSi
 
     protected override Task<int> RunOnceAsync(CancellationToken ct) => DrainAsync(ct);
 
+    /// <summary><see cref="DrainAsync"/> returns only when it took everything it saw queued; what came after set the signal.</summary>
+    protected override bool MayHaveMore(int handled) => false;
+
     /// <summary>Work items answered in one unit of work (one per conversation, so each sees the previous answer).</summary>
     public const int BatchSize = 50;
 
@@ -41,6 +44,9 @@ public sealed partial class OfficerWorker(IServiceScopeFactory scopes, OfficerSi
             var batch = queued.DistinctBy(w => w.ConversationId).Take(BatchSize).Select(w => w.Id).ToList();
             await ProcessAsync(batch, ct);
             processed += batch.Count;
+            // Everything seen was answered and the read was not cut short: what was queued since then set the signal,
+            // so there is no need for another (empty) read here.
+            if (batch.Count == queued.Count && queued.Count < BatchSize * 2) return processed;
         }
     }
 

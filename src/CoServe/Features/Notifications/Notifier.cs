@@ -44,6 +44,7 @@ public sealed class Notifier(CoServeDb db, LiveEvents live, IEnumerable<IStaffNo
     private readonly List<StaffNotification> _pending = [];
     private readonly List<(StaffNotification Notification, List<string> Channels)> _deferred = [];
     private bool _defer;
+    private bool _deliveriesAdded;
 
     /// <summary>
     /// Until <see cref="StoreAsync"/>, added notifications are not put in the change tracker: the caller stores them
@@ -55,6 +56,7 @@ public sealed class Notifier(CoServeDb db, LiveEvents live, IEnumerable<IStaffNo
     {
         var n = new StaffNotification(staffId, kind, text, link, clientId, ticketId, clock.GetUtcNow());
         var accepting = channels.Where(c => c.Accepts(kind)).Select(c => c.Name).ToList();
+        _deliveriesAdded |= accepting.Count > 0;
         if (_defer)
         {
             _deferred.Add((n, accepting));
@@ -91,7 +93,9 @@ public sealed class Notifier(CoServeDb db, LiveEvents live, IEnumerable<IStaffNo
         var sent = _pending.ToList();
         _pending.Clear();
         foreach (var n in sent) live.Publish(new NotificationAdded(n.StaffId));
-        if (sent.Count > 0 && channels.Any()) signal.Notify();
+        // The dispatcher only has work when an extra channel took a notification (WeCom app messages switched on).
+        if (_deliveriesAdded) signal.Notify();
+        _deliveriesAdded = false;
         return Task.CompletedTask;
     }
 

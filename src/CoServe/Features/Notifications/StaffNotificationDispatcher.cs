@@ -21,9 +21,14 @@ public sealed partial class StaffNotificationDispatcher(
 {
     public const int MaxAttempts = 8;
 
+    /// <summary>Deliveries one pass reads at most.</summary>
+    public const int BatchSize = 100;
+
     protected override Task<int> RunOnceAsync(CancellationToken ct) => DispatchAsync(ct);
 
-    /// <summary>Sends what is due now (at most 100). Public for tests and tools.</summary>
+    protected override bool MayHaveMore(int handled) => handled >= BatchSize;
+
+    /// <summary>Sends what is due now (at most <see cref="BatchSize"/>). Public for tests and tools.</summary>
     public async Task<int> DispatchAsync(CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
@@ -35,7 +40,7 @@ public sealed partial class StaffNotificationDispatcher(
             .Include(d => d.Notification)
             .Where(d => d.Status == StaffDeliveryStatus.Pending && d.NextAttemptAt <= now)
             .OrderBy(d => d.Id)
-            .Take(100)
+            .Take(BatchSize)
             .ToListAsync(ct);
         foreach (var d in due)
         {
