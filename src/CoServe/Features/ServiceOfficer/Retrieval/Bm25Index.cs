@@ -73,8 +73,15 @@ public sealed class Bm25Index
     /// <param name="docs">Every wording with its entry ordinal.</param>
     /// <param name="entryCount">Number of entries.</param>
     /// <param name="answers">Each entry's answer (by ordinal), or null to index wordings only.</param>
-    public Bm25Index(IReadOnlyList<(int Entry, AnalyzedText Text)> docs, int entryCount, IReadOnlyList<AnalyzedText>? answers = null)
+    /// <param name="wordingBudget">Wordings that may enter the candidate set per query (see <see cref="AccumulateRarestFirst"/>).</param>
+    /// <param name="entryBudget">Entries that the answer field may bring into play per query.</param>
+    public Bm25Index(IReadOnlyList<(int Entry, AnalyzedText Text)> docs, int entryCount, IReadOnlyList<AnalyzedText>? answers = null,
+        int wordingBudget = DefaultWordingBudget, int entryBudget = DefaultEntryBudget)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(wordingBudget, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(entryBudget, 1);
+        WordingBudget = wordingBudget;
+        EntryBudget = entryBudget;
         _docEntry = docs.Select(d => d.Entry).ToArray();
         _words = new Field(docs.Select(d => d.Text.Words).ToList());
         _bigrams = new Field(docs.Select(d => d.Text.Bigrams).ToList());
@@ -373,7 +380,7 @@ public sealed class Bm25Index
 
     /// <summary>
     /// Term-at-a-time over both fields, rarest term first. Rare terms may bring in new wordings until
-    /// <see cref="CandidateBudget"/> wordings are in play; after that, common terms ("怎么", "账户") only add to the
+    /// <see cref="WordingBudget"/> wordings are in play; after that, common terms ("怎么", "账户") only add to the
     /// wordings already in play. A wording that shares nothing but common terms with the query cannot win, and
     /// skipping it keeps a 2,000-question knowledge base from touching most of its wordings on every message.
     /// </summary>
@@ -384,13 +391,14 @@ public sealed class Bm25Index
         var generation = s.Generation;
         var touched = s.TouchedDocs;
         var n = s.TouchedDocCount;
+        var budget = WordingBudget;
         foreach (var (field, term, weight) in terms)
         {
             var f = field == 0 ? _words : _bigrams;
             var acc = field == 0 ? s.WordAcc : s.BigramAcc;
             var docs = f.PostDocs[term];
             var impacts = f.PostImpact[term];
-            if (n >= CandidateBudget && docs.Length > ForwardLookupFactor * n)
+            if (n >= budget && docs.Length > ForwardLookupFactor * n)
             {
                 // No wording can enter any more and the posting list is far longer than the wordings in play:
                 // look the term up in each of those wordings instead of scanning the list. Same sums, same order.
@@ -405,7 +413,7 @@ public sealed class Bm25Index
             var i = 0;
             // Postings are sorted by impact, so when the budget runs out inside a list the wordings already
             // brought in are the ones this term matters most for.
-            for (; i < docs.Length && n < CandidateBudget; i++)
+            for (; i < docs.Length && n < budget; i++)
             {
                 var d = docs[i];
                 acc[d] += weight * impacts[i];
@@ -430,11 +438,17 @@ public sealed class Bm25Index
     /// </summary>
     private const int ForwardLookupFactor = 8;
 
+    /// <summary>Default of <see cref="EntryBudget"/> (ServiceOfficer:SearchEntryBudget).</summary>
+    public const int DefaultEntryBudget = 300;
+
+    /// <summary>Default of <see cref="WordingBudget"/> (ServiceOfficer:SearchWordingBudget).</summary>
+    public const int DefaultWordingBudget = 1500;
+
     /// <summary>Entries that the answer field may bring into play per query (see <see cref="AccumulateRarestFirst"/>).</summary>
-    public const int EntryBudget = 300;
+    public int EntryBudget { get; }
 
     /// <summary>Wordings that may enter the candidate set per query (see <see cref="AccumulateRarestFirst"/>).</summary>
-    public const int CandidateBudget = 1500;
+    public int WordingBudget { get; }
 
     private (int Field, int Term, float Weight)[] RarestFirst(IndexQuery query)
     {
