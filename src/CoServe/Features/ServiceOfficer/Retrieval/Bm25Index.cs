@@ -470,10 +470,10 @@ public sealed class Bm25Index
     internal bool BitLookups { get; init; } = true;
 
     /// <summary>Default of <see cref="EntryBudget"/> (ServiceOfficer:SearchEntryBudget).</summary>
-    public const int DefaultEntryBudget = 300;
+    public const int DefaultEntryBudget = 100;
 
     /// <summary>Default of <see cref="WordingBudget"/> (ServiceOfficer:SearchWordingBudget).</summary>
-    public const int DefaultWordingBudget = 1500;
+    public const int DefaultWordingBudget = 400;
 
     /// <summary>Entries that the answer field may bring into play per query (see <see cref="AccumulateRarestFirst"/>).</summary>
     public int EntryBudget { get; }
