@@ -11,7 +11,9 @@ namespace CoServe.Bench.ServiceOfficer;
 /// <summary>
 /// The default engine in-process: messages/s and latency percentiles on one thread with a synthetic
 /// 2,000-question knowledge base, a reload under load, and memory with 10,000 questions.
-/// Run: <c>dotnet run -c Release --project bench/CoServe.Bench -- officer [messages]</c>.
+/// Run: <c>dotnet run -c Release --project bench/CoServe.Bench -- officer [messages]</c>; <c>--set Name=Value</c>
+/// (repeatable) overrides an engine option, <c>--dev-quality</c> also scores the dev half of the FAQ eval set on the
+/// 2,000-question knowledge base (never the test half).
 /// </summary>
 internal static class OfficerBench
 {
@@ -31,7 +33,10 @@ internal static class OfficerBench
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformationText()}, server GC {System.Runtime.GCSettings.IsServerGC}");
         Console.WriteLine($"seed: {seed.Entries.Count} entries, {evalItems.Count} held-out questions");
 
-        var options = new ServiceOfficerOptions();
+        var overrides = args.Select((a, i) => (a, i)).Where(x => x.a == "--set" && x.i + 1 < args.Length).Select(x => args[x.i + 1]).ToList();
+        var options = ServiceOfficerOptions.WithOverrides(overrides);
+        if (new ServiceOfficerOptionsValidator().Validate(null, options) is { Failed: true } invalid) throw new ArgumentException(invalid.FailureMessage);
+        if (overrides.Count > 0) Console.WriteLine($"options: {string.Join(", ", overrides)}");
         var today = new DateOnly(2026, 12, 1);
         var (set2k, queries) = Synthesize(seed, evalItems, 2_000);
         var watch = Stopwatch.StartNew();
@@ -39,6 +44,7 @@ internal static class OfficerBench
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"2,000-question KB: {snapshot.Version}; built in {watch.Elapsed.TotalSeconds:0.0} s (ranker {(snapshot.Ranker.IsTrained ? "trained" : "untrained")}, entry classifier {(snapshot.Ranker.HasClassifier ? "on" : "off above " + options.MaxClassifierEntries + " entries")})"));
         using var engine = new ServiceOfficerEngine(options, TimeProvider.System, snapshot);
 
+        if (args.Contains("--dev-quality")) DevQuality(engine, snapshot, seedDir);
         var requests = queries.Select(q => EvalRunner.Request(q.Text, q.Context)).ToArray();
         if (ArgValue(args, "--decisions") is { } decisionsPath)
         {
@@ -164,6 +170,25 @@ internal static class OfficerBench
             copy++;
         }
         return (seed with { Entries = entries }, queries);
+    }
+
+    /// <summary>
+    /// FAQ figures of the dev half of the eval files on the 2,000-question knowledge base, each question asked with the
+    /// prefixes of the first eight copies (as the throughput queries are): where the search budgets bind, unlike on the seed.
+    /// </summary>
+    private static void DevQuality(ServiceOfficerEngine engine, KnowledgeSnapshot snapshot, string seedDir)
+    {
+        var dev = Directory.GetFiles(seedDir, "eval-faq-*.jsonl").Order(StringComparer.Ordinal)
+            .SelectMany(f => EvalSplits.Select(SeedFiles.ReadLabelled(f), EvalSplit.Dev)).ToList();
+        var items = new List<LabelledText>();
+        for (var copy = 0; copy < 8; copy++)
+        {
+            var prefix = copy == 0 ? "" : Topics[copy - 1];
+            items.AddRange(dev.Select(q => q with { Text = prefix + q.Text, Label = copy == 0 ? q.Label : $"{q.Label}-{copy}" }));
+        }
+        var m = new EvalRunner(engine, snapshot).Faq(items);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"dev half on the 2,000-question KB: {m.Items} questions ({dev.Count} x 8 prefixes); top-1 {m.Top1Accuracy:P1} ({m.Top1Correct}), top-3 {m.Top3Accuracy:P1}, in candidates {m.CandidateRecall:P1}; answered {m.AnswerRate:P1} ({m.Answered}), right when answering {m.AccuracyOnAnswered:P1} ({m.AnsweredCorrect}); clarified {m.Clarified}, handed off {m.HandedOff}"));
     }
 
     private static string? ArgValue(string[] args, string name)

@@ -341,18 +341,7 @@ internal static class NluCommands
     internal static string SeedDirectory(ParseResult parse) => parse.GetValue(SeedDir)?.FullName ?? ServiceOfficerSetup.DefaultSeedDirectory;
 
     /// <summary>Engine options with <c>--set Name=Value</c> overrides applied (for trying a setting on the dev split or in cross-validation).</summary>
-    internal static ServiceOfficerOptions Options(IEnumerable<string>? assignments)
-    {
-        var options = new ServiceOfficerOptions();
-        foreach (var assignment in assignments ?? [])
-        {
-            var eq = assignment.IndexOf('=', StringComparison.Ordinal);
-            var property = eq > 0 ? typeof(ServiceOfficerOptions).GetProperty(assignment[..eq]) : null;
-            if (property is null) throw new ArgumentException($"--set {assignment}: expected Name=Value with an option name");
-            property.SetValue(options, Convert.ChangeType(assignment[(eq + 1)..], property.PropertyType, CultureInfo.InvariantCulture));
-        }
-        return options;
-    }
+    internal static ServiceOfficerOptions Options(IEnumerable<string>? assignments) => ServiceOfficerOptions.WithOverrides(assignments);
 
     internal static (ServiceOfficerEngine Engine, KnowledgeSnapshot Snapshot) BuildEngine(ParseResult parse, IEnumerable<string>? assignments = null)
     {

@@ -61,6 +61,51 @@ public sealed class Bm25IndexTests
         }
     }
 
+    [Theory]
+    [InlineData(1, 40, 15)]
+    [InlineData(2, 100, 30)]
+    [InlineData(3, 250, 60)]
+    public void Search_WithBindingBudgets_BitLookupsGiveTheSameSumsAsThePostingScan(int seed, int wordingBudget, int entryBudget)
+    {
+        // Large enough that common terms get bit sets (64 postings and more) and the budgets bind on most queries.
+        var rng = new Random(seed);
+        const int entries = 300;
+        var docs = new List<(int Entry, AnalyzedText Text)>();
+        for (var e = 0; e < entries; e++)
+        {
+            var wordings = 1 + rng.Next(6);
+            for (var k = 0; k < wordings; k++) docs.Add((e, RandomText(rng, "w", 120, 1 + rng.Next(7), "b", 200, 1 + rng.Next(10))));
+        }
+        var answers = Enumerable.Range(0, entries).Select(_ => RandomText(rng, "w", 120, 3 + rng.Next(10), "b", 200, 5 + rng.Next(20))).ToList();
+        var withBits = new Bm25Index(docs, entries, answers, wordingBudget, entryBudget);
+        var scanOnly = new Bm25Index(docs, entries, answers, wordingBudget, entryBudget) { BitLookups = false };
+
+        for (var q = 0; q < 300; q++)
+        {
+            var text = RandomText(rng, "w", 124, 1 + rng.Next(8), "b", 204, 1 + rng.Next(12));
+            // Context terms carry another weight; they change the order the terms are read in.
+            var context = rng.Next(3) == 0 ? RandomText(rng, "w", 124, 1 + rng.Next(4), "b", 204, 1 + rng.Next(6)) : null;
+            var exclude = rng.Next(3) == 0 ? rng.Next(docs.Count) : -1;
+            var got = new Candidate[10];
+            var want = new Candidate[10];
+            var n = withBits.Search(withBits.Prepare(text, context), got, exclude);
+            Assert.Equal(scanOnly.Search(scanOnly.Prepare(text, context), want, exclude), n);
+            for (var i = 0; i < n; i++)
+            {
+                // To the bit: the same terms are added to each wording in the same order.
+                Assert.Equal(want[i].Entry, got[i].Entry);
+                Assert.Equal(want[i].BestDoc, got[i].BestDoc);
+                Assert.Equal(want[i].WordScore, got[i].WordScore);
+                Assert.Equal(want[i].BigramScore, got[i].BigramScore);
+                Assert.Equal(want[i].Best, got[i].Best);
+                Assert.Equal(want[i].Second, got[i].Second);
+                Assert.Equal(want[i].MatchedTexts, got[i].MatchedTexts);
+                Assert.Equal(want[i].AnswerScore, got[i].AnswerScore);
+                Assert.Equal(want[i].Score, got[i].Score);
+            }
+        }
+    }
+
     private static AnalyzedText RandomText(Random rng, string wordPrefix, int words, int wordCount, string bigramPrefix, int bigrams, int bigramCount)
     {
         // Skewed towards low ids, so that some terms are common and some rare, as in real text.

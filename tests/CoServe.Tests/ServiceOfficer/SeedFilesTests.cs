@@ -59,4 +59,15 @@ public sealed class SeedFilesTests
             new CoServe.Features.ServiceOfficer.ServiceOfficerOptions { AnswerThreshold = 0.4, ClarifyThreshold = 0.6 });
         Assert.True(result.Failed);
     }
+
+    [Theory]
+    [InlineData(49, 300, false)]
+    [InlineData(400, 9, false)]
+    [InlineData(400, 100, true)]
+    public void OptionsValidator_SearchBudgets(int wordings, int entries, bool valid)
+    {
+        var result = new CoServe.Features.ServiceOfficer.ServiceOfficerOptionsValidator().Validate(null,
+            new CoServe.Features.ServiceOfficer.ServiceOfficerOptions { SearchWordingBudget = wordings, SearchEntryBudget = entries });
+        Assert.Equal(valid, result.Succeeded);
+    }
 }

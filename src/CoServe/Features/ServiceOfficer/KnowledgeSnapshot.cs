@@ -92,7 +92,7 @@ public sealed partial class KnowledgeSnapshot
             foreach (var t in entries[i].Texts) docs.Add((i, analyzer.Analyze(t)));
         }
         var answers = entries.Select(e => analyzer.Analyze(VariablePattern().Replace(e.Answer, " "))).ToList();
-        var index = new Bm25Index(docs, entries.Count, answers);
+        var index = new Bm25Index(docs, entries.Count, answers, options.SearchWordingBudget, options.SearchEntryBudget);
         var ranker = MatchRanker.Train(index, docs.Select(d => d.Item2).ToList(), options.Candidates, options.Seed, options.MaxRankerTrainingQueries, options.MaxClassifierEntries);
 
         var ruleSet = rules ?? IntentRuleSet.Default();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Options;
 
 namespace CoServe.Features.ServiceOfficer;
@@ -30,6 +31,19 @@ public sealed class ServiceOfficerOptions
 
     /// <summary>Candidates retrieved by BM25 and re-ranked by the learned model. Default 10.</summary>
     public int Candidates { get; set; } = 10;
+
+    /// <summary>
+    /// Wordings that may enter the BM25 candidate set per message. The query's terms are read rarest first; once
+    /// this many wordings are in play, the common terms only add to them. Smaller is cheaper (the search touches
+    /// about this many wordings on a large knowledge base) but may leave out a wording that shares only common words
+    /// with the message. Part of the snapshot: the ranker is trained with it. Default 400 (round `engine-budget` in
+    /// docs/quality.md: the smallest of 1500/1000/700/500/400/300 whose dev-half and cross-validation figures, on the
+    /// seed and on a 2,000-question knowledge base, stayed within two questions of 1500; it was 1500 before).
+    /// </summary>
+    public int SearchWordingBudget { get; set; } = Retrieval.Bm25Index.DefaultWordingBudget;
+
+    /// <summary>Entries that the answers' words may bring into play per message (besides those the wordings brought). Default 100 (was 300; same round).</summary>
+    public int SearchEntryBudget { get; set; } = Retrieval.Bm25Index.DefaultEntryBudget;
 
     /// <summary>The intent model alone hands off (without a keyword rule) at or above this probability. Default 0.3 (chosen by cross-validation on the training data: a missed complaint costs more than an extra handoff).</summary>
     public double IntentThreshold { get; set; } = 0.3;
@@ -83,6 +97,20 @@ public sealed class ServiceOfficerOptions
     /// memory grow with entries x 8192, so larger knowledge bases rank with BM25 and the pairwise model alone. Default 600.
     /// </summary>
     public int MaxClassifierEntries { get; set; } = 600;
+
+    /// <summary>Defaults with <c>Name=Value</c> overrides (the command line's and the bench's <c>--set</c>), not validated.</summary>
+    internal static ServiceOfficerOptions WithOverrides(IEnumerable<string>? assignments)
+    {
+        var options = new ServiceOfficerOptions();
+        foreach (var assignment in assignments ?? [])
+        {
+            var eq = assignment.IndexOf('=', StringComparison.Ordinal);
+            var property = eq > 0 ? typeof(ServiceOfficerOptions).GetProperty(assignment[..eq]) : null;
+            if (property is null) throw new ArgumentException($"--set {assignment}: expected Name=Value with an option name");
+            property.SetValue(options, Convert.ChangeType(assignment[(eq + 1)..], property.PropertyType, CultureInfo.InvariantCulture));
+        }
+        return options;
+    }
 }
 
 internal sealed class ServiceOfficerOptionsValidator : IValidateOptions<ServiceOfficerOptions>
@@ -94,6 +122,8 @@ internal sealed class ServiceOfficerOptionsValidator : IValidateOptions<ServiceO
         if (o.ClarifyThreshold < 0 || o.ClarifyThreshold > o.AnswerThreshold) errors.Add("ServiceOfficer:ClarifyThreshold must be in [0, AnswerThreshold]");
         if (o.ClarifyOptions is < 2 or > 5) errors.Add("ServiceOfficer:ClarifyOptions must be 2..5");
         if (o.Candidates < o.ClarifyOptions || o.Candidates > 50) errors.Add("ServiceOfficer:Candidates must be ClarifyOptions..50");
+        if (o.SearchWordingBudget is < 50 or > 1_000_000) errors.Add("ServiceOfficer:SearchWordingBudget must be 50..1000000");
+        if (o.SearchEntryBudget < o.Candidates || o.SearchEntryBudget > 1_000_000) errors.Add("ServiceOfficer:SearchEntryBudget must be Candidates..1000000");
         if (o.IntentThreshold is <= 0 or > 1) errors.Add("ServiceOfficer:IntentThreshold must be in (0, 1]");
         if (o.NegativeEmotionThreshold is <= 0 or > 1) errors.Add("ServiceOfficer:NegativeEmotionThreshold must be in (0, 1]");
         if (o.IntentFaqShare is < 0 or > 10) errors.Add("ServiceOfficer:IntentFaqShare must be 0..10");
