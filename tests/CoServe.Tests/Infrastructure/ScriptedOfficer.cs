@@ -12,6 +12,9 @@ public sealed class ScriptedOfficer : IServiceOfficerResponder
     public const string Question = "逆回购怎么买";
     public const string Answer = "您可以在 App 的国债逆回购专区下单。";
 
+    /// <summary>A message the scripted officer fails on (a model that keeps erroring), for the worker's retry limit.</summary>
+    public const string FailingQuestion = "这条消息让服务官出错";
+
     /// <summary>A question whose scripted draft the guardrails block.</summary>
     public const string BlockedQuestion = "这个理财稳赚吗";
 
@@ -45,6 +48,7 @@ public sealed class ScriptedOfficer : IServiceOfficerResponder
             _gate = null;
         }
         var text = request.Text;
+        if (text.Contains(FailingQuestion, StringComparison.Ordinal)) throw new InvalidOperationException("scripted failure");
         HandoffReason? reason = text.Contains("投诉", StringComparison.Ordinal) ? HandoffReason.Complaint
             : text.Contains("佣金", StringComparison.Ordinal) ? HandoffReason.CommissionRequest
             : text.Contains("该不该买", StringComparison.Ordinal) ? HandoffReason.AdviceRequest

@@ -21,13 +21,7 @@ public sealed class Bm25IndexTests
     {
         var rng = new Random(seed);
         const int entries = 60;
-        var docs = new List<(int Entry, AnalyzedText Text)>();
-        for (var e = 0; e < entries; e++)
-        {
-            var wordings = 1 + rng.Next(5);
-            for (var k = 0; k < wordings; k++) docs.Add((e, RandomText(rng, "w", 40, 1 + rng.Next(6), "b", 60, 1 + rng.Next(9))));
-        }
-        var answers = Enumerable.Range(0, entries).Select(_ => RandomText(rng, "w", 40, 3 + rng.Next(10), "b", 60, 5 + rng.Next(20))).ToList();
+        var (docs, answers) = RandomCorpus(rng, entries, maxWordings: 5, words: 40, maxWords: 6, bigrams: 60, maxBigrams: 9);
         var index = new Bm25Index(docs, entries, answers);
 
         for (var q = 0; q < 200; q++)
@@ -70,13 +64,7 @@ public sealed class Bm25IndexTests
         // Large enough that common terms get bit sets (64 postings and more) and the budgets bind on most queries.
         var rng = new Random(seed);
         const int entries = 300;
-        var docs = new List<(int Entry, AnalyzedText Text)>();
-        for (var e = 0; e < entries; e++)
-        {
-            var wordings = 1 + rng.Next(6);
-            for (var k = 0; k < wordings; k++) docs.Add((e, RandomText(rng, "w", 120, 1 + rng.Next(7), "b", 200, 1 + rng.Next(10))));
-        }
-        var answers = Enumerable.Range(0, entries).Select(_ => RandomText(rng, "w", 120, 3 + rng.Next(10), "b", 200, 5 + rng.Next(20))).ToList();
+        var (docs, answers) = RandomCorpus(rng, entries, maxWordings: 6, words: 120, maxWords: 7, bigrams: 200, maxBigrams: 10);
         var withBits = new Bm25Index(docs, entries, answers, wordingBudget, entryBudget);
         var scanOnly = new Bm25Index(docs, entries, answers, wordingBudget, entryBudget) { BitLookups = false };
 
@@ -104,6 +92,20 @@ public sealed class Bm25IndexTests
                 Assert.Equal(want[i].Score, got[i].Score);
             }
         }
+    }
+
+    /// <summary>Entries with 1..maxWordings random wordings each (word ids below <paramref name="words"/>, bigram ids below <paramref name="bigrams"/>) and a longer random answer each.</summary>
+    private static (List<(int Entry, AnalyzedText Text)> Docs, List<AnalyzedText> Answers) RandomCorpus(
+        Random rng, int entries, int maxWordings, int words, int maxWords, int bigrams, int maxBigrams)
+    {
+        var docs = new List<(int Entry, AnalyzedText Text)>();
+        for (var e = 0; e < entries; e++)
+        {
+            var wordings = 1 + rng.Next(maxWordings);
+            for (var k = 0; k < wordings; k++) docs.Add((e, RandomText(rng, "w", words, 1 + rng.Next(maxWords), "b", bigrams, 1 + rng.Next(maxBigrams))));
+        }
+        var answers = Enumerable.Range(0, entries).Select(_ => RandomText(rng, "w", words, 3 + rng.Next(10), "b", bigrams, 5 + rng.Next(20))).ToList();
+        return (docs, answers);
     }
 
     private static AnalyzedText RandomText(Random rng, string wordPrefix, int words, int wordCount, string bigramPrefix, int bigrams, int bigramCount)

@@ -50,18 +50,24 @@ public sealed partial class OfficerWorker(IServiceScopeFactory scopes, OfficerSi
         }
     }
 
-    /// <summary>One batch; when it fails as a whole (a takeover raced it, one bad item), each item alone.</summary>
+    /// <summary>
+    /// One batch; when it fails as a whole (a takeover raced it, one bad item), each item alone. A single item goes
+    /// straight to the item path, so that its failure is counted against its attempts like any other.
+    /// </summary>
     private async Task ProcessAsync(List<long> batch, CancellationToken ct)
     {
-        try
+        if (batch.Count > 1)
         {
-            await using var scope = scopes.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<RespondAsOfficer>().ProcessBatchAsync(batch, ct);
-            return;
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException && batch.Count > 1)
-        {
-            LogBatchFailed(logger, batch.Count, ex);
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<RespondAsOfficer>().ProcessBatchAsync(batch, ct);
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogBatchFailed(logger, batch.Count, ex);
+            }
         }
         foreach (var id in batch)
         {

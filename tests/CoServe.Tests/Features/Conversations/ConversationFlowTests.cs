@@ -128,6 +128,32 @@ public class ConversationFlowTests
     }
 
     [Fact]
+    public async Task AMessageTheOfficerFailsOn_IsRetriedThenParked_AloneOrInABatch()
+    {
+        await using var s = await CoServiceScenario.StartAsync();
+        await s.SayAsync("P400", ScriptedOfficer.FailingQuestion);
+
+        // Alone: each round counts one attempt (it used to escape the worker uncounted and be retried forever).
+        for (var round = 1; round <= 3; round++) await s.DrainAsync();
+        await using (var db = s.NewDb())
+        {
+            var item = await db.OfficerWorkItems.SingleAsync();
+            Assert.Equal((3, (DateTimeOffset?)null), (item.Attempts, item.ProcessedAt));
+        }
+        Assert.Equal(0, await s.DrainAsync()); // parked: no longer picked up
+
+        // In a batch: the others are answered one by one, the failing one counts an attempt.
+        await s.SayAsync("C100", ScriptedOfficer.FailingQuestion);
+        await s.SayAsync("S300", ScriptedOfficer.Question);
+        await s.DrainAsync();
+        await using (var db = s.NewDb())
+        {
+            var items = await db.OfficerWorkItems.Where(w => w.Attempts < 3).OrderBy(w => w.Id).ToListAsync();
+            Assert.Equal([(1, false), (0, true)], items.Select(w => (w.Attempts, w.ProcessedAt is not null)));
+        }
+    }
+
+    [Fact]
     public async Task BadMessages_AreRejectedWithReasons_NothingStored()
     {
         await using var s = await CoServiceScenario.StartAsync(configure: c => c["Conversations:MaxMessageLength"] = "20");
