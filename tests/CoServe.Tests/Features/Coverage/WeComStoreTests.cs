@@ -45,9 +45,11 @@ public class WeComStoreTests
         {
             var inbox = node2.GetRequiredService<StoredWeComCallbackInbox>();
             Assert.Equal(WeComEnqueueResult.Duplicate, await inbox.TryEnqueueAsync(work, CancellationToken.None));
+            Assert.True(await inbox.AnyClaimableAsync(CancellationToken.None)); // what an idle poll looks at before claiming
             var claimed = Assert.Single(await inbox.ClaimAsync(10, CancellationToken.None));
             Assert.Equal(("main", "m1", "你好", now), (claimed.App, claimed.Message.MsgId, claimed.Message.Content, claimed.ReceivedAt));
             // node2 "crashes" here without completing: the callback is leased, nobody else gets it yet.
+            Assert.False(await inbox.AnyClaimableAsync(CancellationToken.None));
             Assert.Empty(await inbox.ClaimAsync(10, CancellationToken.None));
         }
 
@@ -55,8 +57,10 @@ public class WeComStoreTests
         var inbox3 = node3.GetRequiredService<StoredWeComCallbackInbox>();
         Assert.Empty(await inbox3.ClaimAsync(10, CancellationToken.None));
         h.Clock.Advance(TimeSpan.FromSeconds(301));
+        Assert.True(await inbox3.AnyClaimableAsync(CancellationToken.None)); // the lease ran out
         var again = Assert.Single(await inbox3.ClaimAsync(10, CancellationToken.None));
         await inbox3.CompleteAsync([again], CancellationToken.None);
+        Assert.False(await inbox3.AnyClaimableAsync(CancellationToken.None));
         Assert.Equal(0, await inbox3.PendingAsync(CancellationToken.None));
         Assert.Empty(await inbox3.ClaimAsync(10, CancellationToken.None));
         // Still a duplicate within the window after processing; accepted again only once the window has passed.
