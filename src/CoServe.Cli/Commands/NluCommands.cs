@@ -247,7 +247,7 @@ internal static class NluCommands
             var show = parse.GetValue(misses);
             var seed = Seed(parse);
             var intentRules = ShippedIntentRules.RuleSet(SeedDirectory(parse));
-            var options = Options(parse.GetValue(set));
+            var options = ServiceOfficerOptions.WithOverrides(parse.GetValue(set));
             var today = Today();
             var faqRows = new List<(double Confidence, bool Correct, bool InTop3, string Decision)>();
             var intentMetrics = new List<IntentMetrics>();
@@ -340,12 +340,9 @@ internal static class NluCommands
 
     internal static string SeedDirectory(ParseResult parse) => parse.GetValue(SeedDir)?.FullName ?? ServiceOfficerSetup.DefaultSeedDirectory;
 
-    /// <summary>Engine options with <c>--set Name=Value</c> overrides applied (for trying a setting on the dev split or in cross-validation).</summary>
-    internal static ServiceOfficerOptions Options(IEnumerable<string>? assignments) => ServiceOfficerOptions.WithOverrides(assignments);
-
     internal static (ServiceOfficerEngine Engine, KnowledgeSnapshot Snapshot) BuildEngine(ParseResult parse, IEnumerable<string>? assignments = null)
     {
-        var options = Options(assignments);
+        var options = ServiceOfficerOptions.WithOverrides(assignments);
         var snapshot = KnowledgeSnapshot.Build(Seed(parse), options, Today(), ShippedIntentRules.RuleSet(SeedDirectory(parse)));
         return (new ServiceOfficerEngine(options, TimeProvider.System, snapshot), snapshot);
     }

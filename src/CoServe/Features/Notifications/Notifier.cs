@@ -42,7 +42,7 @@ public sealed class Notifier(CoServeDb db, LiveEvents live, IEnumerable<IStaffNo
     ];
 
     private readonly List<StaffNotification> _pending = [];
-    private readonly List<(StaffNotification Notification, List<string> Channels)> _deferred = [];
+    private readonly List<(StaffNotification Notification, List<string>? Channels)> _deferred = [];
     private bool _defer;
     private bool _deliveriesAdded;
 
@@ -55,8 +55,13 @@ public sealed class Notifier(CoServeDb db, LiveEvents live, IEnumerable<IStaffNo
     public void Add(int staffId, NotificationKind kind, string text, string? link, long? clientId = null, long? ticketId = null)
     {
         var n = new StaffNotification(staffId, kind, text, link, clientId, ticketId, clock.GetUtcNow());
-        var accepting = channels.Where(c => c.Accepts(kind)).Select(c => c.Name).ToList();
-        _deliveriesAdded |= accepting.Count > 0;
+        // Usually no extra channel takes it (WeCom app messages off): no list then, a team handoff adds one per member.
+        List<string>? accepting = null;
+        foreach (var channel in channels)
+        {
+            if (channel.Accepts(kind)) (accepting ??= []).Add(channel.Name);
+        }
+        _deliveriesAdded |= accepting is not null;
         if (_defer)
         {
             _deferred.Add((n, accepting));
@@ -64,7 +69,7 @@ public sealed class Notifier(CoServeDb db, LiveEvents live, IEnumerable<IStaffNo
         else
         {
             db.Add(n);
-            foreach (var channel in accepting) db.Add(new StaffNotificationDelivery(n, channel, n.CreatedAt));
+            foreach (var channel in accepting ?? []) db.Add(new StaffNotificationDelivery(n, channel, n.CreatedAt));
         }
         _pending.Add(n);
     }
@@ -79,7 +84,7 @@ public sealed class Notifier(CoServeDb db, LiveEvents live, IEnumerable<IStaffNo
         if (_deferred.Count == 0) return;
         var ids = await RowUpdates.InsertAsync<StaffNotification>(db, Columns,
             _deferred.ConvertAll(d => new object?[] { d.Notification.StaffId, d.Notification.Kind, d.Notification.Text, d.Notification.Link, d.Notification.ClientId, d.Notification.TicketId, d.Notification.CreatedAt }), ct);
-        var deliveries = _deferred.SelectMany((d, i) => d.Channels.Select(channel => new object?[]
+        var deliveries = _deferred.SelectMany((d, i) => (d.Channels ?? []).Select(channel => new object?[]
         {
             ids[i], channel, StaffDeliveryStatus.Pending, 0, d.Notification.CreatedAt, d.Notification.CreatedAt,
         })).ToList();

@@ -156,21 +156,22 @@ public sealed class StoredWeComCallbackInbox : IWeComCallbackQueue, IDisposable
     {
         var poll = TimeSpan.FromMilliseconds(_options.Value.CallbackPollMilliseconds);
         var gather = TimeSpan.FromMilliseconds(_options.Value.CallbackGatherMilliseconds);
-        var signalled = true; // the first look claims: callbacks may be left from before a restart
+        var claimAtOnce = true; // the first look claims: callbacks may be left from before a restart
         while (!ct.IsCancellationRequested)
         {
             // Woken by the poll alone (nothing was queued on this node): look before claiming. On SQLite even a claim that
             // finds nothing is a write, and it waits for the file's write lock behind the app's transactions (52-78 ms per
             // idle claim in SQLite's busy handler, once a second, with the co-service path at 1,000 messages/s).
-            IReadOnlyList<WeComCallbackWork> claimed = signalled || await AnyClaimableAsync(ct) ? await ClaimAsync(ClaimBatch, ct) : [];
+            IReadOnlyList<WeComCallbackWork> claimed = claimAtOnce || await AnyClaimableAsync(ct) ? await ClaimAsync(ClaimBatch, ct) : [];
             if (claimed.Count > 0) yield return claimed;
-            // A full batch may have more behind it; otherwise the next insert's wake-up (kept by the semaphore if it
-            // came while this batch was handled) or the poll says when to look again, not an empty claim.
-            if (claimed.Count == ClaimBatch) continue;
+            // A full batch may have more behind it (claimed without looking first); otherwise the next insert's wake-up
+            // (kept by the semaphore if it came while this batch was handled) or the poll says when to look again.
+            claimAtOnce = claimed.Count == ClaimBatch;
+            if (claimAtOnce) continue;
             await PurgeExpiredAsync(ct);
             // Callbacks are coming in: a moment's wait makes the next claim (and its completion) serve more of them.
             if (claimed.Count > 0 && gather > TimeSpan.Zero) await Task.Delay(gather, ct);
-            signalled = await _signal.WaitAsync(poll, ct);
+            claimAtOnce = await _signal.WaitAsync(poll, ct);
         }
     }
 
