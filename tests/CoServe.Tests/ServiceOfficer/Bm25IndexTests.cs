@@ -94,6 +94,48 @@ public sealed class Bm25IndexTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Coverage_EqualsTheSharesTakenTermByTerm(int seed)
+    {
+        var rng = new Random(seed);
+        const int entries = 40;
+        var (docs, answers) = RandomCorpus(rng, entries, maxWordings: 4, words: 30, maxWords: 6, bigrams: 50, maxBigrams: 9);
+        var index = new Bm25Index(docs, entries, answers);
+        var words = new Bm25(docs.Select(d => d.Text.Words).ToList());
+        var bigrams = new Bm25(docs.Select(d => d.Text.Bigrams).ToList());
+
+        for (var q = 0; q < 100; q++)
+        {
+            // Terms the index never saw (w30+, b50+) and repeated terms too.
+            var text = RandomText(rng, "w", 34, 1 + rng.Next(7), "b", 54, 1 + rng.Next(10));
+            var context = rng.Next(2) == 0 ? RandomText(rng, "w", 34, 1 + rng.Next(4), "b", 54, 1 + rng.Next(5)) : null;
+            var query = index.Prepare(text, context, 0.5f);
+            for (var d = 0; d < docs.Count; d += 3)
+            {
+                var (queryWords, docWords, queryBigrams, docBigrams) = index.Coverage(query, d);
+                Assert.Equal(Shares(words, text.Words, context?.Words, d).Query, queryWords, 1e-5f);
+                Assert.Equal(Shares(words, text.Words, context?.Words, d).Doc, docWords, 1e-5f);
+                Assert.Equal(Shares(bigrams, text.Bigrams, context?.Bigrams, d).Query, queryBigrams, 1e-5f);
+                Assert.Equal(Shares(bigrams, text.Bigrams, context?.Bigrams, d).Doc, docBigrams, 1e-5f);
+            }
+        }
+
+        // The share of the query's weight (message terms 1, context terms 0.5) found in the doc, and of the doc's IDF the query has.
+        static (float Query, float Doc) Shares(Bm25 field, string[] main, string[]? context, int doc)
+        {
+            var weighted = field.Known(main).Select(t => (Term: t, Weight: 1f)).ToList();
+            weighted.AddRange(field.Known(context ?? []).Where(t => weighted.All(x => x.Term != t)).Select(t => (Term: t, Weight: 0.5f)));
+            var norm = weighted.Sum(x => x.Weight * field.Idf(x.Term));
+            var found = weighted.Where(x => field.Contains(x.Term, doc)).Sum(x => x.Weight * field.Idf(x.Term));
+            var docTerms = field.Terms(doc);
+            var docTotal = docTerms.Sum(field.Idf);
+            var docFound = docTerms.Where(t => weighted.Any(x => x.Term == t)).Sum(field.Idf);
+            return (norm > 0 ? found / norm : 0f, docTotal > 0 ? docFound / docTotal : 0f);
+        }
+    }
+
     /// <summary>Entries with 1..maxWordings random wordings each (word ids below <paramref name="words"/>, bigram ids below <paramref name="bigrams"/>) and a longer random answer each.</summary>
     private static (List<(int Entry, AnalyzedText Text)> Docs, List<AnalyzedText> Answers) RandomCorpus(
         Random rng, int entries, int maxWordings, int words, int maxWords, int bigrams, int maxBigrams)
@@ -164,6 +206,8 @@ public sealed class Bm25IndexTests
         public string[] Known(IEnumerable<string> terms) => terms.Distinct().Where(t => docs.Any(d => d.Contains(t))).ToArray();
 
         public bool Contains(string term, int doc) => docs[doc].Contains(term);
+
+        public string[] Terms(int doc) => docs[doc].Distinct().ToArray();
 
         public float Idf(string term)
         {

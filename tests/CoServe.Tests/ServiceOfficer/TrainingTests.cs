@@ -32,6 +32,48 @@ public sealed class TrainingTests
         Assert.Equal(a.Biases, b.Biases);
     }
 
+    [Fact]
+    public void IntentClassifier_SavedAndLoaded_PredictsTheSameAndSavesTheSameBytes()
+    {
+        var analyzer = OfficerFixtures.Snapshot.Analyzer;
+        (string Text, string Label)[] examples =
+        [
+            ("我要投诉你们", "Complaint"), ("打12386投诉", "Complaint"), ("我要曝光你们", "Complaint"),
+            ("开户要多久", "Faq"), ("佣金怎么收", "Faq"), ("几点开盘", "Faq"),
+            ("气死我了", "NegativeEmotion"), ("太失望了", "NegativeEmotion"), ("烦死了", "NegativeEmotion"),
+        ];
+        var model = IntentClassifier.Train([.. examples.Select(e => (analyzer.Analyze(e.Text), e.Label))], seed: 3, hashBits: 10);
+        using var file = new MemoryStream();
+        model.Save(file);
+        file.Position = 0;
+        var loaded = IntentClassifier.Load(file, "model");
+        using var again = new MemoryStream();
+        loaded.Save(again);
+
+        Assert.Equal(file.ToArray(), again.ToArray());
+        foreach (var text in new[] { "我要投诉", "开户", "气死了", "你好" })
+        {
+            Assert.Equal(model.Predict(analyzer.Analyze(text)), loaded.Predict(analyzer.Analyze(text)));
+        }
+        Assert.Equal("Complaint", loaded.Top(analyzer.Analyze("我要投诉你们的服务")).Label);
+    }
+
+    [Fact]
+    public void IntentClassifier_FileKeepsClassMajorPositions()
+    {
+        // Two classes, 2^8 features: the weight of feature j for class c is stored at c * 256 + j.
+        var weights = new float[2 * 256];
+        weights[5 * 2 + 1] = 0.75f; // feature 5, class 1 (feature-major in memory)
+        var model = new IntentClassifier(["A", "B"], 8, weights, [0f, 0f]);
+        using var file = new MemoryStream();
+        model.Save(file);
+        var bytes = file.ToArray();
+        // The file ends with: count of non-zero weights, then (position, weight) pairs.
+        Assert.Equal(1, BitConverter.ToInt32(bytes, bytes.Length - 12));
+        Assert.Equal(256 + 5, BitConverter.ToInt32(bytes, bytes.Length - 8));
+        Assert.Equal(0.75f, BitConverter.ToSingle(bytes, bytes.Length - 4));
+    }
+
     [Theory]
     [InlineData("开户要多久", 0)]
     [InlineData("佣金怎么收费", 2)]

@@ -16,9 +16,15 @@ public sealed class IntentClassifier
     private const int FileVersion = 1;
     private static readonly byte[] Magic = "CSIM"u8.ToArray();
 
+    // Feature-major (weight of feature j for class c at j * classes + c): a message's few dozen features each read
+    // one cache line for all classes, instead of one line per class in a block of 2^HashBits floats per class.
     private readonly float[] _weights;
     private readonly float[] _biases;
 
+    /// <param name="labels">Class labels, in score order.</param>
+    /// <param name="hashBits">Feature hash width: 2^hashBits features.</param>
+    /// <param name="weights">Feature-major: the weight of feature j for class c at <c>j * labels.Count + c</c>.</param>
+    /// <param name="biases">One per class.</param>
     public IntentClassifier(IReadOnlyList<string> labels, int hashBits, float[] weights, float[] biases)
     {
         if (biases.Length != labels.Count || weights.Length != labels.Count * (1 << hashBits)) throw new ArgumentException("intent model weights do not match its labels");
@@ -38,11 +44,19 @@ public sealed class IntentClassifier
     public float[] Predict(AnalyzedText text)
     {
         var x = Features(text, HashBits);
-        var scores = new float[Labels.Count];
-        var max = float.MinValue;
-        for (var c = 0; c < scores.Length; c++)
+        var classes = Labels.Count;
+        var scores = new float[classes];
+        // Each class's sum gets the features in the same order as a dot product per class would (same floats).
+        for (var i = 0; i < x.Indices.Length; i++)
         {
-            scores[c] = x.Dot(_weights, c * Dimension) + _biases[c];
+            var row = x.Indices[i] * classes;
+            var value = x.Values[i];
+            for (var c = 0; c < classes; c++) scores[c] += _weights[row + c] * value;
+        }
+        var max = float.MinValue;
+        for (var c = 0; c < classes; c++)
+        {
+            scores[c] += _biases[c];
             max = Math.Max(max, scores[c]);
         }
         var sum = 0f;
@@ -126,13 +140,7 @@ public sealed class IntentClassifier
         var rows = examples.Select(e => (Features(e.Text, hashBits), index[e.Label])).ToList();
         var dimension = 1 << hashBits;
         var (featureMajor, b) = LinearModels.TrainSoftmax(rows, labels.Count, dimension, l2, seed, epochs: 30, learningRate: 0.3f);
-        // Inference reads one class at a time: store class-major.
-        var w = new float[featureMajor.Length];
-        for (var j = 0; j < dimension; j++)
-        {
-            for (var c = 0; c < labels.Count; c++) w[c * dimension + j] = featureMajor[j * labels.Count + c];
-        }
-        return new IntentClassifier(labels, hashBits, w, b);
+        return new IntentClassifier(labels, hashBits, featureMajor, b);
     }
 
     /// <summary>Small binary file: labels, biases and the non-zero weights.</summary>
@@ -151,11 +159,17 @@ public sealed class IntentClassifier
             if (x != 0) nonZero++;
         }
         w.Write(nonZero);
-        for (var i = 0; i < _weights.Length; i++)
+        // The file keeps the class-major positions (c * 2^HashBits + j) it has always had.
+        var classes = Labels.Count;
+        for (var c = 0; c < classes; c++)
         {
-            if (_weights[i] == 0) continue;
-            w.Write(i);
-            w.Write(_weights[i]);
+            for (var j = 0; j < Dimension; j++)
+            {
+                var x = _weights[j * classes + c];
+                if (x == 0) continue;
+                w.Write(c * Dimension + j);
+                w.Write(x);
+            }
         }
     }
 
@@ -180,7 +194,8 @@ public sealed class IntentClassifier
             {
                 var at = r.ReadInt32();
                 if ((uint)at >= (uint)weights.Length) throw new SeedFormatException($"{name}: damaged intent model weights");
-                weights[at] = r.ReadSingle();
+                // Stored class-major (see Save), held feature-major.
+                weights[(at & ((1 << bits) - 1)) * count + (at >> bits)] = r.ReadSingle();
             }
             return new IntentClassifier(labels, bits, weights, biases);
         }

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using CoServe.Features.ServiceOfficer.Text;
 
 namespace CoServe.Features.ServiceOfficer.Retrieval;
@@ -36,6 +37,9 @@ public sealed class IndexQuery
     /// <summary>Query terms of both fields, rarest first (computed on first search).</summary>
     internal (int Field, int Term, float Weight)[]? Order;
     internal (int Term, float Weight)[]? AnswerOrder;
+    /// <summary><see cref="WordTerms"/> and <see cref="BigramTerms"/> by ascending term id, each with its position there (computed on first use).</summary>
+    internal (int Term, int At)[]? SortedWordTerms;
+    internal (int Term, int At)[]? SortedBigramTerms;
 
     /// <summary>Query words (with weights) in the order given, including ones the index has never seen.</summary>
     public IReadOnlyList<string> QueryWords => Words;
@@ -69,6 +73,8 @@ public sealed class Bm25Index
     private readonly int[] _docCues;
     /// <summary>Per entry: each word term with the number of the entry's wordings that contain it.</summary>
     private readonly (int Term, int Docs)[][] _entryTerms;
+    /// <summary>Per entry, its signature words with their IDF (see <see cref="SignatureCoverage"/>) when no wording is left out.</summary>
+    private readonly (int Term, float Idf)[][] _entrySignature;
 
     /// <param name="docs">Every wording with its entry ordinal.</param>
     /// <param name="entryCount">Number of entries.</param>
@@ -98,6 +104,7 @@ public sealed class Bm25Index
         EntryCount = entryCount;
         _docCues = docs.Select(d => QuestionCues.Of(d.Text.Normalized)).ToArray();
         _entryTerms = _entryDocs.Select(ds => ds.SelectMany(d => _words.DocTerms(d).ToArray()).GroupBy(t => t).Select(g => (g.Key, g.Count())).OrderBy(x => x.Key).ToArray()).ToArray();
+        _entrySignature = [.. _entryTerms.Select((terms, e) => terms.Where(x => x.Docs * 2 >= _entryDocs[e].Length).Select(x => (x.Term, _words.Idf[x.Term])).ToArray())];
     }
 
     /// <summary>
@@ -135,13 +142,36 @@ public sealed class Bm25Index
         var docs = _entryDocs[entry];
         var n = docs.Length - (excludeDoc >= 0 && _docEntry[excludeDoc] == entry ? 1 : 0);
         if (n <= 0) return (0f, 0f);
-        var excluded = excludeDoc >= 0 && _docEntry[excludeDoc] == entry ? _words.DocTerms(excludeDoc) : [];
+        if (n == docs.Length) return SignatureSums(query, _entrySignature[entry]);
+        var excluded = _words.DocTerms(excludeDoc);
         float total = 0f, covered = 0f, maxMissing = 0f;
         foreach (var (term, count) in _entryTerms[entry])
         {
             var c = count - (excluded.Length > 0 && excluded.BinarySearch(term) >= 0 ? 1 : 0);
             if (c * 2 < n) continue;
             var idf = _words.Idf[term];
+            total += idf;
+            var found = false;
+            foreach (var (qt, _) in query.WordTerms)
+            {
+                if (qt == term)
+                {
+                    found = true;
+                    break;
+                }
+            }
+            if (found) covered += idf;
+            else maxMissing = Math.Max(maxMissing, idf);
+        }
+        return (total <= 0 ? 0f : covered / total, maxMissing / MaxWordIdf);
+    }
+
+    // The same sums over the signature kept at build time (every wording counts): the terms in the same order.
+    private (float Covered, float MaxMissing) SignatureSums(IndexQuery query, (int Term, float Idf)[] signature)
+    {
+        float total = 0f, covered = 0f, maxMissing = 0f;
+        foreach (var (term, idf) in signature)
+        {
             total += idf;
             var found = false;
             foreach (var (qt, _) in query.WordTerms)
@@ -329,9 +359,20 @@ public sealed class Bm25Index
     /// Share of the query's word weight found in the doc and share of the doc's word weight found in the query
     /// (recall and precision of the match), plus the same on bigrams.
     /// </summary>
-    public (float QueryWords, float DocWords, float QueryBigrams, float DocBigrams) Coverage(IndexQuery query, int doc) =>
-        (_words.QueryCoverage(query.WordTerms, query.WordNorm, doc), _words.DocCoverage(query.WordTerms, doc),
-         _bigrams.QueryCoverage(query.BigramTerms, query.BigramNorm, doc), _bigrams.DocCoverage(query.BigramTerms, doc));
+    public (float QueryWords, float DocWords, float QueryBigrams, float DocBigrams) Coverage(IndexQuery query, int doc)
+    {
+        var (queryWords, docWords) = _words.Coverage(query.WordTerms, query.SortedWordTerms ??= Sorted(query.WordTerms), query.WordNorm, doc);
+        var (queryBigrams, docBigrams) = _bigrams.Coverage(query.BigramTerms, query.SortedBigramTerms ??= Sorted(query.BigramTerms), query.BigramNorm, doc);
+        return (queryWords, docWords, queryBigrams, docBigrams);
+    }
+
+    private static (int Term, int At)[] Sorted((int Term, float Weight)[] terms)
+    {
+        var sorted = new (int Term, int At)[terms.Length];
+        for (var i = 0; i < sorted.Length; i++) sorted[i] = (terms[i].Term, i);
+        Array.Sort(sorted, static (a, b) => a.Term.CompareTo(b.Term));
+        return sorted;
+    }
 
     /// <summary>Whether any wording of the entry (but the excluded one) contains the word term.</summary>
     public bool EntryHasTerm(int entry, int term, int excludeDoc = -1)
@@ -639,10 +680,11 @@ public sealed class Bm25Index
             }
             TermText = new string[Vocabulary.Count];
             foreach (var (t, id) in Vocabulary) TermText[id] = t;
-            _lookup = Vocabulary.GetAlternateLookup<ReadOnlySpan<char>>();
+            _lookup = Vocabulary.ToFrozenDictionary(StringComparer.Ordinal);
         }
 
-        private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+        // Read-optimised copy of the vocabulary: a query looks up every word and bigram of the message in each field.
+        private readonly FrozenDictionary<string, int> _lookup;
 
         public bool TryGetTerm(string text, out int term) => _lookup.TryGetValue(text, out term);
 
@@ -686,34 +728,38 @@ public sealed class Bm25Index
             return (float)sum;
         }
 
-        public float QueryCoverage((int Term, float Weight)[] terms, float norm, int doc)
+        /// <summary>
+        /// The share of the query's weight the doc has (Σ weight × IDF over the query's terms in the doc, in query
+        /// order, over <paramref name="norm"/>) and the share of the doc's IDF the query has, from one merge walk of
+        /// the doc's terms (ascending) with the query's.
+        /// </summary>
+        /// <param name="terms">The query's terms with weights, in query order.</param>
+        /// <param name="sorted">The same terms by ascending id, each with its position in <paramref name="terms"/>.</param>
+        /// <param name="norm">The query's norm in this field.</param>
+        /// <param name="doc">The wording.</param>
+        public (float Query, float Doc) Coverage((int Term, float Weight)[] terms, (int Term, int At)[] sorted, float norm, int doc)
         {
-            if (norm <= 0) return 0;
-            var sum = 0f;
-            foreach (var (t, w) in terms)
-            {
-                if (DocTerms(doc).BinarySearch(t) >= 0) sum += w * Idf[t];
-            }
-            return sum / norm;
-        }
-
-        public float DocCoverage((int Term, float Weight)[] terms, int doc)
-        {
+            Span<bool> inDoc = terms.Length <= 256 ? stackalloc bool[terms.Length] : new bool[terms.Length];
+            inDoc.Clear();
             var total = 0f;
             var matched = 0f;
+            var q = 0;
             foreach (var t in DocTerms(doc))
             {
                 total += Idf[t];
-                foreach (var (qt, _) in terms)
+                while (q < sorted.Length && sorted[q].Term < t) q++;
+                if (q < sorted.Length && sorted[q].Term == t)
                 {
-                    if (qt == t)
-                    {
-                        matched += Idf[t];
-                        break;
-                    }
+                    matched += Idf[t];
+                    inDoc[sorted[q].At] = true;
                 }
             }
-            return total <= 0 ? 0 : matched / total;
+            var sum = 0f;
+            for (var i = 0; i < terms.Length; i++)
+            {
+                if (inDoc[i]) sum += terms[i].Weight * Idf[terms[i].Term];
+            }
+            return (norm <= 0 ? 0f : sum / norm, total <= 0 ? 0f : matched / total);
         }
     }
 
@@ -793,19 +839,21 @@ public static class QuestionCues
     /// <summary>The specific types: all but "how" (bit 3) and "can/may" (bit 7).</summary>
     public const int SpecificMask = ~((1 << 3) | (1 << 7));
 
+    // All cues in one automaton (one pass over the text instead of a Contains per cue), each with its type's bit.
+    private static readonly string[] AllCues = [.. Cues.SelectMany(c => c)];
+    private static readonly int[] BitOf = [.. Cues.SelectMany((c, i) => c.Select(_ => 1 << i))];
+    private static readonly KeywordAutomaton Automaton = new(AllCues);
+
+    /// <summary>A bit per type of question whose cue occurs in the text (as <see cref="string.Contains(string, StringComparison)"/>, ordinal).</summary>
     public static int Of(string normalized)
     {
+        Span<bool> found = stackalloc bool[AllCues.Length];
+        found.Clear();
+        Automaton.FindAll(normalized, found);
         var mask = 0;
-        for (var i = 0; i < Cues.Length; i++)
+        for (var i = 0; i < found.Length; i++)
         {
-            foreach (var cue in Cues[i])
-            {
-                if (normalized.Contains(cue, StringComparison.Ordinal))
-                {
-                    mask |= 1 << i;
-                    break;
-                }
-            }
+            if (found[i]) mask |= BitOf[i];
         }
         return mask;
     }

@@ -41,6 +41,8 @@ public sealed class TermAssociations
     private readonly float[] _background;
     private readonly int[][] _entryWords;
     private readonly float[][] _entryProbabilities;
+    /// <summary>Per word, its term in <see cref="Score"/> for an entry that never has it (p = 0): the same expression, computed once.</summary>
+    private readonly float[] _absentLog;
 
     private TermAssociations(FrozenDictionary<string, int> vocabulary, float[] background, int[][] entryWords, float[][] entryProbabilities)
     {
@@ -48,7 +50,10 @@ public sealed class TermAssociations
         _background = background;
         _entryWords = entryWords;
         _entryProbabilities = entryProbabilities;
+        _absentLog = [.. background.Select(b => Term(0f, b))];
     }
+
+    private static float Term(float p, float background) => MathF.Log(((1 - BackgroundWeight) * p + BackgroundWeight * background) / background);
 
     public int EntryCount => _entryWords.Length;
 
@@ -227,9 +232,7 @@ public sealed class TermAssociations
         {
             if (q < 0) continue;
             var at = Array.BinarySearch(words, q);
-            var p = at >= 0 ? probabilities[at] : 0f;
-            var background = _background[q];
-            sum += MathF.Log(((1 - BackgroundWeight) * p + BackgroundWeight * background) / background);
+            sum += at >= 0 ? Term(probabilities[at], _background[q]) : _absentLog[q];
             known++;
         }
         return known == 0 ? 0f : sum / known;

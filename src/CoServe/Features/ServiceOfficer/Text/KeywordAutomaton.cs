@@ -12,6 +12,8 @@ public sealed class KeywordAutomaton
     private readonly int[] _fail;
     /// <summary>Keyword ids that end at each state (its own keyword and those of its suffix states).</summary>
     private readonly int[][] _output;
+    /// <summary>One bit per UTF-16 code unit that occurs in some keyword: any other character sends the automaton back to its root.</summary>
+    private readonly ulong[] _inKeywords = new ulong[65536 / 64];
 
     public KeywordAutomaton(IReadOnlyList<string> keywords)
     {
@@ -24,6 +26,7 @@ public sealed class KeywordAutomaton
             var state = 0;
             foreach (var c in word)
             {
+                _inKeywords[c >> 6] |= 1UL << (c & 63);
                 if (!_next.TryGetValue(Key(state, c), out var to))
                 {
                     to = own.Count;
@@ -72,6 +75,12 @@ public sealed class KeywordAutomaton
         var state = 0;
         foreach (var c in text)
         {
+            if ((_inKeywords[c >> 6] & (1UL << (c & 63))) == 0)
+            {
+                // No state has a transition on it, so the failure links lead to the root, which reports nothing.
+                state = 0;
+                continue;
+            }
             while (true)
             {
                 if (_next.TryGetValue(Key(state, c), out var to))
