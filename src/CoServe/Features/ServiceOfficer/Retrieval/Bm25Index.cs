@@ -37,9 +37,11 @@ public sealed class IndexQuery
     /// <summary>Query terms of both fields, rarest first (computed on first search).</summary>
     internal (int Field, int Term, float Weight)[]? Order;
     internal (int Term, float Weight)[]? AnswerOrder;
-    /// <summary><see cref="WordTerms"/> and <see cref="BigramTerms"/> by ascending term id, each with its position there (computed on first use).</summary>
-    internal (int Term, int At)[]? SortedWordTerms;
-    internal (int Term, int At)[]? SortedBigramTerms;
+    /// <summary>Per field, the query's terms by ascending id with their positions, and weight × IDF per term in query order (computed on first use).</summary>
+    internal CoverageTerms? WordCoverage;
+    internal CoverageTerms? BigramCoverage;
+
+    internal sealed record CoverageTerms((int Term, int At)[] Sorted, float[] WeightedIdf);
 
     /// <summary>Query words (with weights) in the order given, including ones the index has never seen.</summary>
     public IReadOnlyList<string> QueryWords => Words;
@@ -68,6 +70,9 @@ public sealed class Bm25Index
     private readonly Field _words;
     private readonly Field _bigrams;
     private readonly Field? _answers;
+    /// <summary>The answer field's id of each word (and bigram) term of the question fields, -1 where the answers lack it.</summary>
+    private readonly int[]? _wordToAnswer;
+    private readonly int[]? _bigramToAnswer;
     private readonly int[] _docEntry;
     private readonly int[][] _entryDocs;
     private readonly int[] _docCues;
@@ -95,6 +100,8 @@ public sealed class Bm25Index
         {
             if (answers.Count != entryCount) throw new ArgumentException("one answer per entry");
             _answers = new Field(answers.Select(a => a.Words.Concat(a.Bigrams).ToArray()).ToList());
+            _wordToAnswer = [.. _words.TermText.Select(t => _answers.TryGetTerm(t, out var id) ? id : -1)];
+            _bigramToAnswer = [.. _bigrams.TermText.Select(t => _answers.TryGetTerm(t, out var id) ? id : -1)];
         }
         MaxWordIdf = _words.Idf.Length == 0 ? 1f : Math.Max(1e-3f, _words.Idf.Max());
         var perEntry = new List<int>[entryCount];
@@ -198,30 +205,47 @@ public sealed class Bm25Index
 
     public IndexQuery Prepare(AnalyzedText text, AnalyzedText? context = null, float contextWeight = 0.5f)
     {
+        // Each word and bigram is looked up once in its question field; the answer field reuses those ids and looks
+        // up only what the questions never had.
+        var words = _words.Ids(text.Words);
+        var bigrams = _bigrams.Ids(text.Bigrams);
+        var contextWords = context is null ? null : _words.Ids(context.Words);
+        var contextBigrams = context is null ? null : _bigrams.Ids(context.Bigrams);
         var q = new IndexQuery
         {
-            WordTerms = _words.Terms(text.Words, null, context?.Words, contextWeight),
-            BigramTerms = _bigrams.Terms(text.Bigrams, null, context?.Bigrams, contextWeight),
+            WordTerms = Field.Terms(words, null, contextWords, contextWeight),
+            BigramTerms = Field.Terms(bigrams, null, contextBigrams, contextWeight),
             Words = context is null ? text.Words : [.. text.Words, .. context.Words.Where(w => !text.Words.Contains(w))],
         };
         if (_answers is not null)
         {
-            q.AnswerTerms = context is null
-                ? _answers.Terms(text.Words, text.Bigrams, null, contextWeight)
-                : _answers.Terms(text.Words, text.Bigrams, [.. context.Words, .. context.Bigrams], contextWeight);
+            q.AnswerTerms = Field.Terms(
+                AnswerIds(text.Words, words, _wordToAnswer!),
+                AnswerIds(text.Bigrams, bigrams, _bigramToAnswer!),
+                context is null ? null : [.. AnswerIds(context.Words, contextWords!, _wordToAnswer!), .. AnswerIds(context.Bigrams, contextBigrams!, _bigramToAnswer!)],
+                contextWeight);
             q.AnswerNorm = _answers.Norm(q.AnswerTerms);
         }
         q.WordNorm = _words.Norm(q.WordTerms);
-        q.WordIds = new int[q.Words.Length];
+        q.WordIds = context is null ? words : _words.Ids(q.Words);
         q.WordIdfs = new float[q.Words.Length];
         for (var i = 0; i < q.Words.Length; i++)
         {
-            q.WordIds[i] = _words.TryGetTerm(q.Words[i], out var id) ? id : -1;
-            q.WordIdfs[i] = id >= 0 && q.WordIds[i] >= 0 ? _words.Idf[id] : 0f;
+            q.WordIdfs[i] = q.WordIds[i] >= 0 ? _words.Idf[q.WordIds[i]] : 0f;
         }
         q.Cues = QuestionCues.Of(text.Normalized);
         q.BigramNorm = _bigrams.Norm(q.BigramTerms);
         return q;
+    }
+
+    private int[] AnswerIds(string[] texts, int[] questionIds, int[] toAnswer)
+    {
+        var ids = new int[texts.Length];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            ids[i] = questionIds[i] >= 0 ? toAnswer[questionIds[i]] : _answers!.TryGetTerm(texts[i], out var id) ? id : -1;
+        }
+        return ids;
     }
 
     /// <summary>Top entries for a query; <paramref name="excludeDoc"/> leaves one wording out (training on the index itself).</summary>
@@ -361,17 +385,9 @@ public sealed class Bm25Index
     /// </summary>
     public (float QueryWords, float DocWords, float QueryBigrams, float DocBigrams) Coverage(IndexQuery query, int doc)
     {
-        var (queryWords, docWords) = _words.Coverage(query.WordTerms, query.SortedWordTerms ??= Sorted(query.WordTerms), query.WordNorm, doc);
-        var (queryBigrams, docBigrams) = _bigrams.Coverage(query.BigramTerms, query.SortedBigramTerms ??= Sorted(query.BigramTerms), query.BigramNorm, doc);
+        var (queryWords, docWords) = _words.Coverage(query.WordCoverage ??= _words.CoverageTerms(query.WordTerms), query.WordNorm, doc);
+        var (queryBigrams, docBigrams) = _bigrams.Coverage(query.BigramCoverage ??= _bigrams.CoverageTerms(query.BigramTerms), query.BigramNorm, doc);
         return (queryWords, docWords, queryBigrams, docBigrams);
-    }
-
-    private static (int Term, int At)[] Sorted((int Term, float Weight)[] terms)
-    {
-        var sorted = new (int Term, int At)[terms.Length];
-        for (var i = 0; i < sorted.Length; i++) sorted[i] = (terms[i].Term, i);
-        Array.Sort(sorted, static (a, b) => a.Term.CompareTo(b.Term));
-        return sorted;
     }
 
     /// <summary>Whether any wording of the entry (but the excluded one) contains the word term.</summary>
@@ -566,6 +582,8 @@ public sealed class Bm25Index
         /// <summary>The BM25 impact of each of <see cref="_docTermIds"/> in its doc (the same value as in the posting).</summary>
         private readonly float[] _docTermImpacts;
         private readonly int[] _docStart;
+        /// <summary>The IDF of each of <see cref="_docTermIds"/>, beside it (coverage reads a doc's terms in a row).</summary>
+        private readonly float[] _docTermIdfs;
         public readonly string[] TermText;
 
         public ReadOnlySpan<int> DocTerms(int doc) => _docTermIds.AsSpan(_docStart[doc], _docStart[doc + 1] - _docStart[doc]);
@@ -653,6 +671,7 @@ public sealed class Bm25Index
             _docTermIds = new int[_docStart[docs.Count]];
             _docTermImpacts = new float[_docTermIds.Length];
             for (var d = 0; d < docs.Count; d++) docTerms[d].CopyTo(_docTermIds, _docStart[d]);
+            _docTermIdfs = [.. _docTermIds.Select(t => Idf[t])];
             for (var t = 0; t < PostDocs.Length; t++)
             {
                 for (var i = 0; i < PostDocs[t].Length; i++)
@@ -688,8 +707,16 @@ public sealed class Bm25Index
 
         public bool TryGetTerm(string text, out int term) => _lookup.TryGetValue(text, out term);
 
+        /// <summary>The term id of each text (-1 for one the field has never seen), in order.</summary>
+        public int[] Ids(string[] texts)
+        {
+            var ids = new int[texts.Length];
+            for (var i = 0; i < ids.Length; i++) ids[i] = _lookup.TryGetValue(texts[i], out var id) ? id : -1;
+            return ids;
+        }
+
         /// <summary>Distinct known terms of <paramref name="main"/> then <paramref name="more"/> (weight 1), then of the context (its weight), first occurrence first.</summary>
-        public (int, float)[] Terms(string[] main, string[]? more, string[]? context, float contextWeight)
+        public static (int, float)[] Terms(int[] main, int[]? more, int[]? context, float contextWeight)
         {
             var capacity = main.Length + (more?.Length ?? 0) + (context?.Length ?? 0);
             var result = capacity <= 256 ? new ValueList(stackalloc int[capacity], stackalloc float[capacity]) : new ValueList(new int[capacity], new float[capacity]);
@@ -701,11 +728,11 @@ public sealed class Bm25Index
             return terms;
         }
 
-        private void Add(ref ValueList list, string[] texts, float weight)
+        private static void Add(ref ValueList list, int[] ids, float weight)
         {
-            foreach (var t in texts)
+            foreach (var id in ids)
             {
-                if (_lookup.TryGetValue(t, out var id) && list.Terms[..list.Count].IndexOf(id) < 0)
+                if (id >= 0 && list.Terms[..list.Count].IndexOf(id) < 0)
                 {
                     list.Terms[list.Count] = id;
                     list.Weights[list.Count++] = weight;
@@ -728,36 +755,51 @@ public sealed class Bm25Index
             return (float)sum;
         }
 
+        public IndexQuery.CoverageTerms CoverageTerms((int Term, float Weight)[] terms)
+        {
+            var sorted = new (int Term, int At)[terms.Length];
+            var weighted = new float[terms.Length];
+            for (var i = 0; i < sorted.Length; i++)
+            {
+                sorted[i] = (terms[i].Term, i);
+                weighted[i] = terms[i].Weight * Idf[terms[i].Term];
+            }
+            Array.Sort(sorted, static (a, b) => a.Term.CompareTo(b.Term));
+            return new IndexQuery.CoverageTerms(sorted, weighted);
+        }
+
         /// <summary>
         /// The share of the query's weight the doc has (Σ weight × IDF over the query's terms in the doc, in query
         /// order, over <paramref name="norm"/>) and the share of the doc's IDF the query has, from one merge walk of
-        /// the doc's terms (ascending) with the query's.
+        /// the doc's terms (ascending, with their IDFs beside them) with the query's.
         /// </summary>
-        /// <param name="terms">The query's terms with weights, in query order.</param>
-        /// <param name="sorted">The same terms by ascending id, each with its position in <paramref name="terms"/>.</param>
-        /// <param name="norm">The query's norm in this field.</param>
-        /// <param name="doc">The wording.</param>
-        public (float Query, float Doc) Coverage((int Term, float Weight)[] terms, (int Term, int At)[] sorted, float norm, int doc)
+        public (float Query, float Doc) Coverage(IndexQuery.CoverageTerms query, float norm, int doc)
         {
-            Span<bool> inDoc = terms.Length <= 256 ? stackalloc bool[terms.Length] : new bool[terms.Length];
+            var sorted = query.Sorted;
+            var weighted = query.WeightedIdf;
+            Span<bool> inDoc = sorted.Length <= 256 ? stackalloc bool[sorted.Length] : new bool[sorted.Length];
             inDoc.Clear();
             var total = 0f;
             var matched = 0f;
             var q = 0;
-            foreach (var t in DocTerms(doc))
+            var start = _docStart[doc];
+            var end = _docStart[doc + 1];
+            for (var k = start; k < end; k++)
             {
-                total += Idf[t];
+                var t = _docTermIds[k];
+                var idf = _docTermIdfs[k];
+                total += idf;
                 while (q < sorted.Length && sorted[q].Term < t) q++;
                 if (q < sorted.Length && sorted[q].Term == t)
                 {
-                    matched += Idf[t];
+                    matched += idf;
                     inDoc[sorted[q].At] = true;
                 }
             }
             var sum = 0f;
-            for (var i = 0; i < terms.Length; i++)
+            for (var i = 0; i < weighted.Length; i++)
             {
-                if (inDoc[i]) sum += terms[i].Weight * Idf[terms[i].Term];
+                if (inDoc[i]) sum += weighted[i];
             }
             return (norm <= 0 ? 0f : sum / norm, total <= 0 ? 0f : matched / total);
         }

@@ -53,6 +53,21 @@ public sealed class TermAssociations
         _absentLog = [.. background.Select(b => Term(0f, b))];
     }
 
+    /// <summary>Position of <paramref name="word"/> in the ascending, distinct <paramref name="words"/>, or -1 (a plain loop: the generic Array.BinarySearch did not inline).</summary>
+    private static int IndexOf(int[] words, int word)
+    {
+        int lo = 0, hi = words.Length - 1;
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) >> 1;
+            var w = words[mid];
+            if (w == word) return mid;
+            if (w < word) lo = mid + 1;
+            else hi = mid - 1;
+        }
+        return -1;
+    }
+
     private static float Term(float p, float background) => MathF.Log(((1 - BackgroundWeight) * p + BackgroundWeight * background) / background);
 
     public int EntryCount => _entryWords.Length;
@@ -231,7 +246,7 @@ public sealed class TermAssociations
         foreach (var q in queryIds)
         {
             if (q < 0) continue;
-            var at = Array.BinarySearch(words, q);
+            var at = IndexOf(words, q);
             sum += at >= 0 ? Term(probabilities[at], _background[q]) : _absentLog[q];
             known++;
         }
