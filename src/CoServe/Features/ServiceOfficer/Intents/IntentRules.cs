@@ -60,6 +60,10 @@ public sealed class IntentRuleSet
     private readonly (IntentRule Rule, Regex? Pattern, Regex? Unless, int[] KeywordIds)[] _rules;
     /// <summary>Every rule's keywords in one automaton: one pass over the message instead of one per keyword.</summary>
     private readonly KeywordAutomaton _keywords;
+    /// <summary>Per keyword id, the rules (by position) that list it: only those can fire on a message that has it.</summary>
+    private readonly int[][] _rulesOfKeyword;
+    /// <summary>Rules with a pattern and no keywords: candidates on every message.</summary>
+    private readonly int[] _patternOnlyRules;
 
     /// <param name="rules">The rules in force (disabled rules are left out by the caller).</param>
     /// <param name="version">The approved rule-list version they come from; 0 for the code defaults.</param>
@@ -83,6 +87,8 @@ public sealed class IntentRuleSet
                 return id;
             }).ToArray())).ToArray();
         _keywords = new KeywordAutomaton([.. keywordIds.OrderBy(kv => kv.Value).Select(kv => kv.Key)]);
+        _rulesOfKeyword = [.. Enumerable.Range(0, keywordIds.Count).Select(k => Enumerable.Range(0, _rules.Length).Where(r => _rules[r].KeywordIds.Contains(k)).ToArray())];
+        _patternOnlyRules = [.. Enumerable.Range(0, _rules.Length).Where(r => _rules[r].KeywordIds.Length == 0)];
     }
 
     public IReadOnlyList<IntentRule> Rules { get; }
@@ -116,8 +122,19 @@ public sealed class IntentRuleSet
         Span<bool> found = _keywords.Count <= 1024 ? stackalloc bool[_keywords.Count] : new bool[_keywords.Count];
         found.Clear();
         _keywords.FindAll(normalized, found);
-        foreach (var (rule, pattern, unless, keywordIds) in _rules)
+        // Most messages hold none of the keywords: mark the rules that one found keyword (or no keyword) lets in.
+        Span<bool> candidate = _rules.Length <= 1024 ? stackalloc bool[_rules.Length] : new bool[_rules.Length];
+        candidate.Clear();
+        foreach (var r in _patternOnlyRules) candidate[r] = true;
+        for (var k = 0; k < found.Length; k++)
         {
+            if (!found[k]) continue;
+            foreach (var r in _rulesOfKeyword[k]) candidate[r] = true;
+        }
+        for (var r = 0; r < _rules.Length; r++)
+        {
+            if (!candidate[r]) continue;
+            var (rule, pattern, unless, keywordIds) = _rules[r];
             string? evidence = null;
             if (keywordIds.Length > 0)
             {
