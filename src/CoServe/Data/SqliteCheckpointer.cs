@@ -17,6 +17,15 @@ public sealed class SqliteCheckpointOptions
     /// bound on the log when the background checkpointer has stopped, or cannot catch up under sustained writes.
     /// </summary>
     public int FallbackPages { get; set; } = DefaultFallbackPages;
+
+    /// <summary>
+    /// Once the log holds this many pages, a background pass lets SQLite start it again from the beginning: it takes the
+    /// in-process write turn and runs a RESTART checkpoint, which has only the last interval's pages left to copy (a
+    /// few milliseconds); the next commit then writes at the start of the log. Without this, under writes that never
+    /// pause the log grows to <see cref="FallbackPages"/> and the commit that reaches it checkpoints inside the lane,
+    /// where every writer waited for it (50-80 ms at 1,000 messages/s, the acknowledgement's p99). 0 turns it off.
+    /// </summary>
+    public int RestartPages { get; set; } = 20_000;
 }
 
 internal sealed class SqliteCheckpointOptionsValidator : IValidateOptions<SqliteCheckpointOptions>
@@ -27,6 +36,10 @@ internal sealed class SqliteCheckpointOptionsValidator : IValidateOptions<Sqlite
         if (o.IntervalMilliseconds is < 10 or > 60_000) errors.Add($"{SqliteCheckpointOptions.Section}:IntervalMilliseconds must be 10..60000");
         // Below SQLite's own default (1000) committing connections would checkpoint more often than they did before.
         if (o.FallbackPages is < 1000 or > 1_000_000) errors.Add($"{SqliteCheckpointOptions.Section}:FallbackPages must be 1000..1000000");
+        if (o.RestartPages != 0 && (o.RestartPages < 100 || o.RestartPages >= o.FallbackPages))
+        {
+            errors.Add($"{SqliteCheckpointOptions.Section}:RestartPages must be 0 (off) or 100..FallbackPages-1");
+        }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }
@@ -60,10 +73,24 @@ public sealed class SqliteCheckpointer(string connectionString, IOptions<SqliteC
     /// <summary>One PASSIVE checkpoint on the checkpointer's connection (opened on first use).</summary>
     public WalCheckpointResult Checkpoint()
     {
-        lock (_gate) return CheckpointLocked();
+        lock (_gate) return CheckpointLocked("PASSIVE");
     }
 
-    private WalCheckpointResult CheckpointLocked()
+    /// <summary>
+    /// A RESTART checkpoint while holding the in-process write turn: no writer of this process runs meanwhile, so it
+    /// copies the rest of the log, waits briefly for readers still on the log (not for long: a busy result is
+    /// a PASSIVE pass, tried again next interval) and leaves the log to be started again by the next commit.
+    /// </summary>
+    public async Task<WalCheckpointResult> RestartAsync(CancellationToken ct)
+    {
+        var file = new SqliteConnectionStringBuilder(connectionString).DataSource;
+        return await SqliteWriteLane.Instance.WithTurnAsync(file, TimeSpan.FromSeconds(30), () =>
+        {
+            lock (_gate) return CheckpointLocked("RESTART", busyMilliseconds: 10);
+        }, ct);
+    }
+
+    private WalCheckpointResult CheckpointLocked(string mode, int? busyMilliseconds = null)
     {
         if (_connection is null)
         {
@@ -80,11 +107,26 @@ public sealed class SqliteCheckpointer(string connectionString, IOptions<SqliteC
             }
             _connection = connection;
         }
-        using var cmd = _connection.CreateCommand();
-        cmd.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
-        using var reader = cmd.ExecuteReader();
-        reader.Read();
-        return new WalCheckpointResult(reader.GetInt32(0) != 0, reader.GetInt32(1), reader.GetInt32(2));
+        if (busyMilliseconds is { } busy) SetBusyTimeout(busy);
+        try
+        {
+            using var cmd = _connection.CreateCommand();
+            cmd.CommandText = $"PRAGMA wal_checkpoint({mode})";
+            using var reader = cmd.ExecuteReader();
+            reader.Read();
+            return new WalCheckpointResult(reader.GetInt32(0) != 0, reader.GetInt32(1), reader.GetInt32(2));
+        }
+        finally
+        {
+            if (busyMilliseconds is not null) SetBusyTimeout(30_000);
+        }
+    }
+
+    private void SetBusyTimeout(int milliseconds)
+    {
+        using var cmd = _connection!.CreateCommand();
+        cmd.CommandText = "PRAGMA busy_timeout=" + milliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        cmd.ExecuteNonQuery();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -92,7 +134,7 @@ public sealed class SqliteCheckpointer(string connectionString, IOptions<SqliteC
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.Value.IntervalMilliseconds), clock);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken)) Pass();
+            while (await timer.WaitForNextTickAsync(stoppingToken)) await PassAsync(stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -103,11 +145,12 @@ public sealed class SqliteCheckpointer(string connectionString, IOptions<SqliteC
         }
     }
 
-    private void Pass()
+    private async Task PassAsync(CancellationToken ct)
     {
         try
         {
-            Checkpoint();
+            var restart = options.Value.RestartPages;
+            if (Checkpoint().LogPages is var pages && restart > 0 && pages >= restart) await RestartAsync(ct);
             if (_failing) logger.LogInformation("SQLite WAL checkpoints run again in the background");
             _failing = false;
         }
