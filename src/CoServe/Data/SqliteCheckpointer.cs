@@ -17,16 +17,6 @@ public sealed class SqliteCheckpointOptions
     /// bound on the log when the background checkpointer has stopped, or cannot catch up under sustained writes.
     /// </summary>
     public int FallbackPages { get; set; } = DefaultFallbackPages;
-
-    /// <summary>
-    /// Once the log holds this many pages, a background pass lets SQLite start it again from the beginning: it takes the
-    /// in-process write turn and runs a RESTART checkpoint, which has only the last interval's pages left to copy (a
-    /// few milliseconds); the next commit then writes at the start of the log. Without this, under writes that never
-    /// pause the log grows to <see cref="FallbackPages"/> and the commit that reaches it checkpoints inside the lane,
-    /// where every writer waits for it (stalls of 50-80 ms were seen at 1,000 messages/s). 0 turns it off, and so
-    /// does a value at or above <see cref="FallbackPages"/> in effect (the fallback comes first).
-    /// </summary>
-    public int RestartPages { get; set; } = 20_000;
 }
 
 internal sealed class SqliteCheckpointOptionsValidator : IValidateOptions<SqliteCheckpointOptions>
@@ -37,7 +27,6 @@ internal sealed class SqliteCheckpointOptionsValidator : IValidateOptions<Sqlite
         if (o.IntervalMilliseconds is < 10 or > 60_000) errors.Add($"{SqliteCheckpointOptions.Section}:IntervalMilliseconds must be 10..60000");
         // Below SQLite's own default (1000) committing connections would checkpoint more often than they did before.
         if (o.FallbackPages is < 1000 or > 1_000_000) errors.Add($"{SqliteCheckpointOptions.Section}:FallbackPages must be 1000..1000000");
-        if (o.RestartPages is not 0 and (< 100 or > 1_000_000)) errors.Add($"{SqliteCheckpointOptions.Section}:RestartPages must be 0 (off) or 100..1000000");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }
@@ -71,24 +60,10 @@ public sealed class SqliteCheckpointer(string connectionString, IOptions<SqliteC
     /// <summary>One PASSIVE checkpoint on the checkpointer's connection (opened on first use).</summary>
     public WalCheckpointResult Checkpoint()
     {
-        lock (_gate) return CheckpointLocked("PASSIVE");
+        lock (_gate) return CheckpointLocked();
     }
 
-    /// <summary>
-    /// A RESTART checkpoint while holding the in-process write turn: no writer of this process runs meanwhile, so it
-    /// copies the rest of the log, waits briefly for readers still on the log (not for long: a busy result is
-    /// a PASSIVE pass, tried again next interval) and leaves the log to be started again by the next commit.
-    /// </summary>
-    public async Task<WalCheckpointResult> RestartAsync(CancellationToken ct)
-    {
-        var file = new SqliteConnectionStringBuilder(connectionString).DataSource;
-        return await SqliteWriteLane.Instance.WithTurnAsync(file, TimeSpan.FromSeconds(30), () =>
-        {
-            lock (_gate) return CheckpointLocked("RESTART", busyMilliseconds: 10);
-        }, ct);
-    }
-
-    private WalCheckpointResult CheckpointLocked(string mode, int? busyMilliseconds = null)
+    private WalCheckpointResult CheckpointLocked()
     {
         if (_connection is null)
         {
@@ -105,26 +80,11 @@ public sealed class SqliteCheckpointer(string connectionString, IOptions<SqliteC
             }
             _connection = connection;
         }
-        if (busyMilliseconds is { } busy) SetBusyTimeout(busy);
-        try
-        {
-            using var cmd = _connection.CreateCommand();
-            cmd.CommandText = $"PRAGMA wal_checkpoint({mode})";
-            using var reader = cmd.ExecuteReader();
-            reader.Read();
-            return new WalCheckpointResult(reader.GetInt32(0) != 0, reader.GetInt32(1), reader.GetInt32(2));
-        }
-        finally
-        {
-            if (busyMilliseconds is not null) SetBusyTimeout(30_000);
-        }
-    }
-
-    private void SetBusyTimeout(int milliseconds)
-    {
-        using var cmd = _connection!.CreateCommand();
-        cmd.CommandText = "PRAGMA busy_timeout=" + milliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        cmd.ExecuteNonQuery();
+        using var cmd = _connection.CreateCommand();
+        cmd.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+        using var reader = cmd.ExecuteReader();
+        reader.Read();
+        return new WalCheckpointResult(reader.GetInt32(0) != 0, reader.GetInt32(1), reader.GetInt32(2));
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -132,7 +92,7 @@ public sealed class SqliteCheckpointer(string connectionString, IOptions<SqliteC
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.Value.IntervalMilliseconds), clock);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken)) await PassAsync(stoppingToken);
+            while (await timer.WaitForNextTickAsync(stoppingToken)) Pass();
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -143,12 +103,11 @@ public sealed class SqliteCheckpointer(string connectionString, IOptions<SqliteC
         }
     }
 
-    private async Task PassAsync(CancellationToken ct)
+    private void Pass()
     {
         try
         {
-            var restart = options.Value.RestartPages;
-            if (Checkpoint().LogPages is var pages && restart > 0 && pages >= restart) await RestartAsync(ct);
+            Checkpoint();
             if (_failing) logger.LogInformation("SQLite WAL checkpoints run again in the background");
             _failing = false;
         }

@@ -46,27 +46,6 @@ internal sealed class SqliteWriteLane : IDbTransactionInterceptor, IDbConnection
     /// <summary>The current flow's transactions (until it returns) take the lane before queued background writers.</summary>
     public static void AheadOfBackground() => Urgent.Value = true;
 
-    /// <summary>
-    /// Runs <paramref name="action"/> while holding the write turn of <paramref name="file"/>, queued like a background
-    /// writer (the checkpointer, which must see no in-process writer while it lets the log start again).
-    /// </summary>
-    internal async Task<T> WithTurnAsync<T>(string file, TimeSpan timeout, Func<T> action, CancellationToken ct)
-    {
-        var lane = _lanes.GetOrAdd(file, _ => new Lane());
-        if (!await lane.WaitAsync(false, timeout, ct))
-        {
-            throw new SqliteException($"database is locked: no write turn within {timeout.TotalSeconds:0} s (in-process write lane)", SqliteBusy);
-        }
-        try
-        {
-            return action();
-        }
-        finally
-        {
-            lane.Release();
-        }
-    }
-
     public InterceptionResult<DbTransaction> TransactionStarting(DbConnection connection, TransactionStartingEventData eventData, InterceptionResult<DbTransaction> result)
     {
         if (Pending(connection) is not { } turn) return result;

@@ -99,41 +99,11 @@ public sealed class SqliteCheckpointerTests : IDisposable
         Assert.True(checkpointer.ExecuteTask!.IsCompletedSuccessfully);
     }
 
-    [Fact]
-    public async Task Restart_WaitsForTheWriteTurn_CopiesTheWholeLog_AndTheNextCommitStartsTheLogAgain()
-    {
-        await using var sp = Services();
-        await using var db = await OpenAsync(sp);
-        await using var writer = await OpenAsync(sp);
-        var checkpointer = sp.GetRequiredService<SqliteCheckpointer>();
-        await WriteAsync(db, commits: 20, rowsPerCommit: 20);
-
-        // A writer of this process holds the lane: the restart queues behind it instead of meeting it in SQLite.
-        var tx = await writer.Database.BeginTransactionAsync();
-        await writer.Database.ExecuteSqlRawAsync("""INSERT INTO "Filler" ("Data") VALUES (randomblob(3500))""");
-        var restart = checkpointer.RestartAsync(CancellationToken.None);
-        Assert.False(restart.IsCompleted);
-        await tx.CommitAsync();
-        await tx.DisposeAsync();
-        var done = await restart.WaitAsync(Hang);
-
-        Assert.False(done.Busy);
-        Assert.True(done.LogPages > 400);
-        Assert.Equal(done.LogPages, done.CheckpointedPages);
-
-        await WriteAsync(db, commits: 1, rowsPerCommit: 5);
-        var after = checkpointer.Checkpoint();
-        Assert.True(after.LogPages < 50, $"the log went on at frame {after.LogPages} instead of starting again");
-        Assert.Equal(20 * 20 + 1 + 5, await db.Database.SqlQueryRaw<int>("""SELECT COUNT(*) AS "Value" FROM "Filler" """).SingleAsync());
-    }
-
     [Theory]
     [InlineData("IntervalMilliseconds", "0")]
     [InlineData("IntervalMilliseconds", "60001")]
     [InlineData("FallbackPages", "999")]
     [InlineData("FallbackPages", "1000001")]
-    [InlineData("RestartPages", "99")]
-    [InlineData("RestartPages", "1000001")]
     public async Task BadSettings_AreRejected_NamingTheKey(string key, string value)
     {
         await using var sp = Services(new() { ["Database:SqliteCheckpoint:" + key] = value });
