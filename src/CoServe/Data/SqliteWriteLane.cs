@@ -25,33 +25,24 @@ namespace CoServe.Data;
 /// before instead of waiting forever.
 /// Statements outside an explicit transaction (a single-row <c>SaveChanges</c>, <c>ExecuteUpdate</c>) do not queue;
 /// they are short and still safe through the busy handler.
-/// A flow that a caller is waiting on (the inbound writer, whose commit is a client's acknowledgement) marks itself with
-/// <see cref="AheadOfBackground"/>: its transactions take the next turn before writers already queued (the service
-/// officer, the outbox), so a client waits for at most the transaction running when its batch arrives, not for every
-/// background round queued behind it. The inbound writer is one flow at a time (group commit), so background writers
-/// are never starved: they get the lane whenever no inbound batch is waiting.
 /// </remarks>
 internal sealed class SqliteWriteLane : IDbTransactionInterceptor, IDbConnectionInterceptor
 {
     public static readonly SqliteWriteLane Instance = new();
 
     private const int SqliteBusy = 5;
-    private static readonly AsyncLocal<bool> Urgent = new();
-    private readonly ConcurrentDictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _lanes = new(StringComparer.Ordinal);
     private readonly ConditionalWeakTable<DbConnection, Turn> _turns = [];
 
     // A committed SqliteTransaction no longer knows its connection, so the turn is found through the transaction.
     private readonly ConditionalWeakTable<DbTransaction, Turn> _byTransaction = [];
-
-    /// <summary>The current flow's transactions (until it returns) take the lane before queued background writers.</summary>
-    public static void AheadOfBackground() => Urgent.Value = true;
 
     public InterceptionResult<DbTransaction> TransactionStarting(DbConnection connection, TransactionStartingEventData eventData, InterceptionResult<DbTransaction> result)
     {
         if (Pending(connection) is not { } turn) return result;
         try
         {
-            if (turn.Lane.Wait(Urgent.Value, Timeout(connection))) return Entered(turn, result);
+            if (turn.Lane.Wait(Timeout(connection))) return Entered(turn, result);
         }
         catch
         {
@@ -67,7 +58,7 @@ internal sealed class SqliteWriteLane : IDbTransactionInterceptor, IDbConnection
         if (Pending(connection) is not { } turn) return result;
         try
         {
-            if (await turn.Lane.WaitAsync(Urgent.Value, Timeout(connection), cancellationToken)) return Entered(turn, result);
+            if (await turn.Lane.WaitAsync(Timeout(connection), cancellationToken)) return Entered(turn, result);
         }
         catch
         {
@@ -124,7 +115,7 @@ internal sealed class SqliteWriteLane : IDbTransactionInterceptor, IDbConnection
     private Turn? Pending(DbConnection connection)
     {
         if (connection is not SqliteConnection { DataSource: { Length: > 0 } file } || file == ":memory:") return null;
-        var turn = _turns.GetValue(connection, _ => new Turn(_lanes.GetOrAdd(file, _ => new Lane())));
+        var turn = _turns.GetValue(connection, _ => new Turn(_lanes.GetOrAdd(file, _ => new SemaphoreSlim(1, 1))));
         lock (turn)
         {
             if (turn.State != TurnState.None) return null;
@@ -181,80 +172,9 @@ internal sealed class SqliteWriteLane : IDbTransactionInterceptor, IDbConnection
         Held,
     }
 
-    private sealed class Turn(Lane lane)
+    private sealed class Turn(SemaphoreSlim lane)
     {
-        public Lane Lane { get; } = lane;
+        public SemaphoreSlim Lane { get; } = lane;
         public TurnState State { get; set; }
-    }
-
-    /// <summary>
-    /// One database file's write turn: free, or held with two queues of waiters (first in, first out within each),
-    /// the urgent queue served first.
-    /// </summary>
-    private sealed class Lane
-    {
-        private readonly Lock _gate = new();
-        private readonly LinkedList<TaskCompletionSource> _urgent = [];
-        private readonly LinkedList<TaskCompletionSource> _background = [];
-        private bool _held;
-
-        public bool Wait(bool urgent, TimeSpan timeout) => WaitAsync(urgent, timeout, CancellationToken.None).AsTask().GetAwaiter().GetResult();
-
-        public ValueTask<bool> WaitAsync(bool urgent, TimeSpan timeout, CancellationToken ct)
-        {
-            LinkedListNode<TaskCompletionSource> node;
-            lock (_gate)
-            {
-                if (!_held)
-                {
-                    _held = true;
-                    return ValueTask.FromResult(true);
-                }
-                node = (urgent ? _urgent : _background).AddLast(new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-            }
-            return new ValueTask<bool>(QueuedAsync(node, timeout, ct));
-        }
-
-        private async Task<bool> QueuedAsync(LinkedListNode<TaskCompletionSource> node, TimeSpan timeout, CancellationToken ct)
-        {
-            try
-            {
-                await node.Value.Task.WaitAsync(timeout, ct);
-                return true;
-            }
-            catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
-            {
-                lock (_gate)
-                {
-                    if (node.List is { } queue)
-                    {
-                        queue.Remove(node);
-                        if (ex is TimeoutException) return false;
-                        throw;
-                    }
-                }
-                // The turn was handed over at the same moment: a timed-out waiter takes it, a cancelled one hands it on.
-                if (ex is TimeoutException) return true;
-                Release();
-                throw;
-            }
-        }
-
-        public void Release()
-        {
-            TaskCompletionSource? next;
-            lock (_gate)
-            {
-                var queue = _urgent.Count > 0 ? _urgent : _background.Count > 0 ? _background : null;
-                if (queue is null)
-                {
-                    _held = false;
-                    return;
-                }
-                next = queue.First!.Value;
-                queue.RemoveFirst();
-            }
-            next.SetResult();
-        }
     }
 }

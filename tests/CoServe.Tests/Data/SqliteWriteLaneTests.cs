@@ -57,52 +57,6 @@ public sealed class SqliteWriteLaneTests : IDisposable
     }
 
     [Fact]
-    public async Task AWriterAheadOfBackground_TakesTheNextTurnBeforeQueuedWriters_AndThenTheyGoOnInOrder()
-    {
-        await using var a = await OpenAsync();
-        await using var background = await OpenAsync();
-        await using var inbound = await OpenAsync();
-        var txA = await a.Database.BeginTransactionAsync();
-
-        var beginBackground = background.Database.BeginTransactionAsync();
-        Assert.False(beginBackground.IsCompleted);
-        var beginInbound = BeginAheadOfBackgroundAsync(inbound); // arrives later, but a client waits for it
-        Assert.False(beginInbound.IsCompleted);
-
-        await txA.CommitAsync();
-        await txA.DisposeAsync();
-        await using var txInbound = await beginInbound.WaitAsync(Hang);
-        Assert.False(beginBackground.IsCompleted); // still waiting: the inbound writer went first
-        inbound.Rows.Add(new Row { Who = "inbound" });
-        await inbound.SaveChangesAsync();
-        await txInbound.CommitAsync();
-
-        await using var txBackground = await beginBackground.WaitAsync(Hang);
-        background.Rows.Add(new Row { Who = "background" });
-        await background.SaveChangesAsync();
-        await txBackground.CommitAsync();
-        Assert.Equal(["inbound", "background"], await background.Rows.OrderBy(r => r.Id).Select(r => r.Who).ToListAsync());
-
-        // The mark stays with the flow that set it: this test's own transactions queue as before.
-        await using var plain = await OpenAsync();
-        await using var holder = await a.Database.BeginTransactionAsync();
-        var beginPlain = plain.Database.BeginTransactionAsync();
-        var beginAhead = BeginAheadOfBackgroundAsync(inbound);
-        await holder.CommitAsync();
-        await using var second = await beginAhead.WaitAsync(Hang);
-        Assert.False(beginPlain.IsCompleted);
-        await second.CommitAsync();
-        await using var third = await beginPlain.WaitAsync(Hang);
-        await third.CommitAsync();
-    }
-
-    private static async Task<Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction> BeginAheadOfBackgroundAsync(LaneDb db)
-    {
-        SqliteWriteLane.AheadOfBackground();
-        return await db.Database.BeginTransactionAsync();
-    }
-
-    [Fact]
     public async Task ATransactionDisposedWithoutCommit_HandsTheTurnOn()
     {
         await using var a = await OpenAsync();

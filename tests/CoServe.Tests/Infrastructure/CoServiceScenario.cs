@@ -11,7 +11,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace CoServe.Tests.Infrastructure;
 
@@ -59,7 +58,7 @@ public sealed class CoServiceScenario : IAsyncDisposable
 
     /// <summary>Runs the service officer for everything queued, like the background worker does.</summary>
     public Task<int> DrainAsync() =>
-        new OfficerWorker(Get<IServiceScopeFactory>(), Get<OfficerSignal>(), Get<IOptions<ConversationsOptions>>(), H.Clock, OfficerLog).DrainAsync(CancellationToken.None);
+        new OfficerWorker(Get<IServiceScopeFactory>(), Get<OfficerSignal>(), OfficerLog).DrainAsync(CancellationToken.None);
 
     public Task<int> DispatchAsync() =>
         new OutboxDispatcher(Get<IServiceScopeFactory>(), Get<OutboxSignal>(), H.Clock, NullLogger<OutboxDispatcher>.Instance).DispatchAsync(CancellationToken.None);

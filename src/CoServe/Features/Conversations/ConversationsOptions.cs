@@ -12,15 +12,6 @@ public sealed class ConversationsOptions
     /// <summary>Earlier messages of the conversation given to the service officer for context.</summary>
     public int HistoryTurns { get; set; } = 10;
 
-    /// <summary>
-    /// After a round that answered fewer messages than a full batch, the service officer starts its next round no sooner
-    /// than this many milliseconds after the last one started, so that the messages arriving meanwhile are answered
-    /// together: a round's reads, statements and commit cost about the same for one message as for fifty, so this trades
-    /// a few milliseconds of reply latency for CPU and write-lane time (time the client acknowledgements wait behind).
-    /// 0 runs rounds back to back. A full batch never waits.
-    /// </summary>
-    public int OfficerGatherMilliseconds { get; set; }
-
     /// <summary>Upper bound for "keep with me for N hours" when closing.</summary>
     public int MaxKeepWithMeHours { get; set; } = 72;
 
@@ -41,7 +32,6 @@ internal sealed class ConversationsOptionsValidator : IValidateOptions<Conversat
         var errors = new List<string>();
         if (o.MaxMessageLength is < 10 or > 100_000) errors.Add("Conversations:MaxMessageLength must be 10..100000");
         if (o.HistoryTurns is < 0 or > 100) errors.Add("Conversations:HistoryTurns must be 0..100");
-        if (o.OfficerGatherMilliseconds is < 0 or > 1000) errors.Add("Conversations:OfficerGatherMilliseconds must be 0..1000");
         if (o.MaxKeepWithMeHours is < 0 or > 24 * 30) errors.Add("Conversations:MaxKeepWithMeHours must be 0..720");
         if (!o.HoldingMessage.Contains("{0}", StringComparison.Ordinal)) errors.Add("Conversations:HoldingMessage must contain {0} (minutes)");
         if (!o.TakeoverNotice.Contains("{0}", StringComparison.Ordinal)) errors.Add("Conversations:TakeoverNotice must contain {0} (staff name)");

@@ -31,8 +31,6 @@ public sealed partial class InboundCommits : IDisposable
 
     private async Task<IReadOnlyList<InboundResult>> WriteAsync(IReadOnlyList<InboundClientMessage> batch)
     {
-        // A client waits for this commit: it goes before the officer's and the outbox's queued transactions.
-        SqliteWriteLane.AheadOfBackground();
         for (var attempt = 1; ; attempt++)
         {
             await using var scope = _scopes.CreateAsyncScope();

@@ -1,7 +1,6 @@
 using CoServe.Data;
 using CoServe.Platform.Live;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 
 namespace CoServe.Features.Conversations;
 
@@ -10,30 +9,12 @@ namespace CoServe.Features.Conversations;
 /// polling every second as a safety net, so messages stored before a crash are answered after the restart.
 /// A failing item is retried a few times, then parked as failed and handed to a human by the operators' view.
 /// </summary>
-public sealed partial class OfficerWorker(IServiceScopeFactory scopes, OfficerSignal signal, IOptions<ConversationsOptions> options, TimeProvider clock,
-    ILogger<OfficerWorker> logger)
+public sealed partial class OfficerWorker(IServiceScopeFactory scopes, OfficerSignal signal, ILogger<OfficerWorker> logger)
     : SignalledWorker(signal, TimeSpan.FromSeconds(1), logger)
 {
     private const int MaxAttempts = 3;
 
-    /// <summary>
-    /// One drain, then, if its last round was not a full batch, a pause until <see cref="ConversationsOptions.OfficerGatherMilliseconds"/>
-    /// after that round began (<see cref="DrainAsync"/> notes when it began), so the next round answers what gathered meanwhile.
-    /// </summary>
-    protected override async Task<int> RunOnceAsync(CancellationToken ct)
-    {
-        var handled = await DrainAsync(ct);
-        var gather = TimeSpan.FromMilliseconds(options.Value.OfficerGatherMilliseconds);
-        if (handled > 0 && !_lastRoundFull && gather > TimeSpan.Zero)
-        {
-            var wait = gather - clock.GetElapsedTime(_lastRoundStarted);
-            if (wait > TimeSpan.Zero) await Task.Delay(wait, clock, ct);
-        }
-        return handled;
-    }
-
-    private long _lastRoundStarted;
-    private bool _lastRoundFull;
+    protected override Task<int> RunOnceAsync(CancellationToken ct) => DrainAsync(ct);
 
     /// <summary><see cref="DrainAsync"/> returns only when it took everything it saw queued; what came after set the signal.</summary>
     protected override bool MayHaveMore(int handled) => false;
@@ -61,7 +42,6 @@ public sealed partial class OfficerWorker(IServiceScopeFactory scopes, OfficerSi
             if (queued.Count == 0) return processed;
             // The oldest item of each conversation; a conversation's next message waits for the next round.
             var batch = queued.DistinctBy(w => w.ConversationId).Take(BatchSize).Select(w => w.Id).ToList();
-            (_lastRoundStarted, _lastRoundFull) = (clock.GetTimestamp(), batch.Count >= BatchSize);
             await ProcessAsync(batch, ct);
             processed += batch.Count;
             // Everything seen was answered and the read was not cut short: what was queued since then set the signal,

@@ -7,7 +7,6 @@ using CoServe.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace CoServe.Tests.Features.Demo;
 
@@ -27,7 +26,7 @@ public class DemoConversationsTests
 
         // The service officer's worker, as the running host drives it, answers between the rounds.
         var officer = new OfficerWorker(h.Services.GetRequiredService<IServiceScopeFactory>(), h.Services.GetRequiredService<OfficerSignal>(),
-            h.Services.GetRequiredService<IOptions<ConversationsOptions>>(), h.Services.GetRequiredService<TimeProvider>(), NullLogger<OfficerWorker>.Instance);
+            NullLogger<OfficerWorker>.Instance);
         async Task Answer(CancellationToken ct) => await officer.DrainAsync(ct);
 
         var first = await h.RunAsync<DemoConversations, DemoConversationsReport>(d => d.ReplayAsync(Answer, CancellationToken.None));
