@@ -150,30 +150,17 @@ public sealed class Bm25Index
         var n = docs.Length - (excludeDoc >= 0 && _docEntry[excludeDoc] == entry ? 1 : 0);
         if (n <= 0) return (0f, 0f);
         if (n == docs.Length) return SignatureSums(query, _entrySignature[entry]);
+        // Training leaves one of the entry's wordings out: the signature of the others.
         var excluded = _words.DocTerms(excludeDoc);
-        float total = 0f, covered = 0f, maxMissing = 0f;
+        var signature = new List<(int Term, float Idf)>();
         foreach (var (term, count) in _entryTerms[entry])
         {
-            var c = count - (excluded.Length > 0 && excluded.BinarySearch(term) >= 0 ? 1 : 0);
-            if (c * 2 < n) continue;
-            var idf = _words.Idf[term];
-            total += idf;
-            var found = false;
-            foreach (var (qt, _) in query.WordTerms)
-            {
-                if (qt == term)
-                {
-                    found = true;
-                    break;
-                }
-            }
-            if (found) covered += idf;
-            else maxMissing = Math.Max(maxMissing, idf);
+            if ((count - (excluded.BinarySearch(term) >= 0 ? 1 : 0)) * 2 >= n) signature.Add((term, _words.Idf[term]));
         }
-        return (total <= 0 ? 0f : covered / total, maxMissing / MaxWordIdf);
+        return SignatureSums(query, [.. signature]);
     }
 
-    // The same sums over the signature kept at build time (every wording counts): the terms in the same order.
+    // The IDF share of the signature the query mentions and the rarest signature word it lacks, terms in ascending order.
     private (float Covered, float MaxMissing) SignatureSums(IndexQuery query, (int Term, float Idf)[] signature)
     {
         float total = 0f, covered = 0f, maxMissing = 0f;
