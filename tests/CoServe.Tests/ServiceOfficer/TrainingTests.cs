@@ -33,6 +33,15 @@ public sealed class TrainingTests
     }
 
     [Fact]
+    public void SparseVector_From_SortsByIndexAndSumsRepeatedIndices()
+    {
+        var v = SparseVector.From([(9, 1f), (2, 0.5f), (9, 0.25f), (4, 1f), (2, 1f), (0, 2f)]);
+        Assert.Equal([0, 2, 4, 9], v.Indices);
+        Assert.Equal([2f, 1.5f, 1f, 1.25f], v.Values);
+        Assert.Empty(SparseVector.From([]).Indices);
+    }
+
+    [Fact]
     public void IntentClassifier_SavedAndLoaded_PredictsTheSameAndSavesTheSameBytes()
     {
         var analyzer = OfficerFixtures.Snapshot.Analyzer;

@@ -10,22 +10,30 @@ public readonly record struct SparseVector(int[] Indices, float[] Values)
     /// <summary>Adds duplicate indices together and sorts; ML.NET and the dot products both want that.</summary>
     public static SparseVector From(List<(int Index, float Value)> items)
     {
-        items.Sort((a, b) => a.Index.CompareTo(b.Index));
-        var idx = new List<int>(items.Count);
-        var val = new List<float>(items.Count);
-        foreach (var (i, v) in items)
+        var indices = new int[items.Count];
+        var values = new float[items.Count];
+        for (var i = 0; i < indices.Length; i++) (indices[i], values[i]) = items[i];
+        // Keys and values sorted together (no comparison delegate per step), then duplicates summed in place.
+        Array.Sort(indices, values);
+        var n = 0;
+        for (var i = 0; i < indices.Length; i++)
         {
-            if (idx.Count > 0 && idx[^1] == i)
+            if (n > 0 && indices[n - 1] == indices[i])
             {
-                val[^1] += v;
+                values[n - 1] += values[i];
             }
             else
             {
-                idx.Add(i);
-                val.Add(v);
+                indices[n] = indices[i];
+                values[n++] = values[i];
             }
         }
-        return new SparseVector([.. idx], [.. val]);
+        if (n < indices.Length)
+        {
+            Array.Resize(ref indices, n);
+            Array.Resize(ref values, n);
+        }
+        return new SparseVector(indices, values);
     }
 
     public float Dot(float[] weights, int offset = 0)
