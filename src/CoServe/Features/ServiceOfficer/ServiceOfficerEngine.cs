@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using CoServe.Features.Conversations;
 using CoServe.Features.ServiceOfficer.Guardrails;
@@ -234,9 +235,23 @@ public sealed partial class ServiceOfficerEngine : IServiceOfficerResponder, IDi
             explanations.Add($"{what}: no entry shares a word with the message");
             return;
         }
-        var top = match.Ranked.Take(3).Select(r => string.Create(CultureInfo.InvariantCulture,
-            $"{snapshot.Entries[r.Entry].Id} p={r.Probability:0.00} bm25={r.Retrieval.Score:0.00}"));
-        explanations.Add(string.Create(CultureInfo.InvariantCulture, $"{what}: {string.Join("; ", top)}; confidence {match.Confidence:0.00}"));
+        // One string built in place (this runs for every message and is stored with the reply).
+        var text = new DefaultInterpolatedStringHandler(0, 0, CultureInfo.InvariantCulture, stackalloc char[256]);
+        text.AppendLiteral(what);
+        text.AppendLiteral(": ");
+        for (var i = 0; i < Math.Min(3, match.Ranked.Length); i++)
+        {
+            var r = match.Ranked[i];
+            if (i > 0) text.AppendLiteral("; ");
+            text.AppendFormatted(snapshot.Entries[r.Entry].Id);
+            text.AppendLiteral(" p=");
+            text.AppendFormatted(r.Probability, "0.00");
+            text.AppendLiteral(" bm25=");
+            text.AppendFormatted(r.Retrieval.Score, "0.00");
+        }
+        text.AppendLiteral("; confidence ");
+        text.AppendFormatted(match.Confidence, "0.00");
+        explanations.Add(text.ToStringAndClear());
     }
 
     // ---- decision ----
