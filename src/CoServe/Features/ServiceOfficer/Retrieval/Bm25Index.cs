@@ -689,7 +689,7 @@ public sealed class Bm25Index
             _lookup = Vocabulary.ToFrozenDictionary(StringComparer.Ordinal);
         }
 
-        // Read-optimised copy of the vocabulary: a query looks up every word and bigram of the message in each field.
+        // Read-optimised copy of the vocabulary: every query looks up each of its words or bigrams here.
         private readonly FrozenDictionary<string, int> _lookup;
 
         public bool TryGetTerm(string text, out int term) => _lookup.TryGetValue(text, out term);
