@@ -198,11 +198,13 @@ public sealed class Bm25Index
         var bigrams = _bigrams.Ids(text.Bigrams);
         var contextWords = context is null ? null : _words.Ids(context.Words);
         var contextBigrams = context is null ? null : _bigrams.Ids(context.Bigrams);
+        var (queryWords, queryWordIds) = context is null ? (text.Words, words) : WithContextWords(text.Words, words, context.Words, contextWords!);
         var q = new IndexQuery
         {
             WordTerms = Field.Terms(words, null, contextWords, contextWeight),
             BigramTerms = Field.Terms(bigrams, null, contextBigrams, contextWeight),
-            Words = context is null ? text.Words : [.. text.Words, .. context.Words.Where(w => !text.Words.Contains(w))],
+            Words = queryWords,
+            WordIds = queryWordIds,
         };
         if (_answers is not null)
         {
@@ -214,7 +216,6 @@ public sealed class Bm25Index
             q.AnswerNorm = _answers.Norm(q.AnswerTerms);
         }
         q.WordNorm = _words.Norm(q.WordTerms);
-        q.WordIds = context is null ? words : _words.Ids(q.Words);
         q.WordIdfs = new float[q.Words.Length];
         for (var i = 0; i < q.Words.Length; i++)
         {
@@ -223,6 +224,20 @@ public sealed class Bm25Index
         q.Cues = QuestionCues.Of(text.Normalized);
         q.BigramNorm = _bigrams.Norm(q.BigramTerms);
         return q;
+    }
+
+    /// <summary>The message's words, then the context's words the message lacks, each with the id looked up before.</summary>
+    private static (string[] Words, int[] Ids) WithContextWords(string[] words, int[] ids, string[] contextWords, int[] contextIds)
+    {
+        var allWords = new List<string>(words);
+        var allIds = new List<int>(ids);
+        for (var i = 0; i < contextWords.Length; i++)
+        {
+            if (words.Contains(contextWords[i])) continue;
+            allWords.Add(contextWords[i]);
+            allIds.Add(contextIds[i]);
+        }
+        return ([.. allWords], [.. allIds]);
     }
 
     private int[] AnswerIds(string[] texts, int[] questionIds, int[] toAnswer)
