@@ -110,6 +110,23 @@ internal sealed class AppProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Bytes the process has handed to the storage layer so far (<c>write_bytes</c> of /proc/PID/io: for SQLite the
+    /// write-ahead log and the checkpoints' copies into the database file), NaN when the kernel does not say.
+    /// </summary>
+    public double WrittenBytes()
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{Pid}/io").FirstOrDefault(l => l.StartsWith("write_bytes:", StringComparison.Ordinal));
+            return line is null ? double.NaN : long.Parse(line["write_bytes:".Length..].Trim(), CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return double.NaN;
+        }
+    }
+
     /// <summary>utime + stime of the whole process so far (fields 14 and 15 of /proc/PID/stat).</summary>
     public double CpuSeconds()
     {

@@ -285,6 +285,7 @@ internal static class CoreBench
         // 2. Closed loop through the real path: acknowledged rate, and the rate until every AI reply is stored and delivered.
         load0 = Load();
         var cpu0 = app.CpuSeconds();
+        var written0 = app.WrittenBytes();
         own0 = OwnCpu();
         var total = Stopwatch.StartNew();
         var max = await ClosedLoopAsync(http, ingest, bodies, concurrency);
@@ -292,12 +293,14 @@ internal static class CoreBench
         var drained = await DrainAsync(host.Services, TimeSpan.FromMinutes(30));
         total.Stop();
         var fullCpu = app.CpuSeconds() - cpu0;
+        var written = app.WrittenBytes() - written0;
         var ownCpu = OwnCpu() - own0;
         var load1 = Load();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"full path, closed loop ({concurrency} connections, {messages:N0} messages): acknowledged {max.PerSecond:N0}/s (p50 {max.P50Ms:F1} ms, p99 {max.P99Ms:F1} ms, errors {max.Errors}), "
             + $"{ackCpu:F1} CPU-s in the app while acknowledging; all AI replies stored and delivered after {total.Elapsed.TotalSeconds:F1} s = {messages / total.Elapsed.TotalSeconds:N0} messages/s end to end "
-            + $"({fullCpu:F1} CPU-s app, {ownCpu:F1} CPU-s load generator + store poller; drained: {drained}); ratio acknowledged/bare {max.PerSecond / bareResult.PerSecond:P1}; {load0} -> {load1}"));
+            + $"({fullCpu:F1} CPU-s app, {ownCpu:F1} CPU-s load generator + store poller; drained: {drained}); ratio acknowledged/bare {max.PerSecond / bareResult.PerSecond:P1}; "
+            + $"the app wrote {written / messages / 1024:F1} KB per message to storage; {load0} -> {load1}"));
         await OutcomesAsync(host.Services, "max-");
 
         Console.WriteLine($"digital team: closed {await CloseHandedOffAsync(host.Services):N0} conversations waiting for or held by a human after the closed loop");
