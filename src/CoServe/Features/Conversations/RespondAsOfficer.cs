@@ -81,7 +81,7 @@ public sealed partial class RespondAsOfficer(
             }
             pending.Add(i);
         }
-        var turns = await TurnsAsync(pending.ConvertAll(i => (items[workItemIds[i]].ConversationId, items[workItemIds[i]].ClientMessageEventId)), ct);
+        var turns = await TurnsAsync(pending.ConvertAll(i => (items[workItemIds[i]].ClientId, items[workItemIds[i]].ConversationId, items[workItemIds[i]].ClientMessageEventId)), ct);
         var work = new List<(int Index, OfficerRequest Request, OfficerDecision Decision, int Version)>();
         foreach (var i in pending)
         {
@@ -98,7 +98,7 @@ public sealed partial class RespondAsOfficer(
         notifier.Defer();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var conversations = await db.Conversations.AsNoTracking().Where(c => conversationIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
-        var versionRead = conversations.Values.ToDictionary(c => c.Id, c => c.Version);
+        var asRead = conversations.Values.ToDictionary(c => c.Id, ConversationRead.Of);
         Conversation ConversationOf(int index) => conversations[items[workItemIds[index]].ConversationId];
         var speaking = work.Where(w =>
         {
@@ -145,7 +145,7 @@ public sealed partial class RespondAsOfficer(
         await timeline.StoreAsync(ct);
         await notifier.StoreAsync(ct);
         await OutboxMessage.InsertAsync(db, _outbox.Select(o => (o.ClientId, o.Message.Id, o.Channel)).ToList(), now, ct);
-        await UpdateConversationsAsync(touched, versionRead, ct);
+        await UpdateConversationsAsync(touched, asRead, ct);
         await MarkDoneAsync(workItemIds, outcomes, now, ct);
         await tx.CommitAsync(ct);
 
@@ -156,20 +156,37 @@ public sealed partial class RespondAsOfficer(
         return outcomes;
     }
 
-    /// <summary>The conversations the batch changed, each only if it still has the version read (else the batch fails, as with EF's check).</summary>
-    private async Task UpdateConversationsAsync(List<Conversation> touched, Dictionary<long, int> versionRead, CancellationToken ct)
+    /// <summary>What the apply step read of a conversation: the version it must still have, and its control columns.</summary>
+    private readonly record struct ConversationRead(int Version, ConversationState State, int? ControllerStaffId, long? OpenTicketId)
     {
-        string[] set =
+        public static ConversationRead Of(Conversation c) => new(c.Version, c.State, c.ControllerStaffId, c.OpenTicketId);
+
+        public bool ControlChanged(Conversation c) => c.State != State || c.ControllerStaffId != ControllerStaffId || c.OpenTicketId != OpenTicketId;
+    }
+
+    /// <summary>
+    /// The conversations the batch changed, each only if it still has the version read (else the batch fails, as with
+    /// EF's check). An answer changes only the conversation's activity: its row is updated without the control
+    /// columns, because SQLite rewrites an index entry whenever its column is assigned, even to the same value, and
+    /// three indexes hold state or controller (a page of the write-ahead log each per conversation and commit).
+    /// </summary>
+    private async Task UpdateConversationsAsync(List<Conversation> touched, Dictionary<long, ConversationRead> asRead, CancellationToken ct)
+    {
+        string[] control =
         [
             nameof(Conversation.State), nameof(Conversation.ControllerStaffId), nameof(Conversation.LastActivityAt),
             nameof(Conversation.OpenTicketId), nameof(Conversation.Version),
         ];
-        var changed = touched.Where(c => c.Version != versionRead[c.Id]).ToList();
-        var updated = await RowUpdates.ExecuteAsync<Conversation>(db, set,
-            changed.Select(c => new RowUpdate(c.Id, versionRead[c.Id], [c.State, c.ControllerStaffId, c.LastActivityAt, c.OpenTicketId, c.Version])), ct);
-        if (updated != changed.Count)
+        string[] activity = [nameof(Conversation.LastActivityAt), nameof(Conversation.Version)];
+        var changed = touched.Where(c => c.Version != asRead[c.Id].Version).ToLookup(c => asRead[c.Id].ControlChanged(c));
+        var updated = await RowUpdates.ExecuteAsync<Conversation>(db, control,
+            changed[true].Select(c => new RowUpdate(c.Id, asRead[c.Id].Version, [c.State, c.ControllerStaffId, c.LastActivityAt, c.OpenTicketId, c.Version])), ct);
+        updated += await RowUpdates.ExecuteAsync<Conversation>(db, activity,
+            changed[false].Select(c => new RowUpdate(c.Id, asRead[c.Id].Version, [c.LastActivityAt, c.Version])), ct);
+        var count = changed.Sum(g => g.Count());
+        if (updated != count)
         {
-            throw new DbUpdateConcurrencyException($"{changed.Count - updated} of {changed.Count} conversations changed meanwhile");
+            throw new DbUpdateConcurrencyException($"{count - updated} of {count} conversations changed meanwhile");
         }
     }
 
@@ -277,14 +294,15 @@ public sealed partial class RespondAsOfficer(
     private sealed record Turn(long Id, long ConversationId, TimelineKind Kind, byte[]? TextCipher, string? Details, DateTimeOffset At);
 
     /// <summary>
-    /// For each item (conversation, its client message): the newest turns up to that message, oldest first, the message
-    /// last. One statement for the batch: one part per conversation, each an indexed read with a LIMIT, joined with
+    /// For each item (client, conversation, its client message): the newest turns up to that message, oldest first, the
+    /// message last. One statement for the batch: one part per conversation, each a read of the client's events newest
+    /// first (the timeline's client index; a conversation's turns are its client's latest events) with a LIMIT, joined with
     /// UNION ALL, so a long conversation costs no more than a short one and the batch makes one round trip instead of
     /// one per item. (A window function over the batch's conversations was tried before; it read whole conversations.)
     /// The statement is written directly, not through LINQ: EF compiled a fifty-part union on every batch (about 0.2 ms
     /// per item). Every value in it is a whole number (ids, kinds, the limit), written as a literal.
     /// </summary>
-    private async Task<Dictionary<long, List<Turn>>> TurnsAsync(List<(long ConversationId, long MessageEventId)> items, CancellationToken ct)
+    private async Task<Dictionary<long, List<Turn>>> TurnsAsync(List<(long ClientId, long ConversationId, long MessageEventId)> items, CancellationToken ct)
     {
         var turns = new Dictionary<long, List<Turn>>();
         if (items.Count == 0) return turns;
@@ -300,7 +318,7 @@ public sealed partial class RespondAsOfficer(
                 {
                     if (k > 0) sql.Append(" UNION ALL ");
                     sql.Append(CultureInfo.InvariantCulture,
-                        $"""SELECT * FROM (SELECT "Id", "ConversationId", "Kind", "TextCipher", "Details", "At" FROM "TimelineEvents" WHERE "ConversationId" = {chunk[k].ConversationId} AND "Id" <= {chunk[k].MessageEventId} AND "Kind" IN ({kinds}) ORDER BY "Id" DESC LIMIT {take}) AS p{k}""");
+                        $"""SELECT * FROM (SELECT "Id", "ConversationId", "Kind", "TextCipher", "Details", "At" FROM "TimelineEvents" WHERE "ClientId" = {chunk[k].ClientId} AND "Id" <= {chunk[k].MessageEventId} AND "ConversationId" = {chunk[k].ConversationId} AND "Kind" IN ({kinds}) ORDER BY "Id" DESC LIMIT {take}) AS p{k}""");
                 }
                 await using var cmd = db.Database.GetDbConnection().CreateCommand();
                 cmd.CommandText = sql.ToString();

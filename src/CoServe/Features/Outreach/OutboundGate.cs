@@ -20,8 +20,9 @@ public sealed record GateResult(GateOutcome Outcome, TextSketch Sketch)
 /// The one outbound gate (DESIGN tenet 4) over the store: loads what it needs about one client in a few
 /// indexed reads (consents, opt-outs, the send ledger of the de-duplication window, cap counters), asks the
 /// pure <see cref="GateRules"/>, takes the cap slots atomically, records the decision and the send. Decisions
-/// for one client are serialised by a per-client row lock held to the end of the sender's transaction, so
-/// caps and the de-duplication window hold under concurrency. Never scans the timeline.
+/// for one client are serialised to the end of the sender's transaction, so caps and the de-duplication window
+/// hold under concurrency: on PostgreSQL by a per-client row lock; on SQLite by the transaction itself, which
+/// holds the database's one write lock from its <c>BEGIN IMMEDIATE</c>. Never scans the timeline.
 /// </summary>
 public sealed class OutboundGate(
     CoServeDb db,
@@ -158,9 +159,9 @@ public sealed class OutboundGate(
         var ownTransaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
         try
         {
-            if (known.Count > 0)
+            if (known.Count > 0 && !db.IsSqlite)
             {
-                // One statement for the batch; the values are the clients' numeric ids.
+                // One statement for the batch; the values are the clients' numeric ids. SQLite needs none (see LockClientAsync).
                 var lockRows = string.Join(",", known.Select(id => string.Create(CultureInfo.InvariantCulture, $"({id}, 1)")));
                 var sql = "INSERT INTO \"GateClientLocks\" (\"ClientId\", \"Decisions\") VALUES " + lockRows
                     + " ON CONFLICT (\"ClientId\") DO UPDATE SET \"Decisions\" = \"GateClientLocks\".\"Decisions\" + 1";
@@ -300,12 +301,20 @@ public sealed class OutboundGate(
         }
     }
 
-    private Task<int> LockClientAsync(long clientId, CancellationToken ct) =>
-        db.Database.ExecuteSqlAsync(
+    /// <summary>
+    /// Serialises this client's decisions until the transaction ends. SQLite needs no row for it: every transaction
+    /// there begins with <c>BEGIN IMMEDIATE</c> and holds the file's one write lock to its end, so no other decision
+    /// can read or write in between, and the row would cost a page in the write-ahead log per client and commit.
+    /// </summary>
+    private async Task LockClientAsync(long clientId, CancellationToken ct)
+    {
+        if (db.IsSqlite) return;
+        await db.Database.ExecuteSqlAsync(
             $"""
             INSERT INTO "GateClientLocks" ("ClientId", "Decisions") VALUES ({clientId}, 1)
             ON CONFLICT ("ClientId") DO UPDATE SET "Decisions" = "GateClientLocks"."Decisions" + 1
             """, ct);
+    }
 
     private Task<int> InsertSendAsync(OutboundSend s, CancellationToken ct)
     {

@@ -2951,8 +2951,6 @@ namespace CoServe.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ConversationId");
-
                     b.HasIndex("ClientId", "Id");
 
                     b.HasIndex("ClientId", "IdempotencyKey")

@@ -2851,8 +2851,6 @@ namespace CoServe.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ConversationId");
-
                     b.HasIndex("ClientId", "Id");
 
                     b.HasIndex("ClientId", "IdempotencyKey")
