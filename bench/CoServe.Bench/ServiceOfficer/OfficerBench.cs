@@ -73,6 +73,7 @@ internal static class OfficerBench
         GC.Collect();
         var gcBefore = GC.CollectionCount(0);
         var cpuBefore = ThreadCpuNanoseconds();
+        var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
         watch.Restart();
         for (var i = 0; i < messages; i++)
         {
@@ -85,10 +86,11 @@ internal static class OfficerBench
         }
         var elapsed = watch.Elapsed;
         var cpu = ThreadCpuNanoseconds() - cpuBefore;
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
         Array.Sort(latencies);
         double Us(long ticks) => ticks * 1_000_000.0 / Stopwatch.Frequency;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"one thread, {messages:N0} messages: {messages / elapsed.TotalSeconds:N0} msgs/s; p50 {Us(latencies[messages / 2]):0.0} µs, p99 {Us(latencies[(int)(messages * 0.99)]):0.0} µs, max {Us(latencies[^1]):0.0} µs; gen0 GCs {GC.CollectionCount(0) - gcBefore}"));
+            $"one thread, {messages:N0} messages: {messages / elapsed.TotalSeconds:N0} msgs/s; p50 {Us(latencies[messages / 2]):0.0} µs, p99 {Us(latencies[(int)(messages * 0.99)]):0.0} µs, max {Us(latencies[^1]):0.0} µs; gen0 GCs {GC.CollectionCount(0) - gcBefore}, {allocated / 1024.0 / messages:0.0} KB allocated per message"));
         if (cpu > 0)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
