@@ -34,6 +34,7 @@ public sealed partial class OutboxDispatcher(IServiceScopeFactory scopes, Outbox
         var channels = sp.GetServices<IOutboundChannel>().ToDictionary(c => c.Channel, StringComparer.Ordinal);
         var live = sp.GetRequiredService<LiveEvents>();
         var now = clock.GetUtcNow();
+        await db.HoldConnectionAsync(ct);
         var due = await db.Outbox.AsNoTracking()
             .Where(o => o.Status == OutboxStatus.Pending && o.NextAttemptAt <= now)
             .OrderBy(o => o.Id)

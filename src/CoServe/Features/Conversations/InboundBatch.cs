@@ -29,6 +29,7 @@ public sealed partial class InboundBatch(
     public async Task<InboundResult[]> StoreAsync(IReadOnlyList<InboundClientMessage> messages, CancellationToken ct)
     {
         var results = new InboundResult[messages.Count];
+        await db.HoldConnectionAsync(ct);
         var clients = await ClientsAsync(messages, ct);
         var keyOf = new string?[messages.Count];
         var clientOf = new (long Id, string ClientNo)[messages.Count];

@@ -60,6 +60,7 @@ public sealed partial class RespondAsOfficer(
     public async Task<IReadOnlyList<string>> ProcessBatchAsync(IReadOnlyList<long> workItemIds, CancellationToken ct)
     {
         var outcomes = new string[workItemIds.Count];
+        await db.HoldConnectionAsync(ct);
         var items = await db.OfficerWorkItems.AsNoTracking().Where(w => workItemIds.Contains(w.Id)).ToDictionaryAsync(w => w.Id, ct);
         var conversationIds = items.Values.Select(w => w.ConversationId).Distinct().ToList();
         var read = await db.Conversations.AsNoTracking().Where(c => conversationIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
