@@ -20,6 +20,16 @@ public sealed partial class OutboxDispatcher(IServiceScopeFactory scopes, Outbox
     /// <summary>Messages one pass reads at most.</summary>
     public const int BatchSize = 100;
 
+    // The dispatch's reads, translated once (see HotQuery).
+    private static readonly HotQuery<DateTimeOffset, OutboxMessage> DueQuery = new((db, now) => db.Outbox.AsNoTracking()
+        .Where(o => o.Status == OutboxStatus.Pending && o.NextAttemptAt <= now).OrderBy(o => o.Id).Take(BatchSize));
+    private static readonly HotQuery<List<long>, EventText> EventsQuery = new((db, ids) =>
+        db.TimelineEvents.AsNoTracking().Where(e => ids.Contains(e.Id)).Select(e => new EventText(e.Id, e.TextCipher)));
+    private static readonly HotQuery<List<long>, Recipient> RecipientsQuery = new((db, ids) =>
+        db.Clients.AsNoTracking().Where(c => ids.Contains(c.Id)).Select(c => new Recipient(c.Id, c.ClientNo, c.WeComExternalUserId)));
+    private sealed record EventText(long Id, byte[]? TextCipher);
+    private sealed record Recipient(long Id, string ClientNo, string? WeComExternalUserId);
+
     protected override Task<int> RunOnceAsync(CancellationToken ct) => DispatchAsync(ct);
 
     protected override bool MayHaveMore(int handled) => handled >= BatchSize;
@@ -35,20 +45,14 @@ public sealed partial class OutboxDispatcher(IServiceScopeFactory scopes, Outbox
         var live = sp.GetRequiredService<LiveEvents>();
         var now = clock.GetUtcNow();
         await db.HoldConnectionAsync(ct);
-        var due = await db.Outbox.AsNoTracking()
-            .Where(o => o.Status == OutboxStatus.Pending && o.NextAttemptAt <= now)
-            .OrderBy(o => o.Id)
-            .Take(BatchSize)
-            .ToListAsync(ct);
+        var due = await DueQuery.ListAsync(db, now, ct);
         if (due.Count == 0) return 0;
 
         // The batch's messages and recipients in two reads, not two per message.
         var eventIds = due.Select(o => o.TimelineEventId).ToList();
-        var events = await db.TimelineEvents.AsNoTracking().Where(e => eventIds.Contains(e.Id))
-            .Select(e => new { e.Id, e.TextCipher }).ToDictionaryAsync(e => e.Id, ct);
+        var events = (await EventsQuery.ListAsync(db, eventIds, ct)).ToDictionary(e => e.Id);
         var clientIds = due.Select(o => o.ClientId).Distinct().ToList();
-        var clients = await db.Clients.AsNoTracking().Where(c => clientIds.Contains(c.Id))
-            .Select(c => new { c.Id, c.ClientNo, c.WeComExternalUserId }).ToDictionaryAsync(c => c.Id, ct);
+        var clients = (await RecipientsQuery.ListAsync(db, clientIds, ct)).ToDictionary(c => c.Id);
         var paused = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         foreach (var o in due)
         {

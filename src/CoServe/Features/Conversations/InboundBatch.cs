@@ -25,6 +25,17 @@ public sealed partial class InboundBatch(
     TimeProvider clock,
     ILogger<InboundBatch> logger)
 {
+    // The batch's reads, translated once (see HotQuery).
+    private static readonly HotQuery<List<string>, ClientRef> ClientsByNumberQuery = new((db, numbers) =>
+        db.Clients.AsNoTracking().Where(c => numbers.Contains(c.ClientNo)).Select(c => new ClientRef(c.Id, c.ClientNo)));
+    private static readonly HotQuery<List<long>, List<string>, StoredKey> StoredKeysQuery = new((db, clientIds, keys) =>
+        db.TimelineEvents.AsNoTracking().Where(e => clientIds.Contains(e.ClientId) && e.IdempotencyKey != null && keys.Contains(e.IdempotencyKey))
+            .Select(e => new StoredKey(e.ClientId, e.IdempotencyKey, e.Id)));
+    private sealed record ClientRef(long Id, string ClientNo);
+    private sealed record StoredKey(long ClientId, string? Key, long Id);
+    private static readonly HotQuery<List<long>, Conversation> OpenConversationsQuery = new((db, clientIds) =>
+        db.Conversations.AsNoTracking().Where(c => clientIds.Contains(c.ClientId) && c.State != ConversationState.Closed));
+
     /// <returns>One result per message, in order.</returns>
     public async Task<InboundResult[]> StoreAsync(IReadOnlyList<InboundClientMessage> messages, CancellationToken ct)
     {
@@ -154,9 +165,9 @@ public sealed partial class InboundBatch(
         var numbers = messages.Select(Reference).Where(r => r.Item1 == ClientReferenceKind.ClientNo).Select(r => r.Item2).Distinct().ToList();
         if (numbers.Count > 0)
         {
-            foreach (var c in await db.Clients.AsNoTracking().Where(c => numbers.Contains(c.ClientNo)).Select(c => new { c.Id, c.ClientNo }).ToListAsync(ct))
+            foreach (var (id, clientNo) in await ClientsByNumberQuery.ListAsync(db, numbers, ct))
             {
-                found[(ClientReferenceKind.ClientNo, c.ClientNo)] = (c.Id, c.ClientNo);
+                found[(ClientReferenceKind.ClientNo, clientNo)] = (id, clientNo);
             }
         }
         foreach (var (kind, external) in messages.Select(Reference).Where(r => r.Item1 != ClientReferenceKind.ClientNo).Distinct())
@@ -173,11 +184,8 @@ public sealed partial class InboundBatch(
         var keys = keyOf.OfType<string>().Distinct().ToList();
         if (keys.Count == 0) return [];
         var clientIds = clientOf.Where((_, i) => keyOf[i] is not null).Select(c => c.Id).Distinct().ToList();
-        var rows = await db.TimelineEvents.AsNoTracking()
-            .Where(e => clientIds.Contains(e.ClientId) && e.IdempotencyKey != null && keys.Contains(e.IdempotencyKey))
-            .Select(e => new { e.ClientId, e.IdempotencyKey, e.Id })
-            .ToListAsync(ct);
-        return rows.ToDictionary(r => (r.ClientId, r.IdempotencyKey!), r => r.Id);
+        var rows = await StoredKeysQuery.ListAsync(db, clientIds, keys, ct);
+        return rows.ToDictionary(r => (r.ClientId, r.Key!), r => r.Id);
     }
 
     /// <summary>
@@ -198,7 +206,7 @@ public sealed partial class InboundBatch(
     /// <summary>The newest open conversation per client and channel, as read (the batch updates them set-based).</summary>
     private async Task<Dictionary<(long, string), Conversation>> OpenConversationsAsync(List<long> clientIds, CancellationToken ct)
     {
-        var open = await db.Conversations.AsNoTracking().Where(c => clientIds.Contains(c.ClientId) && c.State != ConversationState.Closed).ToListAsync(ct);
+        var open = await OpenConversationsQuery.ListAsync(db, clientIds, ct);
         return open.GroupBy(c => (c.ClientId, c.Channel)).ToDictionary(g => g.Key, g => g.MaxBy(c => c.Id)!);
     }
 

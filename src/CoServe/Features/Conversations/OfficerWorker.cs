@@ -22,6 +22,11 @@ public sealed partial class OfficerWorker(IServiceScopeFactory scopes, OfficerSi
     /// <summary>Work items answered in one unit of work (one per conversation, so each sees the previous answer).</summary>
     public const int BatchSize = 50;
 
+    /// <summary>The oldest unanswered work items, translated once (see HotQuery).</summary>
+    private static readonly HotQuery<int, Queued> QueuedQuery = new((db, take) => db.OfficerWorkItems.AsNoTracking()
+        .Where(w => w.ProcessedAt == null && w.Attempts < MaxAttempts).OrderBy(w => w.Id).Select(w => new Queued(w.Id, w.ConversationId)).Take(take));
+    private sealed record Queued(long Id, long ConversationId);
+
     /// <summary>Processes what is queued now, oldest first, in batches. Public for tests and tools.</summary>
     public async Task<int> DrainAsync(CancellationToken ct)
     {
@@ -32,12 +37,7 @@ public sealed partial class OfficerWorker(IServiceScopeFactory scopes, OfficerSi
             await using (var scope = scopes.CreateAsyncScope())
             {
                 var db = scope.ServiceProvider.GetRequiredService<CoServeDb>();
-                queued = (await db.OfficerWorkItems.AsNoTracking()
-                    .Where(w => w.ProcessedAt == null && w.Attempts < MaxAttempts)
-                    .OrderBy(w => w.Id)
-                    .Select(w => new { w.Id, w.ConversationId })
-                    .Take(BatchSize * 2)
-                    .ToListAsync(ct)).ConvertAll(w => (w.Id, w.ConversationId));
+                queued = (await QueuedQuery.ListAsync(db, BatchSize * 2, ct)).ConvertAll(w => (w.Id, w.ConversationId));
             }
             if (queued.Count == 0) return processed;
             // The oldest item of each conversation; a conversation's next message waits for the next round.

@@ -44,6 +44,12 @@ public sealed partial class RespondAsOfficer(
     /// <summary>Conversations in one history statement at most (SQLite allows 500 terms in a compound SELECT).</summary>
     private const int MaxPartsPerStatement = 50;
 
+    // The round's reads, translated once (see HotQuery).
+    private static readonly HotQuery<IReadOnlyList<long>, OfficerWorkItem> WorkItemsQuery = new((db, ids) => db.OfficerWorkItems.AsNoTracking().Where(w => ids.Contains(w.Id)));
+    private static readonly HotQuery<List<long>, Conversation> ConversationsQuery = new((db, ids) => db.Conversations.AsNoTracking().Where(c => ids.Contains(c.Id)));
+    private static readonly HotQuery<List<long>, Client> ClientsQuery = new((db, ids) => db.Clients.AsNoTracking().Include(c => c.Consents).Where(c => ids.Contains(c.Id)));
+    private static readonly HotQuery<List<int>, Organization.Branch> BranchesQuery = new((db, ids) => db.Branches.AsNoTracking().Where(b => ids.Contains(b.Id)));
+
     private readonly List<(long ClientId, TimelineEvent Message, string Channel)> _outbox = [];
     private readonly List<(HandoffRequest Request, string? Holding)> _handoffs = [];
 
@@ -61,9 +67,9 @@ public sealed partial class RespondAsOfficer(
     {
         var outcomes = new string[workItemIds.Count];
         await db.HoldConnectionAsync(ct);
-        var items = await db.OfficerWorkItems.AsNoTracking().Where(w => workItemIds.Contains(w.Id)).ToDictionaryAsync(w => w.Id, ct);
+        var items = (await WorkItemsQuery.ListAsync(db, workItemIds, ct)).ToDictionary(w => w.Id);
         var conversationIds = items.Values.Select(w => w.ConversationId).Distinct().ToList();
-        var read = await db.Conversations.AsNoTracking().Where(c => conversationIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
+        var read = (await ConversationsQuery.ListAsync(db, conversationIds, ct)).ToDictionary(c => c.Id);
         if (items.Count != workItemIds.Count || items.Values.GroupBy(w => w.ConversationId).Any(g => g.Count() > 1))
         {
             throw new ArgumentException("a batch holds existing work items of different conversations", nameof(workItemIds));
@@ -98,7 +104,7 @@ public sealed partial class RespondAsOfficer(
         timeline.Defer();
         notifier.Defer();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var conversations = await db.Conversations.AsNoTracking().Where(c => conversationIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
+        var conversations = (await ConversationsQuery.ListAsync(db, conversationIds, ct)).ToDictionary(c => c.Id);
         var asRead = conversations.Values.ToDictionary(c => c.Id, ConversationRead.Of);
         Conversation ConversationOf(int index) => conversations[items[workItemIds[index]].ConversationId];
         var speaking = work.Where(w =>
@@ -280,9 +286,9 @@ public sealed partial class RespondAsOfficer(
 
     private async Task<Dictionary<long, ClientFacts>> ClientsAsync(List<long> clientIds, CancellationToken ct)
     {
-        var clients = await db.Clients.AsNoTracking().Include(c => c.Consents).Where(c => clientIds.Contains(c.Id)).ToListAsync(ct);
+        var clients = await ClientsQuery.ListAsync(db, clientIds, ct);
         var branchIds = clients.Where(c => c.BranchId is not null).Select(c => c.BranchId!.Value).Distinct().ToList();
-        var branches = await db.Branches.AsNoTracking().Where(b => branchIds.Contains(b.Id)).ToDictionaryAsync(b => b.Id, ct);
+        var branches = (await BranchesQuery.ListAsync(db, branchIds, ct)).ToDictionary(b => b.Id);
         return clients.ToDictionary(c => c.Id, c => new ClientFacts(c, c.BranchId is { } b ? branches.GetValueOrDefault(b) : null));
     }
 

@@ -34,6 +34,15 @@ public sealed class OutboundGate(
     IOptions<WeComOptions> weComOptions,
     TimeProvider clock) : IOutboundGate
 {
+    // The batch decision's reads, translated once (see HotQuery).
+    private static readonly HotQuery<List<long>, ClientRowOf> ClientRowsQuery = new((db, ids) => db.Clients.AsNoTracking().Where(x => ids.Contains(x.Id))
+        .Select(x => new ClientRowOf(x.Id, new GateClientRow(x.SuitabilityLevel, x.SuitabilityAssessedOn, x.IsProfessionalInvestor, x.WeComExternalUserId))));
+    private static readonly HotQuery<List<long>, DateTimeOffset, RecentOf> RecentSendsQuery = new((db, ids, since) => db.OutboundSends.AsNoTracking()
+        .Where(s => ids.Contains(s.ClientId) && s.At >= since)
+        .Select(s => new RecentOf(s.ClientId, new RecentSend(s.Sender, s.SenderStaffId, s.At, s.Title, s.Fingerprint, s.NumbersHash, s.Shingles, s.Sketch))));
+    private sealed record ClientRowOf(long Id, GateClientRow Row);
+    private sealed record RecentOf(long ClientId, RecentSend Send);
+
     private GateRules? _rules;
 
     public GateRules Rules => _rules ??= new GateRules(options.Value.Gate, clientsOptions.Value.SuitabilityValidityMonths, weComOptions.Value.GroupMessageCap);
@@ -136,9 +145,7 @@ public sealed class OutboundGate(
         var gate = rules.Options;
         var sketches = new Dictionary<string, TextSketch>(StringComparer.Ordinal);
         var ids = candidates.Select(c => c.ClientId).Distinct().ToList();
-        var clients = await db.Clients.AsNoTracking().Where(x => ids.Contains(x.Id))
-            .Select(x => new { x.Id, Row = new GateClientRow(x.SuitabilityLevel, x.SuitabilityAssessedOn, x.IsProfessionalInvestor, x.WeComExternalUserId) })
-            .ToDictionaryAsync(x => x.Id, x => x.Row, ct);
+        var clients = (await ClientRowsQuery.ListAsync(db, ids, ct)).ToDictionary(x => x.Id, x => x.Row);
         var known = clients.Keys.Order().ToList();
         var informed = candidates.Where(c => c.Purpose != OutboundPurpose.ConversationReply && clients.ContainsKey(c.ClientId)).Select(c => c.ClientId).Distinct().ToList();
         // Conversation replies need neither consents nor opt-outs (the client wrote first): a batch of replies reads neither.
@@ -168,11 +175,8 @@ public sealed class OutboundGate(
                 await db.Database.ExecuteSqlRawAsync(sql, ct);
             }
             var since = now.AddDays(-gate.Deduplication.WindowDays);
-            var recent = (await db.OutboundSends.AsNoTracking()
-                    .Where(s => known.Contains(s.ClientId) && s.At >= since)
-                    .Select(s => new { s.ClientId, Send = new RecentSend(s.Sender, s.SenderStaffId, s.At, s.Title, s.Fingerprint, s.NumbersHash, s.Shingles, s.Sketch) })
-                    .ToListAsync(ct))
-                .Concat(db.OutboundSends.Local.Where(s => clients.ContainsKey(s.ClientId) && s.At >= since).Select(s => new { s.ClientId, Send = s.ToRecent() }))
+            var recent = (await RecentSendsQuery.ListAsync(db, known, since, ct))
+                .Concat(db.OutboundSends.Local.Where(s => clients.ContainsKey(s.ClientId) && s.At >= since).Select(s => new RecentOf(s.ClientId, s.ToRecent())))
                 .GroupBy(x => x.ClientId).ToDictionary(g => g.Key, g => g.Select(x => x.Send).ToList());
             var today = BusinessTime.DateOf(now);
             var (d, w, m) = (GateCounters.PeriodStart(CapPeriod.Day, today), GateCounters.PeriodStart(CapPeriod.Week, today), GateCounters.PeriodStart(CapPeriod.Month, today));
