@@ -1,8 +1,10 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace CoServe.Data;
 
@@ -32,11 +34,8 @@ public static class RowUpdates
     private static async Task<int> UpdateAsync<TEntity>(CoServeDb db, string[] properties, IEnumerable<(long Id, int? Version, object?[] Values)> rows, CancellationToken ct)
     {
         var transaction = db.Database.CurrentTransaction ?? throw new InvalidOperationException("row updates need an open transaction");
-        var entity = db.Model.FindEntityType(typeof(TEntity)) ?? throw new ArgumentException($"{typeof(TEntity).Name} is not in the model", nameof(TEntity));
-        var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
-        IProperty Property(string name) => entity.FindProperty(name) ?? throw new ArgumentException($"{entity.DisplayName()} has no property {name}", nameof(properties));
-        string Column(IProperty p) => Quote(p.GetColumnName(table)!);
-        var set = properties.Select(Property).ToArray();
+        var plan = Plan.Of<TEntity>(db, properties);
+        if (plan.Id.Length == 0) throw new ArgumentException($"{plan.TableName} has no Id property", nameof(TEntity));
 
         await using var cmd = db.Database.GetDbConnection().CreateCommand();
         cmd.Transaction = transaction.GetDbTransaction();
@@ -46,25 +45,22 @@ public static class RowUpdates
         foreach (var row in rows)
         {
             versioned ??= row.Version.HasValue;
-            if (row.Values.Length != set.Length) throw new ArgumentException($"expected {set.Length} values per row", nameof(rows));
+            if (row.Values.Length != plan.Columns.Length) throw new ArgumentException($"expected {plan.Columns.Length} values per row", nameof(rows));
             if (versioned != row.Version.HasValue) throw new ArgumentException("either every row or none has a version", nameof(rows));
             values.Append(count++ == 0 ? "(" : ", (");
             Add(cmd, values, row.Id, first: true);
             if (row.Version is { } version) Add(cmd, values, version, first: false);
-            for (var i = 0; i < set.Length; i++)
+            for (var i = 0; i < plan.Columns.Length; i++)
             {
-                var converter = set[i].GetTypeMapping().Converter;
-                Add(cmd, values, row.Values[i] is { } v && converter is not null ? converter.ConvertToProvider(v) : row.Values[i], first: false);
+                Add(cmd, values, row.Values[i] is { } v && plan.Converters[i] is { } converter ? converter.ConvertToProvider(v) : row.Values[i], first: false);
             }
             values.Append(')');
         }
         if (count == 0) return 0;
-        var target = Quote(entity.GetTableName()!);
-        var first = versioned == true ? 3 : 2;
-        var assignments = set.Select((p, i) => string.Create(CultureInfo.InvariantCulture, $"{Column(p)} = CAST(v.column{i + first} AS {p.GetColumnType()})"));
-        cmd.CommandText = $"UPDATE {target} SET {string.Join(", ", assignments)} FROM (VALUES {values}) AS v "
-            + $"WHERE {target}.{Column(Property("Id"))} = v.column1"
-            + (versioned == true ? $" AND {target}.{Column(Property("Version"))} = v.column2" : "");
+        if (versioned == true && plan.Version.Length == 0) throw new ArgumentException($"{plan.TableName} has no Version property", nameof(rows));
+        cmd.CommandText = versioned == true
+            ? $"UPDATE {plan.Table} SET {plan.VersionedAssignments} FROM (VALUES {values}) AS v WHERE {plan.Table}.{plan.Id} = v.column1 AND {plan.Table}.{plan.Version} = v.column2"
+            : $"UPDATE {plan.Table} SET {plan.Assignments} FROM (VALUES {values}) AS v WHERE {plan.Table}.{plan.Id} = v.column1";
         return await cmd.ExecuteNonQueryAsync(ct);
     }
 
@@ -81,12 +77,9 @@ public static class RowUpdates
     public static async Task<long[]> InsertAsync<TEntity>(CoServeDb db, string[] properties, IReadOnlyList<object?[]> rows, CancellationToken ct)
     {
         var transaction = db.Database.CurrentTransaction ?? throw new InvalidOperationException("row inserts need an open transaction");
-        var entity = db.Model.FindEntityType(typeof(TEntity)) ?? throw new ArgumentException($"{typeof(TEntity).Name} is not in the model", nameof(TEntity));
-        var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
-        var columns = properties.Select(name => entity.FindProperty(name) ?? throw new ArgumentException($"{entity.DisplayName()} has no property {name}", nameof(properties))).ToArray();
-        var converters = columns.Select(p => p.GetTypeMapping().Converter).ToArray();
-        var prefix = $"INSERT INTO {Quote(entity.GetTableName()!)} ({string.Join(", ", columns.Select(p => Quote(p.GetColumnName(table)!)))}) VALUES ";
-        var returning = $" RETURNING {Quote(entity.FindProperty("Id")!.GetColumnName(table)!)}";
+        var plan = Plan.Of<TEntity>(db, properties);
+        if (plan.Id.Length == 0) throw new ArgumentException($"{plan.TableName} has no Id property", nameof(TEntity));
+        var (columns, converters, prefix, returning) = (plan.Columns, plan.Converters, plan.InsertPrefix, plan.Returning);
         var ids = new long[rows.Count];
         var perStatement = Math.Max(1, MaxParameters / columns.Length);
         for (var start = 0; start < rows.Count; start += perStatement)
@@ -116,9 +109,9 @@ public static class RowUpdates
             catch (System.Data.Common.DbException ex)
             {
                 // As SaveChanges reports it, so that callers' handling of unique-key races (DbErrors) applies.
-                throw new DbUpdateException($"inserting into {entity.GetTableName()} failed", ex);
+                throw new DbUpdateException($"inserting into {plan.TableName} failed", ex);
             }
-            if (n != start + count) throw new InvalidOperationException($"inserted {n - start} of {count} rows into {entity.GetTableName()}");
+            if (n != start + count) throw new InvalidOperationException($"inserted {n - start} of {count} rows into {plan.TableName}");
             Array.Sort(ids, start, count);
         }
         return ids;
@@ -145,6 +138,35 @@ public static class RowUpdates
         p.Value = value;
         cmd.Parameters.Add(p);
         values.Append(p.ParameterName);
+    }
+
+    /// <summary>
+    /// What the statements need of the EF model for one entity and list of properties (table and column names, column
+    /// types, value converters), worked out once per model rather than on every call of the message path.
+    /// </summary>
+    private sealed record Plan(string TableName, string Table, IProperty[] Columns, ValueConverter?[] Converters, string Id, string Version,
+        string InsertPrefix, string Returning, string Assignments, string VersionedAssignments)
+    {
+        private static readonly ConcurrentDictionary<(IModel, Type, string), Plan> Plans = new();
+
+        public static Plan Of<TEntity>(CoServeDb db, string[] properties) =>
+            Plans.GetOrAdd((db.Model, typeof(TEntity), string.Join(",", properties)), static (key, properties) => Create(key.Item1, key.Item2, properties), properties);
+
+        private static Plan Create(IModel model, Type type, string[] properties)
+        {
+            var entity = model.FindEntityType(type) ?? throw new ArgumentException($"{type.Name} is not in the model", nameof(type));
+            var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
+            IProperty Property(string name) => entity.FindProperty(name) ?? throw new ArgumentException($"{entity.DisplayName()} has no property {name}", nameof(properties));
+            string Column(IProperty p) => Quote(p.GetColumnName(table)!);
+            var columns = properties.Select(Property).ToArray();
+            string SetList(int first) => string.Join(", ", columns.Select((p, i) => string.Create(CultureInfo.InvariantCulture, $"{Column(p)} = CAST(v.column{i + first} AS {p.GetColumnType()})")));
+            var id = entity.FindProperty("Id");
+            var version = entity.FindProperty("Version");
+            return new Plan(entity.GetTableName()!, Quote(entity.GetTableName()!), columns, columns.Select(p => p.GetTypeMapping().Converter).ToArray(),
+                id is null ? "" : Column(id), version is null ? "" : Column(version),
+                $"INSERT INTO {Quote(entity.GetTableName()!)} ({string.Join(", ", columns.Select(Column))}) VALUES ",
+                id is null ? "" : $" RETURNING {Column(id)}", SetList(2), SetList(3));
+        }
     }
 
     private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
