@@ -75,9 +75,10 @@ public sealed class BulkWriter : IAsyncDisposable
     private void PrepareSqlite()
     {
         _sqlite = ((SqliteConnection)Connection).Handle ?? throw new InvalidOperationException("the SQLite connection is not open");
-        // The full-size statement is prepared when the first full chunk is written: a writer of a few rows (the outbound
-        // gate's sends for one officer batch) would otherwise parse a 128-row statement it never runs.
-        _pending = new object?[SqliteRowsPerStatement * _columns.Length];
+        // The full-size statement is prepared when the first full chunk is written, and the buffer grows to a chunk as
+        // rows come: a writer of a few rows (the outbound gate's sends for one officer batch) would otherwise parse a
+        // 128-row statement it never runs and allocate a buffer for 128 rows.
+        _pending = new object?[Math.Min(8, SqliteRowsPerStatement) * _columns.Length];
     }
 
     /// <summary>
@@ -139,7 +140,11 @@ public sealed class BulkWriter : IAsyncDisposable
             }
             return;
         }
-        values.CopyTo(_pending!, _pendingRows * _columns.Length);
+        if ((_pendingRows + 1) * _columns.Length > _pending!.Length)
+        {
+            Array.Resize(ref _pending, Math.Min(_pending.Length * 4, SqliteRowsPerStatement * _columns.Length));
+        }
+        values.CopyTo(_pending, _pendingRows * _columns.Length);
         if (++_pendingRows < SqliteRowsPerStatement) return;
         ct.ThrowIfCancellationRequested();
         FlushSqlite();

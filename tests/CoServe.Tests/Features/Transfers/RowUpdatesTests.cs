@@ -43,6 +43,53 @@ public class RowUpdatesTests
         Assert.Equal(TransferItemStatus.Proposed, (await db.TransferItems.AsNoTracking().SingleAsync(i => i.Id == items[stale].Id)).Status);
     }
 
+    [SkippableTheory]
+    [InlineData(StoreKind.Sqlite)]
+    [InlineData(StoreKind.Postgres)]
+    public async Task Update_OfTheSameTable_WithDifferentColumns_SetsOnlyThoseColumns(StoreKind kind)
+    {
+        await using var t = await TransferScenario.StartAsync(kind);
+        var id = await t.ClientAsync("F1", t.Org.Cm1, [100m, 100m, 100m]);
+        var later = t.S.H.Clock.GetUtcNow().AddHours(3);
+        await using var db = t.NewDb();
+        var before = await db.Clients.AsNoTracking().SingleAsync(c => c.Id == id);
+
+        await using (var tx = await db.Database.BeginTransactionAsync())
+        {
+            Assert.Equal(1, await RowUpdates.ExecuteAsync<Client>(db, ["Version"], [new RowUpdate(id, before.Version, [before.Version + 1])], default));
+            Assert.Equal(1, await RowUpdates.ExecuteAsync<Client>(db, ["Version", "UpdatedAt"], [new RowUpdate(id, before.Version + 1, [before.Version + 2, later])], default));
+            Assert.Equal(1, await RowUpdates.ExecuteAsync<Client>(db, ["Version"], [new RowUpdate(id, before.Version + 2, [before.Version + 3])], default));
+            await tx.CommitAsync();
+        }
+
+        var after = await db.Clients.AsNoTracking().SingleAsync(c => c.Id == id);
+        Assert.Equal((before.Version + 3, later), (after.Version, after.UpdatedAt));
+    }
+
+    [SkippableTheory]
+    [InlineData(StoreKind.Sqlite)]
+    [InlineData(StoreKind.Postgres)]
+    public async Task BulkWriter_StoresEveryRow_FromAFewToSeveralFullChunks(StoreKind kind)
+    {
+        await using var t = await TransferScenario.StartAsync(kind);
+        var at = t.S.H.Clock.GetUtcNow();
+        await using var db = t.NewDb();
+        foreach (var count in new[] { 3, 9, 40, 300 })
+        {
+            await using var tx = await db.Database.BeginTransactionAsync();
+            await using (var writer = await BulkWriter.StartAsync(db, "WeComTransferRecords", ["ExternalUserId", "HandoverUserId", "TakeoverUserId", "At"], null, default))
+            {
+                for (var i = 0; i < count; i++) await writer.AddAsync([$"wm-{count}-{i:D3}", "cm1-wecom", "officer", at], default);
+                await writer.CompleteAsync(default);
+            }
+            await tx.CommitAsync();
+        }
+
+        var stored = await db.WeComTransferRecords.AsNoTracking().Where(r => r.ExternalUserId.StartsWith("wm-")).Select(r => r.ExternalUserId).ToListAsync();
+        var expected = new[] { 3, 9, 40, 300 }.SelectMany(n => Enumerable.Range(0, n).Select(i => $"wm-{n}-{i:D3}")).Order(StringComparer.Ordinal);
+        Assert.Equal(expected, stored.Order(StringComparer.Ordinal));
+    }
+
     [Fact]
     public async Task Update_OutsideATransaction_IsRefused()
     {
