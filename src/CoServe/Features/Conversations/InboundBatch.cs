@@ -31,10 +31,11 @@ public sealed partial class InboundBatch(
     private static readonly HotQuery<List<long>, List<string>, StoredKey> StoredKeysQuery = new((db, clientIds, keys) =>
         db.TimelineEvents.AsNoTracking().Where(e => clientIds.Contains(e.ClientId) && e.IdempotencyKey != null && keys.Contains(e.IdempotencyKey))
             .Select(e => new StoredKey(e.ClientId, e.IdempotencyKey, e.Id)));
-    private sealed record ClientRef(long Id, string ClientNo);
-    private sealed record StoredKey(long ClientId, string? Key, long Id);
     private static readonly HotQuery<List<long>, Conversation> OpenConversationsQuery = new((db, clientIds) =>
         db.Conversations.AsNoTracking().Where(c => clientIds.Contains(c.ClientId) && c.State != ConversationState.Closed));
+
+    private sealed record ClientRef(long Id, string ClientNo);
+    private sealed record StoredKey(long ClientId, string? Key, long Id);
 
     /// <returns>One result per message, in order.</returns>
     public async Task<InboundResult[]> StoreAsync(IReadOnlyList<InboundClientMessage> messages, CancellationToken ct)

@@ -163,6 +163,14 @@ public sealed partial class RespondAsOfficer(
         return outcomes;
     }
 
+    private static readonly string[] ControlColumns =
+    [
+        nameof(Conversation.State), nameof(Conversation.ControllerStaffId), nameof(Conversation.LastActivityAt),
+        nameof(Conversation.OpenTicketId), nameof(Conversation.Version),
+    ];
+
+    private static readonly string[] ActivityColumns = [nameof(Conversation.LastActivityAt), nameof(Conversation.Version)];
+
     /// <summary>What the apply step read of a conversation: the version it must still have, and its control columns.</summary>
     private readonly record struct ConversationRead(int Version, ConversationState State, int? ControllerStaffId, long? OpenTicketId)
     {
@@ -179,16 +187,10 @@ public sealed partial class RespondAsOfficer(
     /// </summary>
     private async Task UpdateConversationsAsync(List<Conversation> touched, Dictionary<long, ConversationRead> asRead, CancellationToken ct)
     {
-        string[] control =
-        [
-            nameof(Conversation.State), nameof(Conversation.ControllerStaffId), nameof(Conversation.LastActivityAt),
-            nameof(Conversation.OpenTicketId), nameof(Conversation.Version),
-        ];
-        string[] activity = [nameof(Conversation.LastActivityAt), nameof(Conversation.Version)];
         var changed = touched.Where(c => c.Version != asRead[c.Id].Version).ToLookup(c => asRead[c.Id].ControlChanged(c));
-        var updated = await RowUpdates.ExecuteAsync<Conversation>(db, control,
+        var updated = await RowUpdates.ExecuteAsync<Conversation>(db, ControlColumns,
             changed[true].Select(c => new RowUpdate(c.Id, asRead[c.Id].Version, [c.State, c.ControllerStaffId, c.LastActivityAt, c.OpenTicketId, c.Version])), ct);
-        updated += await RowUpdates.ExecuteAsync<Conversation>(db, activity,
+        updated += await RowUpdates.ExecuteAsync<Conversation>(db, ActivityColumns,
             changed[false].Select(c => new RowUpdate(c.Id, asRead[c.Id].Version, [c.LastActivityAt, c.Version])), ct);
         var count = changed.Sum(g => g.Count());
         if (updated != count)

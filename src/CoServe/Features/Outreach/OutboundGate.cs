@@ -74,7 +74,7 @@ public sealed class OutboundGate(
         {
             // From here until the sender commits, other decisions for this client wait: the ledger and the
             // counters read below cannot change underneath this decision.
-            await LockClientAsync(c.ClientId, ct);
+            await LockClientsAsync([c.ClientId], ct);
             PreviousSend? duplicate = null;
             if (rules.DeduplicationApplies(c, sketch))
             {
@@ -166,14 +166,7 @@ public sealed class OutboundGate(
         var ownTransaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
         try
         {
-            if (known.Count > 0 && !db.IsSqlite)
-            {
-                // One statement for the batch; the values are the clients' numeric ids. SQLite needs none (see LockClientAsync).
-                var lockRows = string.Join(",", known.Select(id => string.Create(CultureInfo.InvariantCulture, $"({id}, 1)")));
-                var sql = "INSERT INTO \"GateClientLocks\" (\"ClientId\", \"Decisions\") VALUES " + lockRows
-                    + " ON CONFLICT (\"ClientId\") DO UPDATE SET \"Decisions\" = \"GateClientLocks\".\"Decisions\" + 1";
-                await db.Database.ExecuteSqlRawAsync(sql, ct);
-            }
+            await LockClientsAsync(known, ct);
             var since = now.AddDays(-gate.Deduplication.WindowDays);
             var recent = (await RecentSendsQuery.ListAsync(db, known, since, ct))
                 .Concat(db.OutboundSends.Local.Where(s => clients.ContainsKey(s.ClientId) && s.At >= since).Select(s => new RecentOf(s.ClientId, s.ToRecent())))
@@ -306,18 +299,18 @@ public sealed class OutboundGate(
     }
 
     /// <summary>
-    /// Serialises this client's decisions until the transaction ends. SQLite needs no row for it: every transaction
-    /// there begins with <c>BEGIN IMMEDIATE</c> and holds the file's one write lock to its end, so no other decision
-    /// can read or write in between, and the row would cost a page in the write-ahead log per client and commit.
+    /// Serialises these clients' decisions until the transaction ends: one upsert of their lock rows, in client id
+    /// order (so two batches cannot deadlock; the values are numeric ids, written as literals). SQLite needs no row
+    /// for it: every transaction there begins with <c>BEGIN IMMEDIATE</c> and holds the file's one write lock to its
+    /// end, so no other decision can read or write in between, and the rows would cost a page of the write-ahead log
+    /// per client and commit.
     /// </summary>
-    private async Task LockClientAsync(long clientId, CancellationToken ct)
+    private async Task LockClientsAsync(IReadOnlyList<long> clientIds, CancellationToken ct)
     {
-        if (db.IsSqlite) return;
-        await db.Database.ExecuteSqlAsync(
-            $"""
-            INSERT INTO "GateClientLocks" ("ClientId", "Decisions") VALUES ({clientId}, 1)
-            ON CONFLICT ("ClientId") DO UPDATE SET "Decisions" = "GateClientLocks"."Decisions" + 1
-            """, ct);
+        if (db.IsSqlite || clientIds.Count == 0) return;
+        var rows = string.Join(",", clientIds.Order().Select(id => string.Create(CultureInfo.InvariantCulture, $"({id}, 1)")));
+        await db.Database.ExecuteSqlRawAsync("INSERT INTO \"GateClientLocks\" (\"ClientId\", \"Decisions\") VALUES " + rows
+            + " ON CONFLICT (\"ClientId\") DO UPDATE SET \"Decisions\" = \"GateClientLocks\".\"Decisions\" + 1", ct);
     }
 
     private Task<int> InsertSendAsync(OutboundSend s, CancellationToken ct)
