@@ -305,12 +305,13 @@ public sealed class OutboundGate(
     /// end, so no other decision can read or write in between, and the rows would cost a page of the write-ahead log
     /// per client and commit.
     /// </summary>
-    private async Task LockClientsAsync(IReadOnlyList<long> clientIds, CancellationToken ct)
+    private async Task LockClientsAsync(List<long> clientIds, CancellationToken ct)
     {
         if (db.IsSqlite || clientIds.Count == 0) return;
         var rows = string.Join(",", clientIds.Order().Select(id => string.Create(CultureInfo.InvariantCulture, $"({id}, 1)")));
-        await db.Database.ExecuteSqlRawAsync("INSERT INTO \"GateClientLocks\" (\"ClientId\", \"Decisions\") VALUES " + rows
-            + " ON CONFLICT (\"ClientId\") DO UPDATE SET \"Decisions\" = \"GateClientLocks\".\"Decisions\" + 1", ct);
+        var sql = "INSERT INTO \"GateClientLocks\" (\"ClientId\", \"Decisions\") VALUES " + rows
+            + " ON CONFLICT (\"ClientId\") DO UPDATE SET \"Decisions\" = \"GateClientLocks\".\"Decisions\" + 1";
+        await db.Database.ExecuteSqlRawAsync(sql, ct);
     }
 
     private Task<int> InsertSendAsync(OutboundSend s, CancellationToken ct)
