@@ -64,7 +64,12 @@ public class CoServiceBrowserTests
         await Expect(chat.GetByTestId("chat-theirs").Last).ToContainTextAsync("国债逆回购专区", new() { Timeout = 60_000 });
 
         // The manager's co-served page leads to the whole exchange, the AI's words included.
+        // He had the conversation open while the AI answered, so nothing is new to him; "All" lists every client he
+        // keeps duties for.
         await cm.GotoAsync("/co-served");
+        await cm.GetByTestId("co-served-unread").ClickAsync();
+        await Expect(cm.GetByTestId("co-served-none")).ToContainTextAsync("没有新动态");
+        await cm.GetByTestId("co-served-all").ClickAsync();
         await cm.GetByTestId("co-served-table").GetByText("P400").ClickAsync();
         var timeline = cm.GetByTestId("timeline");
         await Expect(timeline).ToContainTextAsync("我要投诉你们的服务");

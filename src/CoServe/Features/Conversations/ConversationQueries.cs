@@ -65,7 +65,24 @@ public sealed record ConversationDetail(
     IReadOnlyList<TimelineItem> Messages,
     IReadOnlyDictionary<long, OutboxStatus> Delivery);
 
+/// <summary>
+/// A co-served client as his manager sees it; <c>UnreadAiActivity</c> counts the conversation events since the manager
+/// last opened the client, at most <see cref="CoServedPage.UnreadCap"/>.
+/// </summary>
 public sealed record CoServedClient(string ClientNo, string ClientName, DutyScope Duties, string PrimaryServicer, int UnreadAiActivity, DateTimeOffset? LastActivityAt, bool HasOpenTicket);
+
+/// <summary>Which co-served clients to list: only those with new activity, or whose client number starts with a prefix; one page of them.</summary>
+public sealed record CoServedFilter(bool UnreadOnly = false, string? ClientNoPrefix = null, int Page = 1);
+
+/// <summary>One page of co-served clients (new activity first, then the most recently active) and the counts behind the filter.</summary>
+public sealed record CoServedPage(IReadOnlyList<CoServedClient> Rows, int Total, int Page, int PageCount)
+{
+    /// <summary>Clients per page: a manager keeps duties for hundreds of clients, a screen shows a working set.</summary>
+    public const int PageSize = 50;
+
+    /// <summary>Unread events are counted up to this many per client (shown as "99+"): the count is a cue, not a report.</summary>
+    public const int UnreadCap = 99;
+}
 
 /// <summary>Reads behind the inbox, the conversation view and the co-served page; all scoped like the client book.</summary>
 public sealed class ConversationQueries(CoServeDb db, FieldProtector protector, StaffDirectory directory, TimelineQueries timeline, TimeProvider clock)
@@ -149,43 +166,70 @@ public sealed class ConversationQueries(CoServeDb db, FieldProtector protector, 
     /// Clients the staff member keeps duties for while someone else (usually the service officer) serves them,
     /// with how much the AI and the client said since he last looked.
     /// </summary>
-    public async Task<IReadOnlyList<CoServedClient>> CoServedAsync(CurrentStaff staff, CancellationToken ct)
+    /// <summary>
+    /// The clients the staff member keeps duties for without being their primary servicer, with what happened in their
+    /// conversations since he last opened each client. Counted in the store per client through the timeline's
+    /// (client, id) index, so the cost follows the clients and their unread events, not their whole history.
+    /// </summary>
+    public async Task<CoServedPage> CoServedAsync(CurrentStaff staff, CoServedFilter filter, CancellationToken ct)
     {
-        var rows = await (from s in db.ClientServicers.AsNoTracking()
-                          where s.StaffId == staff.Id && !s.IsPrimary
-                          join c in db.Clients on s.ClientId equals c.Id
-                          select new
-                          {
-                              c.Id,
-                              c.ClientNo,
-                              c.NameCipher,
-                              s.Duties,
-                              Primary = db.ClientServicers.Where(p => p.ClientId == c.Id && p.IsPrimary).Select(p => p.StaffId).FirstOrDefault(),
-                              Seen = db.ReadMarkers.Where(m => m.StaffId == staff.Id && m.ClientId == c.Id).Select(m => (long?)m.LastSeenEventId).FirstOrDefault() ?? 0,
-                          })
-                         .OrderBy(x => x.ClientNo)
-                         .Take(2000)
-                         .ToListAsync(ct);
-        var ids = rows.Select(r => r.Id).ToList();
-        var activity = await db.TimelineEvents.AsNoTracking()
-            .Where(e => ids.Contains(e.ClientId) && (e.Kind == TimelineKind.OfficerMessage || e.Kind == TimelineKind.ClientMessage || e.Kind == TimelineKind.Handoff))
-            .GroupBy(e => e.ClientId)
-            .Select(g => new { ClientId = g.Key, Events = g.Select(e => e.Id).ToList(), Last = g.Max(e => e.At) })
+        var q = CoServedRows(staff.Id);
+        if (filter.UnreadOnly) q = q.Where(x => x.Unread > 0);
+        if (filter.ClientNoPrefix?.Trim() is { Length: > 0 } prefix) q = q.Where(x => x.ClientNo.StartsWith(prefix));
+        var total = await q.CountAsync(ct);
+        var pageCount = Math.Max(1, (total + CoServedPage.PageSize - 1) / CoServedPage.PageSize);
+        var page = Math.Clamp(filter.Page, 1, pageCount);
+        var rows = await q.OrderByDescending(x => x.Unread > 0).ThenByDescending(x => x.LastEventId ?? 0).ThenBy(x => x.ClientNo)
+            .Skip((page - 1) * CoServedPage.PageSize).Take(CoServedPage.PageSize)
             .ToListAsync(ct);
-        var byClient = activity.ToDictionary(a => a.ClientId);
-        var open = await db.Tickets.AsNoTracking().Where(t => ids.Contains(t.ClientId) && t.Status != TicketStatus.Resolved).Select(t => t.ClientId).Distinct().ToListAsync(ct);
+        var lastIds = rows.Where(r => r.LastEventId != null).Select(r => r.LastEventId!.Value).ToList();
+        var lastAt = await db.TimelineEvents.AsNoTracking().Where(e => lastIds.Contains(e.Id)).Select(e => new { e.Id, e.At }).ToDictionaryAsync(e => e.Id, e => e.At, ct);
         var names = await directory.GetAsync(ct);
-        return rows.Select(r => new CoServedClient(
+        var clients = rows.Select(r => new CoServedClient(
                 r.ClientNo,
                 Mask(r.NameCipher),
                 r.Duties,
                 names.ServicerName(r.Primary),
-                byClient.TryGetValue(r.Id, out var a) ? a.Events.Count(id => id > r.Seen) : 0,
-                byClient.TryGetValue(r.Id, out var a2) ? a2.Last : null,
-                open.Contains(r.Id)))
-            .OrderByDescending(c => c.UnreadAiActivity > 0)
-            .ThenByDescending(c => c.LastActivityAt)
+                r.Unread,
+                r.LastEventId is { } id && lastAt.TryGetValue(id, out var at) ? at : null,
+                r.Open))
             .ToList();
+        return new CoServedPage(clients, total, page, pageCount);
+    }
+
+    /// <summary>How many co-served clients have conversation events the staff member has not seen (the overview's card).</summary>
+    public Task<int> CoServedWithUnreadCountAsync(CurrentStaff staff, CancellationToken ct) =>
+        CoServedRows(staff.Id).CountAsync(x => x.Unread > 0, ct);
+
+    private IQueryable<CoServedRow> CoServedRows(int staffId) =>
+        from s in db.ClientServicers.AsNoTracking()
+        where s.StaffId == staffId && !s.IsPrimary
+        join c in db.Clients on s.ClientId equals c.Id
+        let seen = db.ReadMarkers.Where(m => m.StaffId == staffId && m.ClientId == c.Id).Select(m => (long?)m.LastSeenEventId).FirstOrDefault() ?? 0
+        select new CoServedRow
+        {
+            ClientNo = c.ClientNo,
+            NameCipher = c.NameCipher,
+            Duties = s.Duties,
+            Primary = db.ClientServicers.Where(p => p.ClientId == c.Id && p.IsPrimary).Select(p => p.StaffId).FirstOrDefault(),
+            Unread = db.TimelineEvents
+                .Where(e => e.ClientId == c.Id && e.Id > seen && (e.Kind == TimelineKind.OfficerMessage || e.Kind == TimelineKind.ClientMessage || e.Kind == TimelineKind.Handoff))
+                .Take(CoServedPage.UnreadCap).Count(),
+            LastEventId = db.TimelineEvents
+                .Where(e => e.ClientId == c.Id && (e.Kind == TimelineKind.OfficerMessage || e.Kind == TimelineKind.ClientMessage || e.Kind == TimelineKind.Handoff))
+                .OrderByDescending(e => e.Id).Select(e => (long?)e.Id).FirstOrDefault(),
+            Open = db.Tickets.Any(t => t.ClientId == c.Id && t.Status != TicketStatus.Resolved),
+        };
+
+    private sealed class CoServedRow
+    {
+        public required string ClientNo { get; init; }
+        public byte[]? NameCipher { get; init; }
+        public DutyScope Duties { get; init; }
+        public int? Primary { get; init; }
+        public int Unread { get; init; }
+        public long? LastEventId { get; init; }
+        public bool Open { get; init; }
     }
 
     public async Task MarkReadAsync(int staffId, long clientId, long eventId, CancellationToken ct)

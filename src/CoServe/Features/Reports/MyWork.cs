@@ -33,7 +33,7 @@ public sealed class MyWork(ConversationQueries conversations, DutyWorklist dutie
         }
         var open = (await duties.ListAsync(staff, new DutyFilter(), ct)).Where(d => d.IsOpen).ToList();
         var soon = clock.GetUtcNow().AddDays(DueSoonDays);
-        var unread = (await conversations.CoServedAsync(staff, ct)).Count(c => c.UnreadAiActivity > 0);
+        var unread = await conversations.CoServedWithUnreadCountAsync(staff, ct);
         return new MyWorkSummary(
             mine.Count, mine.Count(i => i.Sla == SlaState.Breached),
             open.Count, open.Count(d => d.Sla == SlaState.Breached), open.Count(d => d.Sla != SlaState.Breached && d.DueAt <= soon),
