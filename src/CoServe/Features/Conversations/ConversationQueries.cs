@@ -163,10 +163,6 @@ public sealed class ConversationQueries(CoServeDb db, FieldProtector protector, 
     }
 
     /// <summary>
-    /// Clients the staff member keeps duties for while someone else (usually the service officer) serves them,
-    /// with how much the AI and the client said since he last looked.
-    /// </summary>
-    /// <summary>
     /// The clients the staff member keeps duties for without being their primary servicer, with what happened in their
     /// conversations since he last opened each client. Counted in the store per client through the timeline's
     /// (client, id) index, so the cost follows the clients and their unread events, not their whole history.
