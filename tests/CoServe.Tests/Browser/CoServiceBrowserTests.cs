@@ -90,6 +90,14 @@ public class CoServiceBrowserTests
         await Expect(cm.Locator(".tabs select").First).ToHaveValueAsync("Complaint");
         await Expect(cm.Locator(".tabs select").Last).ToHaveValueAsync("Breached");
         await Expect(cm.GetByTestId("tab-All")).ToHaveAttributeAsync("aria-selected", "true");
+
+        // Live: while he looks at what is new on his co-served page, his client writes again and the row appears.
+        await cm.GotoAsync("/co-served");
+        await cm.GetByTestId("co-served-unread").ClickAsync();
+        await Expect(cm.GetByTestId("co-served-none")).ToBeVisibleAsync();
+        await SayAsync(chat, "国债逆回购的手续费是多少？");
+        await Expect(cm.GetByTestId("co-served-row")).ToHaveCountAsync(1, new() { Timeout = 60_000 });
+        await Expect(cm.GetByTestId("co-served-row").GetByTestId("unread")).ToBeVisibleAsync();
     }
 
     [SkippableFact]

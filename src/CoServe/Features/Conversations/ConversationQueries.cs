@@ -193,6 +193,10 @@ public sealed class ConversationQueries(CoServeDb db, FieldProtector protector, 
         return new CoServedPage(clients, total, page, pageCount);
     }
 
+    /// <summary>The ids of the clients the staff member co-serves: which live timeline events concern his co-served page.</summary>
+    public async Task<IReadOnlySet<long>> CoServedClientIdsAsync(CurrentStaff staff, CancellationToken ct) =>
+        (await db.ClientServicers.AsNoTracking().Where(s => s.StaffId == staff.Id && !s.IsPrimary).Select(s => s.ClientId).ToListAsync(ct)).ToHashSet();
+
     /// <summary>How many co-served clients have conversation events the staff member has not seen (the overview's card).</summary>
     public Task<int> CoServedWithUnreadCountAsync(CurrentStaff staff, CancellationToken ct) =>
         CoServedRows(staff.Id).CountAsync(x => x.Unread > 0, ct);

@@ -79,6 +79,15 @@ public class CoServedPageTests
         var prefix = await PageAsync(new CoServedFilter(ClientNoPrefix: " K001 "));
         Assert.Equal(Enumerable.Range(10, 10).Select(i => $"K{i:0000}").OrderBy(x => x == "K0010" ? 0 : 1).ThenBy(x => x, StringComparer.Ordinal), prefix.Rows.Select(r => r.ClientNo));
 
+        // The live page follows exactly his co-served clients' events.
+        var followed = await s.H.RunAsync<ConversationQueries, IReadOnlySet<long>>(q => q.CoServedClientIdsAsync(As(s.Org.Cm1), Ct));
+        Assert.Equal(61, followed.Count);
+        Assert.Subset(followed.ToHashSet(), ids.Values.ToHashSet());
+        await using (var db = s.NewDb())
+        {
+            Assert.DoesNotContain((await db.Clients.SingleAsync(c => c.ClientNo == "C100")).Id, followed); // cm1 is its primary manager
+        }
+
         // Another manager co-serves none of them.
         var other = await s.H.RunAsync<ConversationQueries, CoServedPage>(q => q.CoServedAsync(As(s.Org.Cm3), new CoServedFilter(), Ct));
         Assert.Equal((0, 1), (other.Total, other.PageCount));
