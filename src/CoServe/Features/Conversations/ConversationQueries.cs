@@ -87,7 +87,14 @@ public sealed record CoServedPage(IReadOnlyList<CoServedClient> Rows, int Total,
 /// <summary>Reads behind the inbox, the conversation view and the co-served page; all scoped like the client book.</summary>
 public sealed class ConversationQueries(CoServeDb db, FieldProtector protector, StaffDirectory directory, TimelineQueries timeline, TimeProvider clock)
 {
-    public async Task<IReadOnlyList<InboxItem>> InboxAsync(CurrentStaff staff, InboxView view, HandoffReason? reason, SlaState? sla, CancellationToken ct)
+    /// <summary>The inbox lists at most this many tickets, the earliest due first; the page says so when it is full.</summary>
+    public const int InboxCap = 500;
+
+    public async Task<IReadOnlyList<InboxItem>> InboxAsync(CurrentStaff staff, InboxView view, HandoffReason? reason, SlaState? sla, CancellationToken ct) =>
+        (await InboxListAsync(staff, view, reason, sla, ct)).Items;
+
+    /// <summary>The inbox and whether it was cut at <see cref="InboxCap"/> (more tickets match than it shows).</summary>
+    public async Task<(IReadOnlyList<InboxItem> Items, bool Capped)> InboxListAsync(CurrentStaff staff, InboxView view, HandoffReason? reason, SlaState? sla, CancellationToken ct)
     {
         // The scope as the index answers it (a manager's ids, the digital team's servicer lookup), not a test of every client in the book.
         var q = db.Tickets.AsNoTracking().Where(t => t.Status != TicketStatus.Resolved).WhereClient(t => t.ClientId, db.ClientIdFilter(staff));
@@ -99,9 +106,23 @@ public sealed class ConversationQueries(CoServeDb db, FieldProtector protector, 
             _ => q,
         };
         if (reason is { } r) q = q.Where(t => t.Reason == r);
-        var rows = await q.OrderBy(t => t.FirstResponseDueAt).Take(500).ToListAsync(ct);
+        if (sla is { } wanted)
+        {
+            // What the store can tell (answered, past due, not yet due) is filtered before the cap, so a queue longer than
+            // the cap still lists the tickets in the state asked for; due soon against on track is told apart below.
+            var now = clock.GetUtcNow();
+            q = wanted switch
+            {
+                SlaState.Met => q.Where(t => t.FirstRespondedAt != null),
+                SlaState.Breached => q.Where(t => t.FirstRespondedAt == null && t.FirstResponseDueAt <= now),
+                _ => q.Where(t => t.FirstRespondedAt == null && t.FirstResponseDueAt > now),
+            };
+        }
+        var rows = await q.OrderBy(t => t.FirstResponseDueAt).ThenBy(t => t.Id).Take(InboxCap + 1).ToListAsync(ct);
+        var capped = rows.Count > InboxCap;
+        if (capped) rows.RemoveAt(InboxCap);
         var items = await ToItemsAsync(rows, ct);
-        return sla is { } s ? items.Where(i => i.Sla == s).ToList() : items;
+        return (sla is { } s ? items.Where(i => i.Sla == s).ToList() : items, capped);
     }
 
     private static System.Linq.Expressions.Expression<Func<Ticket, bool>> TeamFilter(CurrentStaff staff) => staff.Role switch
