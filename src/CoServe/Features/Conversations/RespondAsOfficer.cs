@@ -157,7 +157,12 @@ public sealed partial class RespondAsOfficer(
         await tx.CommitAsync(ct);
 
         timeline.Publish();
-        foreach (var c in touched) live.Publish(new ConversationChanged(c.ClientId, c.Id));
+        foreach (var c in touched)
+        {
+            live.Publish(new ConversationChanged(c.ClientId, c.Id));
+            // A handoff opened a ticket: the queues that list it reload on ticket changes, not on every message.
+            if (c.OpenTicketId is { } ticket && ticket != asRead[c.Id].OpenTicketId) live.Publish(new TicketChanged(c.ClientId, ticket));
+        }
         await notifier.FlushAsync(ct);
         if (touched.Count > 0) outbox.Notify();
         return outcomes;

@@ -161,6 +161,26 @@ public class RoutingAndSlaTests
     }
 
     [Fact]
+    public async Task AHandoff_PushesItsNewTicket_AndAnAnswerPushesNoTicket()
+    {
+        // The queues reload on ticket changes (not on every message of the firm): a new handoff must be one.
+        await using var s = await CoServiceScenario.StartAsync();
+        var pushed = new List<(long Client, long Ticket)>();
+        using var subscription = s.H.Services.GetRequiredService<LiveEvents>().Subscribe(e =>
+        {
+            if (e is TicketChanged t) lock (pushed) pushed.Add((t.ClientId, t.TicketId));
+        });
+
+        var ticket = await HandOffAsync(s, "P400", "我要人工");
+        Assert.Equal([(ticket.ClientId, ticket.Id)], pushed);
+
+        // While the ticket waits, the client's next message changes no ticket.
+        await s.SayAsync("P400", "还在吗");
+        await s.DrainAsync();
+        Assert.Single(pushed);
+    }
+
+    [Fact]
     public async Task DutyReasonWithoutDutyHolder_GoesToTheBranchManagers()
     {
         await using var s = await CoServiceScenario.StartAsync();
