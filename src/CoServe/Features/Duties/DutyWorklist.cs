@@ -57,6 +57,16 @@ public sealed class DutyWorklist(CoServeDb db, AmlWork aml, StaffDirectory direc
 {
     private const int PerKind = 500;
 
+    /// <summary>
+    /// The clients whose duty and ticket changes concern a manager's or advisor's own worklist (the clients he serves
+    /// and those of the tickets he holds), so his open page does not reload on every handoff in the firm; null for the
+    /// roles whose worklist spans the pool, a branch or the firm.
+    /// </summary>
+    public async Task<IReadOnlySet<long>?> FollowedClientIdsAsync(CurrentStaff staff, CancellationToken ct) =>
+        staff.Role is StaffRole.ClientManager or StaffRole.Advisor && db.VisibleClientIds(staff) is { } ids
+            ? (await ids.ToListAsync(ct)).ToHashSet()
+            : null;
+
     public async Task<IReadOnlyList<DutyItem>> ListAsync(CurrentStaff staff, DutyFilter filter, CancellationToken ct)
     {
         var now = clock.GetUtcNow();

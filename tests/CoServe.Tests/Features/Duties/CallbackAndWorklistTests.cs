@@ -77,6 +77,33 @@ public class CallbackAndWorklistTests
     }
 
     [Fact]
+    public async Task OpenWorklist_OfAManager_FollowsOnlyHisClients_TheWiderRolesFollowEveryChange()
+    {
+        await using var s = await CoServiceScenario.StartAsync();
+        Task<IReadOnlySet<long>?> FollowedAsync(CoServe.Features.Organization.StaffMember m) =>
+            s.As<DutyWorklist, IReadOnlySet<long>?>(w => w.FollowedClientIdsAsync(As(m), CancellationToken.None));
+        await using var db = s.NewDb();
+        var id = await db.Clients.ToDictionaryAsync(c => c.ClientNo, c => c.Id);
+
+        // cm1 serves C100 and keeps P400's duties; S300 is cm3's.
+        Assert.Equal(new HashSet<long> { id["C100"], id["P400"] }, (await FollowedAsync(s.Org.Cm1))!.ToHashSet());
+        Assert.Equal(new HashSet<long> { id["S300"] }, (await FollowedAsync(s.Org.Cm3))!.ToHashSet());
+
+        // A ticket handed to him for a client he does not serve is his to follow too.
+        var ticket = await s.HandOffAsync("S300", "我要人工");
+        await using (var write = s.NewDb())
+        {
+            var t = await write.Tickets.SingleAsync(x => x.Id == ticket.Id);
+            t.Assign(s.Org.Cm1.Id, s.H.Clock.GetUtcNow());
+            await write.SaveChangesAsync();
+        }
+        Assert.Contains(id["S300"], (await FollowedAsync(s.Org.Cm1))!);
+
+        Assert.Null(await FollowedAsync(s.Org.Ops));
+        Assert.Null(await FollowedAsync(s.Org.Admin));
+    }
+
+    [Fact]
     public async Task Options_RefuseRetentionBelowThreeYears_AndASampleBelowTenPercent()
     {
         await using var s = await CoServiceScenario.StartAsync(configure: c =>
