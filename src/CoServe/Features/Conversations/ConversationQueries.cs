@@ -192,7 +192,8 @@ public sealed class ConversationQueries(CoServeDb db, FieldProtector protector, 
     {
         var q = CoServedRows(staff.Id);
         if (filter.UnreadOnly) q = q.Where(x => x.Unread > 0);
-        if (filter.ClientNoPrefix?.Trim() is { Length: > 0 } prefix) q = q.Where(x => x.ClientNo.StartsWith(prefix));
+        // Client numbers are stored trimmed and upper-case (ClientNumber.Normalise).
+        if (filter.ClientNoPrefix?.Trim().ToUpperInvariant() is { Length: > 0 } prefix) q = q.Where(x => x.ClientNo.StartsWith(prefix));
         var total = await q.CountAsync(ct);
         var pageCount = Math.Max(1, (total + CoServedPage.PageSize - 1) / CoServedPage.PageSize);
         var page = Math.Clamp(filter.Page, 1, pageCount);

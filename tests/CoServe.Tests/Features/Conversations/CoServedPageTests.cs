@@ -76,7 +76,7 @@ public class CoServedPageTests
         Assert.Equal(["K0010", "K0005"], unread.Rows.Select(r => r.ClientNo));
         Assert.Equal(2, await s.H.RunAsync<ConversationQueries, int>(q => q.CoServedWithUnreadCountAsync(As(s.Org.Cm1), Ct)));
 
-        var prefix = await PageAsync(new CoServedFilter(ClientNoPrefix: " K001 "));
+        var prefix = await PageAsync(new CoServedFilter(ClientNoPrefix: " k001 "));
         Assert.Equal(Enumerable.Range(10, 10).Select(i => $"K{i:0000}").OrderBy(x => x == "K0010" ? 0 : 1).ThenBy(x => x, StringComparer.Ordinal), prefix.Rows.Select(r => r.ClientNo));
 
         // The live page follows exactly his co-served clients' events.
