@@ -191,13 +191,13 @@ public sealed class ConversationQueries(CoServeDb db, FieldProtector protector, 
     public async Task<CoServedPage> CoServedAsync(CurrentStaff staff, CoServedFilter filter, CancellationToken ct)
     {
         var q = CoServedRows(staff.Id);
-        if (filter.UnreadOnly) q = q.Where(x => x.Unread > 0);
+        if (filter.UnreadOnly) q = q.Where(x => x.HasUnread);
         // Client numbers are stored trimmed and upper-case (ClientNumber.Normalise).
         if (filter.ClientNoPrefix?.Trim().ToUpperInvariant() is { Length: > 0 } prefix) q = q.Where(x => x.ClientNo.StartsWith(prefix));
         var total = await q.CountAsync(ct);
         var pageCount = Math.Max(1, (total + CoServedPage.PageSize - 1) / CoServedPage.PageSize);
         var page = Math.Clamp(filter.Page, 1, pageCount);
-        var rows = await q.OrderByDescending(x => x.Unread > 0).ThenByDescending(x => x.LastEventId ?? 0).ThenBy(x => x.ClientNo)
+        var rows = await q.OrderByDescending(x => x.HasUnread).ThenByDescending(x => x.LastEventId ?? 0).ThenBy(x => x.ClientNo)
             .Skip((page - 1) * CoServedPage.PageSize).Take(CoServedPage.PageSize)
             .ToListAsync(ct);
         var lastIds = rows.Where(r => r.LastEventId != null).Select(r => r.LastEventId!.Value).ToList();
@@ -221,7 +221,7 @@ public sealed class ConversationQueries(CoServeDb db, FieldProtector protector, 
 
     /// <summary>How many co-served clients have conversation events the staff member has not seen (the overview's card).</summary>
     public Task<int> CoServedWithUnreadCountAsync(CurrentStaff staff, CancellationToken ct) =>
-        CoServedRows(staff.Id).CountAsync(x => x.Unread > 0, ct);
+        CoServedRows(staff.Id).CountAsync(x => x.HasUnread, ct);
 
     private IQueryable<CoServedRow> CoServedRows(int staffId) =>
         from s in db.ClientServicers.AsNoTracking()
@@ -234,14 +234,17 @@ public sealed class ConversationQueries(CoServeDb db, FieldProtector protector, 
             NameCipher = c.NameCipher,
             Duties = s.Duties,
             Primary = db.ClientServicers.Where(p => p.ClientId == c.Id && p.IsPrimary).Select(p => p.StaffId).FirstOrDefault(),
-            Unread = db.TimelineEvents
-                .Where(e => e.ClientId == c.Id && e.Id > seen && (e.Kind == TimelineKind.OfficerMessage || e.Kind == TimelineKind.ClientMessage || e.Kind == TimelineKind.Handoff))
-                .Take(CoServedPage.UnreadCap).Count(),
-            LastEventId = db.TimelineEvents
-                .Where(e => e.ClientId == c.Id && (e.Kind == TimelineKind.OfficerMessage || e.Kind == TimelineKind.ClientMessage || e.Kind == TimelineKind.Handoff))
+            // Whether anything is unread stops at the first event; the count is read for the page's rows only.
+            HasUnread = db.TimelineEvents.Where(e => e.ClientId == c.Id && e.Id > seen).Any(IsConversationEvent),
+            Unread = db.TimelineEvents.Where(e => e.ClientId == c.Id && e.Id > seen).Where(IsConversationEvent).Take(CoServedPage.UnreadCap).Count(),
+            LastEventId = db.TimelineEvents.Where(e => e.ClientId == c.Id).Where(IsConversationEvent)
                 .OrderByDescending(e => e.Id).Select(e => (long?)e.Id).FirstOrDefault(),
             Open = db.Tickets.Any(t => t.ClientId == c.Id && t.Status != TicketStatus.Resolved),
         };
+
+    /// <summary>What a co-served client's manager counts as activity: what the client and the AI said, and handoffs.</summary>
+    private static readonly System.Linq.Expressions.Expression<Func<TimelineEvent, bool>> IsConversationEvent =
+        e => e.Kind == TimelineKind.OfficerMessage || e.Kind == TimelineKind.ClientMessage || e.Kind == TimelineKind.Handoff;
 
     private sealed class CoServedRow
     {
@@ -249,6 +252,7 @@ public sealed class ConversationQueries(CoServeDb db, FieldProtector protector, 
         public byte[]? NameCipher { get; init; }
         public DutyScope Duties { get; init; }
         public int? Primary { get; init; }
+        public bool HasUnread { get; init; }
         public int Unread { get; init; }
         public long? LastEventId { get; init; }
         public bool Open { get; init; }
