@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using CoServe.Features.Handoffs;
 using CoServe.Platform.Live;
 using Microsoft.Extensions.Time.Testing;
 
@@ -56,7 +57,7 @@ public sealed class LiveReloadTests
     public async Task ABurstOfEventsIsOneReload_AfterTheDelay()
     {
         using var screen = new Screen();
-        for (var i = 0; i < 500; i++) screen.Live.Publish(new TicketChanged(i, i));
+        for (var i = 0; i < 500; i++) screen.Live.Publish(Ticket(i, i));
         Assert.False(screen.Started.Reader.TryRead(out _));
 
         (await screen.NextReloadAsync()).SetResult();
@@ -67,11 +68,11 @@ public sealed class LiveReloadTests
     public async Task AnEventDuringTheReload_BringsExactlyOneMoreReload()
     {
         using var screen = new Screen();
-        screen.Live.Publish(new TicketChanged(1, 1));
+        screen.Live.Publish(Ticket(1, 1));
         var first = await screen.NextReloadAsync();
 
         // Three changes while the first reload reads the store: it may not have seen them.
-        for (var i = 0; i < 3; i++) screen.Live.Publish(new TicketChanged(2, i));
+        for (var i = 0; i < 3; i++) screen.Live.Publish(Ticket(2, i));
         first.SetResult();
         (await screen.NextReloadAsync()).SetResult();
         await screen.AssertQuietAsync(2);
@@ -85,7 +86,9 @@ public sealed class LiveReloadTests
         await screen.AssertQuietAsync(0);
 
         screen.Dispose();
-        screen.Live.Publish(new TicketChanged(1, 1));
+        screen.Live.Publish(Ticket(1, 1));
         await screen.AssertQuietAsync(0);
     }
+
+    private static TicketChanged Ticket(long clientId, long ticketId) => new(clientId, ticketId, TicketQueue.DigitalOps, null, null);
 }

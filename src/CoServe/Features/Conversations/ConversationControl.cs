@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using CoServe.Data;
 using CoServe.Features.Channels;
 using CoServe.Features.Clients;
+using CoServe.Features.Handoffs;
 using CoServe.Features.Notifications;
 using CoServe.Features.Organization;
 using CoServe.Features.Outreach;
@@ -49,6 +50,9 @@ public sealed partial class ConversationControl(
     IOptions<ConversationsOptions> options,
     TimeProvider clock)
 {
+    // Tickets assigned, answered or resolved by the change being saved: pushed live once it commits.
+    private readonly HashSet<Ticket> _changedTickets = [];
+
     public async Task<ControlResult> TakeOverAsync(CurrentStaff staff, long conversationId, int? expectedVersion, bool force, CancellationToken ct)
     {
         var (conversation, problem) = await LoadAsync(staff, conversationId, ct);
@@ -178,6 +182,7 @@ public sealed partial class ConversationControl(
             if (conversation.OpenTicketId is { } ticketId)
             {
                 var ticket = await db.Tickets.SingleAsync(t => t.Id == ticketId, ct);
+                if (ticket.FirstRespondedAt is null) _changedTickets.Add(ticket);
                 ticket.MarkResponded(clock.GetUtcNow());
             }
             await db.SaveChangesAsync(ct);
@@ -230,6 +235,7 @@ public sealed partial class ConversationControl(
 
     private async Task<ControlResult> SaveControlAsync(Conversation conversation, Func<Task> change, CancellationToken ct)
     {
+        _changedTickets.Clear();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         try
         {
@@ -247,7 +253,7 @@ public sealed partial class ConversationControl(
         }
         timeline.Publish();
         live.Publish(new ConversationChanged(conversation.ClientId, conversation.Id));
-        if (conversation.OpenTicketId is { } t) live.Publish(new TicketChanged(conversation.ClientId, t));
+        foreach (var t in _changedTickets) live.Publish(TicketChanged.Of(t));
         await notifier.FlushAsync(ct);
         outbox.Notify();
         return Done(conversation);
@@ -272,6 +278,7 @@ public sealed partial class ConversationControl(
         var ticket = await db.Tickets.SingleAsync(t => t.Id == id, ct);
         if (ticket.AssigneeStaffId == staffId) return;
         ticket.Assign(staffId, clock.GetUtcNow());
+        _changedTickets.Add(ticket);
         timeline.Append(conversation.ClientId, TimelineKind.TicketEvent, ActorKind.Staff, staffId, "console", EventVisibility.Internal,
             details: new { ticket = ticket.Id, assigned = staffId }, conversationId: conversation.Id, ticketId: ticket.Id);
     }
@@ -283,7 +290,7 @@ public sealed partial class ConversationControl(
         ticket.Resolve(outcome, clock.GetUtcNow());
         timeline.Append(conversation.ClientId, TimelineKind.TicketEvent, ActorKind.System, null, "console", EventVisibility.Internal,
             details: new { ticket = ticket.Id, resolved = outcome }, conversationId: conversation.Id, ticketId: ticket.Id);
-        live.Publish(new TicketChanged(conversation.ClientId, ticket.Id));
+        _changedTickets.Add(ticket);
     }
 
     private void RecordChange(Conversation conversation, CurrentStaff actor, ConversationState from, int? previous, string action, string? clientNotice, int? to = null, string? note = null, int? keepHours = null)

@@ -7,6 +7,7 @@ using CoServe.Features.Organization;
 using CoServe.Features.Timeline;
 using CoServe.Platform.Auth;
 using CoServe.Platform.Crypto;
+using CoServe.Platform.Live;
 using Microsoft.EntityFrameworkCore;
 
 namespace CoServe.Features.Conversations;
@@ -125,12 +126,33 @@ public sealed class ConversationQueries(CoServeDb db, FieldProtector protector, 
         return (sla is { } s ? items.Where(i => i.Sla == s).ToList() : items, capped);
     }
 
+    /// <summary>The team queue a role works from, for the store (<see cref="InTeam"/> is the same rule for one ticket).</summary>
     private static System.Linq.Expressions.Expression<Func<Ticket, bool>> TeamFilter(CurrentStaff staff) => staff.Role switch
     {
         StaffRole.DigitalOps => t => t.Queue == TicketQueue.DigitalOps,
         StaffRole.Advisor => t => t.Queue == TicketQueue.Advisors,
         StaffRole.ClientManager or StaffRole.BranchHead => t => (t.Queue == TicketQueue.BranchDuty || t.Queue == TicketQueue.DutyOwner) && t.BranchId == staff.BranchId,
         _ => t => true,
+    };
+
+    private static bool InTeam(CurrentStaff staff, TicketQueue queue, int? branchId) => staff.Role switch
+    {
+        StaffRole.DigitalOps => queue == TicketQueue.DigitalOps,
+        StaffRole.Advisor => queue == TicketQueue.Advisors,
+        StaffRole.ClientManager or StaffRole.BranchHead => queue is TicketQueue.BranchDuty or TicketQueue.DutyOwner && branchId == staff.BranchId,
+        _ => true,
+    };
+
+    /// <summary>
+    /// Whether a changed ticket, where it now stands, may belong in an inbox view (the view's own test on the
+    /// event's facts; the client's scope is left to the reload). A ticket the view already lists concerns it whatever
+    /// the change: the caller checks that.
+    /// </summary>
+    public static bool MayList(CurrentStaff staff, InboxView view, TicketChanged change) => view switch
+    {
+        InboxView.Mine => change.AssigneeStaffId == staff.Id,
+        InboxView.Team => change.AssigneeStaffId is null && InTeam(staff, change.Queue, change.BranchId),
+        _ => true,
     };
 
     public async Task<InboxItem?> TicketAsync(CurrentStaff staff, long ticketId, CancellationToken ct)

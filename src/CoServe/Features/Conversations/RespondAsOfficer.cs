@@ -52,6 +52,7 @@ public sealed partial class RespondAsOfficer(
 
     private readonly List<(long ClientId, TimelineEvent Message, string Channel)> _outbox = [];
     private readonly List<(HandoffRequest Request, string? Holding)> _handoffs = [];
+    private IReadOnlyList<Ticket> _opened = [];
 
     /// <returns>What happened, for logs and tests: answered, clarified, handoff, silent.</returns>
     public async Task<string> ProcessAsync(long workItemId, CancellationToken ct) => (await ProcessBatchAsync([workItemId], ct))[0];
@@ -101,6 +102,7 @@ public sealed partial class RespondAsOfficer(
         db.ChangeTracker.Clear();
         _outbox.Clear();
         _handoffs.Clear();
+        _opened = [];
         timeline.Defer();
         notifier.Defer();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -157,12 +159,9 @@ public sealed partial class RespondAsOfficer(
         await tx.CommitAsync(ct);
 
         timeline.Publish();
-        foreach (var c in touched)
-        {
-            live.Publish(new ConversationChanged(c.ClientId, c.Id));
-            // A handoff opened a ticket: the queues that list it reload on ticket changes, not on every message.
-            if (c.OpenTicketId is { } ticket && ticket != asRead[c.Id].OpenTicketId) live.Publish(new TicketChanged(c.ClientId, ticket));
-        }
+        foreach (var c in touched) live.Publish(new ConversationChanged(c.ClientId, c.Id));
+        // The queues reload on ticket changes, not on every message: each new handoff is one.
+        foreach (var t in _opened) live.Publish(TicketChanged.Of(t));
         await notifier.FlushAsync(ct);
         if (touched.Count > 0) outbox.Notify();
         return outcomes;
@@ -262,7 +261,7 @@ public sealed partial class RespondAsOfficer(
     /// <summary>The batch's handoffs as tickets (routed together, stored in one round), each with the one holding message the AI may send.</summary>
     private async Task OpenHandoffsAsync(CancellationToken ct)
     {
-        await handoffs.OpenManyAsync(_handoffs.ConvertAll(h => h.Request), ct);
+        _opened = await handoffs.OpenManyAsync(_handoffs.ConvertAll(h => h.Request), ct);
         foreach (var (request, holding) in _handoffs)
         {
             var (conversation, reason) = (request.Conversation, request.Reason);

@@ -16,8 +16,9 @@ public sealed record RouteRequest(long ClientId, HandoffReason Reason, int? Excl
 /// Who gets a handoff. Duty reasons (complaint, commission, AML) go to the client's servicer holding that duty:
 /// the client manager keeps them after the move, whether online or not (first-handler responsibility), and is
 /// reached through notifications. Without a duty holder they go to the branch's managers. Advice goes to
-/// advisors (the client's branch first); everything else to the digital team. Pools pick, among people online
-/// and under their limit, the one with the fewest open tickets, then the one assigned least recently.
+/// advisors (the client's branch first); everything else to the digital team for the clients the service officer
+/// serves, and to the holder of the service duty (his own manager) for a client above the line. Pools pick, among
+/// people online and under their limit, the one with the fewest open tickets, then the one assigned least recently.
 /// </summary>
 /// <remarks>
 /// Several handoffs are routed together (the service officer's batch) with a fixed number of reads, not a few per
@@ -40,22 +41,33 @@ public sealed class HandoffRouter(CoServeDb db, StaffPresence presence, IOptions
             .ToDictionaryAsync(c => c.Id, ct);
         if (clients.Count != clientIds.Count) throw new InvalidOperationException("a handoff names a client that does not exist");
 
-        // Duty holders first: the active servicer with the lowest id holding the reason's duty.
+        // Duty holders first: the active servicer with the lowest id holding the reason's duty. The digital team's
+        // reasons of a client a person serves (above the line: his manager holds the service duty, the service
+        // officer pool does not serve him) go to that person too: the digital team neither serves nor sees him.
         var decisions = new RouteDecision?[requests.Count];
         var queues = requests.Select(r => o.QueueFor(r.Reason)).ToArray();
-        var holders = requests.Select((r, i) => queues[i] == TicketQueue.DutyOwner
-                ? clients[r.ClientId].Servicers.Where(s => s.StaffId is not null && (s.Duties & DutyFor(r.Reason)) != 0).Select(s => s.StaffId!.Value).ToList()
-                : [])
+        var holders = requests.Select((r, i) =>
+            {
+                var servicers = clients[r.ClientId].Servicers;
+                var duty = queues[i] switch
+                {
+                    TicketQueue.DutyOwner => DutyFor(r.Reason),
+                    TicketQueue.DigitalOps when !servicers.Any(s => s.StaffId is null) => DutyScope.Service,
+                    _ => DutyScope.None,
+                };
+                return servicers.Where(s => s.StaffId is not null && (s.Duties & duty) != 0).Select(s => s.StaffId!.Value).ToList();
+            })
             .ToList();
         var holderIds = holders.SelectMany(h => h).Distinct().ToList();
         var activeHolders = holderIds.Count == 0 ? [] : (await db.Staff.AsNoTracking()
             .Where(s => holderIds.Contains(s.Id) && s.IsActive).Select(s => s.Id).ToListAsync(ct)).ToHashSet();
         for (var i = 0; i < requests.Count; i++)
         {
-            if (queues[i] != TicketQueue.DutyOwner) continue;
+            if (queues[i] != TicketQueue.DutyOwner && holders[i].Count == 0) continue;
             var (request, client) = (requests[i], clients[requests[i].ClientId]);
+            var duty = queues[i] == TicketQueue.DutyOwner ? DutyFor(request.Reason) : DutyScope.Service;
             var owner = holders[i].Where(id => activeHolders.Contains(id) && id != request.ExcludeStaffId).Order().Select(id => (int?)id).FirstOrDefault();
-            if (owner is not null) decisions[i] = new RouteDecision(TicketQueue.DutyOwner, owner, client.BranchId, $"{DutyFor(request.Reason)} duty holder");
+            if (owner is not null) decisions[i] = new RouteDecision(TicketQueue.DutyOwner, owner, client.BranchId, $"{duty} duty holder");
             else queues[i] = TicketQueue.BranchDuty;
         }
 

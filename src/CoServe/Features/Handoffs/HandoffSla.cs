@@ -104,7 +104,7 @@ public sealed partial class HandoffSla(
         await db.SaveChangesAsync(ct);
         timeline.Publish();
         await notifier.FlushAsync(ct);
-        foreach (var t in changed) live.Publish(new TicketChanged(t.ClientId, t.Id));
+        foreach (var t in changed) live.Publish(TicketChanged.Of(t));
         if (reminded + escalated + rerouted + assigned > 0) LogRun(logger, reminded, escalated, rerouted, assigned);
         return new SlaRunReport(reminded, escalated, rerouted, assigned);
     }

@@ -1,3 +1,5 @@
+using CoServe.Features.Handoffs;
+
 namespace CoServe.Platform.Live;
 
 /// <summary>A nudge that something changed; receivers reload through their own scope-checked queries.</summary>
@@ -7,7 +9,11 @@ public sealed record TimelineAppended(long ClientId, long EventId, long? Convers
 
 public sealed record ConversationChanged(long ClientId, long ConversationId) : LiveEvent;
 
-public sealed record TicketChanged(long ClientId, long TicketId) : LiveEvent;
+/// <summary>A ticket was opened, assigned, answered, escalated or resolved; where it now stands, so a queue can tell whether it lists it.</summary>
+public sealed record TicketChanged(long ClientId, long TicketId, TicketQueue Queue, int? BranchId, int? AssigneeStaffId) : LiveEvent
+{
+    public static TicketChanged Of(Ticket ticket) => new(ticket.ClientId, ticket.Id, ticket.Queue, ticket.BranchId, ticket.AssigneeStaffId);
+}
 
 public sealed record NotificationAdded(int StaffId) : LiveEvent;
 

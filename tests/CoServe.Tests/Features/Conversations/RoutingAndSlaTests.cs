@@ -1,8 +1,10 @@
+using CoServe.Features.Clients;
 using CoServe.Features.Conversations;
 using CoServe.Features.Handoffs;
 using CoServe.Features.Notifications;
 using CoServe.Features.Organization;
 using CoServe.Features.Timeline;
+using CoServe.Platform.Crypto;
 using CoServe.Platform.Live;
 using CoServe.Platform.Time;
 using CoServe.Tests.Infrastructure;
@@ -13,6 +15,15 @@ namespace CoServe.Tests.Features.Conversations;
 
 public class RoutingAndSlaTests
 {
+    /// <summary>Two more clients of the service officer, whom the digital team serves: P401 (north, cm2 keeps the duties) and P402 (south, cm3).</summary>
+    private static async Task AddPoolClientsAsync(CoServiceScenario s)
+    {
+        await using var db = s.NewDb();
+        var protector = s.H.Services.GetRequiredService<FieldProtector>();
+        await TestOrg.AddClientAsync(db, protector, "P401", s.Org.North, null, s.H.Clock.GetUtcNow(), "孙八", "13800000401", coServicers: (s.Org.Cm2, DutyScopes.KeptByManager));
+        await TestOrg.AddClientAsync(db, protector, "P402", s.Org.South, null, s.H.Clock.GetUtcNow(), "周九", "13800000402", coServicers: (s.Org.Cm3, DutyScopes.KeptByManager));
+    }
+
     private static async Task<Ticket> HandOffAsync(CoServiceScenario s, string clientNo, string text)
     {
         await s.SayAsync(clientNo, text);
@@ -25,6 +36,7 @@ public class RoutingAndSlaTests
     public async Task AdviceRequest_GoesToAnOnlineAdvisor_OthersToTheLeastLoadedDigitalOps()
     {
         await using var s = await CoServiceScenario.StartAsync();
+        await AddPoolClientsAsync(s);
         await using (var db = s.NewDb())
         {
             db.Staff.Add(new StaffMember("ops2", "员工ops2", StaffRole.DigitalOps, null));
@@ -36,10 +48,43 @@ public class RoutingAndSlaTests
         var advice = await HandOffAsync(s, "P400", "茅台该不该买");
         Assert.Equal((TicketQueue.Advisors, s.Org.Advisor.Id), (advice.Queue, advice.AssigneeStaffId));
 
-        var first = await HandOffAsync(s, "C100", "我要人工");
-        var second = await HandOffAsync(s, "S300", "我要人工");
+        var first = await HandOffAsync(s, "P401", "我要人工");
+        var second = await HandOffAsync(s, "P402", "我要人工");
         Assert.Equal(TicketQueue.DigitalOps, first.Queue);
         Assert.NotEqual(first.AssigneeStaffId, second.AssigneeStaffId);
+    }
+
+    [Fact]
+    public async Task ServiceHandoff_OfAClientAboveTheLine_GoesToHisOwnManager_NotToTheDigitalTeamWhoCannotSeeHim()
+    {
+        // C100 and S300 keep their managers (primary servicers with the service duty); the digital team serves only
+        // the service officer's clients, so a "human please" of theirs in its queue would be listed for nobody who may open it.
+        await using var s = await CoServiceScenario.StartAsync();
+        s.Online(s.Org.Ops);
+        async Task<IReadOnlyList<InboxItem>> InboxAsync(StaffMember staff, InboxView view) =>
+            await s.H.RunAsync<ConversationQueries, IReadOnlyList<InboxItem>>(q => q.InboxAsync(TestOrg.As(staff), view, null, null, CancellationToken.None));
+
+        var north = await HandOffAsync(s, "C100", "我要人工");
+        Assert.Equal((TicketQueue.DutyOwner, (int?)s.Org.Cm1.Id), (north.Queue, north.AssigneeStaffId));
+        Assert.Equal(north.Id, Assert.Single(await InboxAsync(s.Org.Cm1, InboxView.Mine)).TicketId);
+        Assert.Empty(await InboxAsync(s.Org.Ops, InboxView.All));
+        var south = await HandOffAsync(s, "S300", "麻烦转人工");
+        Assert.Equal((TicketQueue.DutyOwner, (int?)s.Org.Cm3.Id), (south.Queue, south.AssigneeStaffId));
+
+        // His manager has left: the branch's managers, as for a duty without a holder.
+        await using (var db = s.NewDb())
+        {
+            (await db.Staff.SingleAsync(x => x.Id == s.Org.Cm1.Id)).Deactivate();
+            await db.SaveChangesAsync();
+        }
+        await s.ControlAsync(c => c.CloseAsync(TestOrg.As(s.Org.Admin), north.ConversationId!.Value, "done", 0, CancellationToken.None));
+        var again = await HandOffAsync(s, "C100", "我要人工");
+        Assert.Equal((TicketQueue.BranchDuty, s.Org.North.Id), (again.Queue, again.BranchId));
+        Assert.Contains(await InboxAsync(s.Org.Cm2, InboxView.Team), i => i.TicketId == again.Id);
+
+        // The service officer's own clients still go to the digital team.
+        var pool = await HandOffAsync(s, "P400", "我要人工");
+        Assert.Equal((TicketQueue.DigitalOps, (int?)s.Org.Ops.Id), (pool.Queue, pool.AssigneeStaffId));
     }
 
     [SkippableTheory]
@@ -48,6 +93,7 @@ public class RoutingAndSlaTests
     public async Task HandoffsOfOneOfficerBatch_AreSpreadOverThePool_EachWithItsOwnTicket(StoreKind kind)
     {
         await using var s = await CoServiceScenario.StartAsync(kind);
+        await AddPoolClientsAsync(s);
         await using (var db = s.NewDb())
         {
             db.Staff.Add(new StaffMember("ops2", "员工ops2", StaffRole.DigitalOps, null));
@@ -55,7 +101,7 @@ public class RoutingAndSlaTests
         }
         var ops2 = await s.NewDb().Staff.SingleAsync(x => x.Login == "ops2");
         s.Online(s.Org.Ops, ops2);
-        string[] clients = ["P400", "C100", "S300"];
+        string[] clients = ["P400", "P401", "P402"];
         foreach (var c in clients) await s.SayAsync(c, "我要人工");
 
         Assert.Equal(3, await s.DrainAsync()); // one batch: three conversations
@@ -85,8 +131,9 @@ public class RoutingAndSlaTests
     public async Task OneOfficerBatch_CountsItsOwnTicketsAgainstTheLimit_TheRestWaitInTheTeamQueue(StoreKind kind)
     {
         await using var s = await CoServiceScenario.StartAsync(kind, c => c["Handoffs:MaxOpenPerStaff"] = "1");
+        await AddPoolClientsAsync(s);
         s.Online(s.Org.Ops);
-        foreach (var c in new[] { "P400", "C100", "S300" }) await s.SayAsync(c, "我要人工");
+        foreach (var c in new[] { "P400", "P401", "P402" }) await s.SayAsync(c, "我要人工");
 
         Assert.Equal(3, await s.DrainAsync());
         Assert.Equal(0, s.OfficerLog.Warnings);
@@ -104,7 +151,8 @@ public class RoutingAndSlaTests
     public async Task NobodyOnline_EveryTicketOfOneOfficerBatch_IsAnnouncedToTheTeam(StoreKind kind)
     {
         await using var s = await CoServiceScenario.StartAsync(kind);
-        foreach (var c in new[] { "P400", "C100", "S300" }) await s.SayAsync(c, "我要人工");
+        await AddPoolClientsAsync(s);
+        foreach (var c in new[] { "P400", "P401", "P402" }) await s.SayAsync(c, "我要人工");
 
         Assert.Equal(3, await s.DrainAsync());
         await using var read = s.NewDb();
@@ -141,8 +189,9 @@ public class RoutingAndSlaTests
     {
         // Open consoles reload on every pushed ticket: a run that changes nothing must push nothing.
         await using var s = await CoServiceScenario.StartAsync();
+        await AddPoolClientsAsync(s);
         var first = await HandOffAsync(s, "P400", "我要人工");
-        var second = await HandOffAsync(s, "C100", "我要人工");
+        var second = await HandOffAsync(s, "P401", "我要人工");
         var pushed = new List<long>();
         using var subscription = s.H.Services.GetRequiredService<LiveEvents>().Subscribe(e =>
         {
@@ -178,6 +227,78 @@ public class RoutingAndSlaTests
         await s.SayAsync("P400", "还在吗");
         await s.DrainAsync();
         Assert.Single(pushed);
+    }
+
+    [Fact]
+    public async Task PushedTicket_SaysWhereItNowStands_SoAnInboxReloadsOnlyForTicketsItMayList()
+    {
+        // An open inbox reloads on a ticket change only if the ticket is listed or may now belong in its view: a
+        // handoff for the digital team must not reload every manager's "Mine". The test on the event must never
+        // miss a ticket the view's query lists.
+        await using var s = await CoServiceScenario.StartAsync();
+        await AddPoolClientsAsync(s);
+        var pushed = new List<TicketChanged>();
+        using var subscription = s.H.Services.GetRequiredService<LiveEvents>().Subscribe(e =>
+        {
+            if (e is TicketChanged t) lock (pushed) pushed.Add(t);
+        });
+        StaffMember[] everyone = [s.Org.Cm1, s.Org.Cm2, s.Org.Cm3, s.Org.Head, s.Org.Advisor, s.Org.Ops, s.Org.Compliance, s.Org.Admin];
+        async Task<HashSet<(int, InboxView)>> ListedByAsync(long ticketId)
+        {
+            var listed = new HashSet<(int, InboxView)>();
+            foreach (var staff in everyone)
+            {
+                foreach (var view in Enum.GetValues<InboxView>())
+                {
+                    var items = await s.H.RunAsync<ConversationQueries, IReadOnlyList<InboxItem>>(q => q.InboxAsync(TestOrg.As(staff), view, null, null, CancellationToken.None));
+                    if (items.Any(i => i.TicketId == ticketId)) listed.Add((staff.Id, view));
+                }
+            }
+            return listed;
+        }
+        async Task AssertNoListingMissedAsync(TicketChanged change)
+        {
+            foreach (var (staffId, view) in await ListedByAsync(change.TicketId))
+            {
+                Assert.True(ConversationQueries.MayList(TestOrg.As(everyone.Single(x => x.Id == staffId)), view, change), $"staff {staffId}, {view}");
+            }
+        }
+
+        // Nobody online: the digital team's queue, unassigned.
+        var waiting = await HandOffAsync(s, "P401", "我要人工");
+        var opened = Assert.Single(pushed);
+        Assert.Equal(new TicketChanged(waiting.ClientId, waiting.Id, TicketQueue.DigitalOps, waiting.BranchId, null), opened);
+        await AssertNoListingMissedAsync(opened);
+        Assert.True(ConversationQueries.MayList(TestOrg.As(s.Org.Ops), InboxView.Team, opened));
+        Assert.False(ConversationQueries.MayList(TestOrg.As(s.Org.Ops), InboxView.Mine, opened));
+        Assert.False(ConversationQueries.MayList(TestOrg.As(s.Org.Cm1), InboxView.Team, opened));
+        Assert.False(ConversationQueries.MayList(TestOrg.As(s.Org.Advisor), InboxView.Team, opened));
+
+        // The digital team takes it: now it is someone's, and no longer any team's.
+        var conversation = await s.ConversationAsync("P401");
+        Assert.Equal(ControlStatus.Done, (await s.ControlAsync(c => c.TakeOverAsync(TestOrg.As(s.Org.Ops), conversation.Id, null, false, CancellationToken.None))).Status);
+        var taken = pushed[^1];
+        Assert.Equal((waiting.Id, (int?)s.Org.Ops.Id), (taken.TicketId, taken.AssigneeStaffId));
+        await AssertNoListingMissedAsync(taken);
+        Assert.True(ConversationQueries.MayList(TestOrg.As(s.Org.Ops), InboxView.Mine, taken));
+        Assert.False(ConversationQueries.MayList(TestOrg.As(s.Org.Ops), InboxView.Team, taken));
+        Assert.False(ConversationQueries.MayList(TestOrg.As(s.Org.Cm1), InboxView.Mine, taken));
+
+        // A commission request of a client whose manager holds no duty: the north branch's managers, not the south's.
+        await using (var db = s.NewDb())
+        {
+            var c = await db.Clients.Include(x => x.Servicers).SingleAsync(x => x.ClientNo == "P400");
+            c.SetCoServicer(s.Org.Cm1.Id, CoServe.Features.Clients.DutyScope.Aml, s.H.Clock.GetUtcNow());
+            await db.SaveChangesAsync();
+        }
+        var duty = await HandOffAsync(s, "P400", "佣金能不能低一点");
+        var branch = pushed[^1];
+        Assert.Equal((duty.Id, TicketQueue.BranchDuty, (int?)null), (branch.TicketId, branch.Queue, branch.AssigneeStaffId));
+        await AssertNoListingMissedAsync(branch);
+        Assert.True(ConversationQueries.MayList(TestOrg.As(s.Org.Cm2), InboxView.Team, branch));
+        Assert.True(ConversationQueries.MayList(TestOrg.As(s.Org.Head), InboxView.Team, branch));
+        Assert.False(ConversationQueries.MayList(TestOrg.As(s.Org.Cm3), InboxView.Team, branch));
+        Assert.False(ConversationQueries.MayList(TestOrg.As(s.Org.Ops), InboxView.Team, branch));
     }
 
     [Fact]

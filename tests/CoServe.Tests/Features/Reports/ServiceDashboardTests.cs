@@ -162,9 +162,10 @@ public class ServiceDashboardTests
         await using var s = await TwoDaysAsync(StoreKind.Sqlite);
         async Task<MyWorkSummary> MineAsync(StaffMember m) => await s.H.RunAsync<MyWork, MyWorkSummary>(w => w.LoadAsync(As(m), Ct));
 
-        // cm1 holds P400's complaint (taken over and answered); the complaint is his duty; the AI talked to P400.
+        // cm1 holds P400's complaint (taken over and answered; the complaint is his duty) and the request for a human of
+        // C100, his own client above the line, unanswered for a day; the AI talked to P400.
         var cm1 = await MineAsync(s.Org.Cm1);
-        Assert.Equal((1, 0), (cm1.Handoffs, cm1.HandoffsOverdue));
+        Assert.Equal((2, 1), (cm1.Handoffs, cm1.HandoffsOverdue));
         Assert.True(cm1.Duties >= 1, $"the complaint is a duty cm1 keeps, got {cm1.Duties}");
         Assert.Equal(0, cm1.DutiesOverdue);
         Assert.Equal(1, cm1.CoServedUnread);
@@ -178,8 +179,8 @@ public class ServiceDashboardTests
         }
         Assert.Equal(0, (await MineAsync(s.Org.Cm1)).CoServedUnread);
 
-        // Nothing is assigned to cm3 (S300's request for a human is the digital team's); the digital team keeps no client duties and has no co-served page.
-        Assert.Equal(0, (await MineAsync(s.Org.Cm3)).Handoffs);
+        // S300's request for a human is his manager's (cm3), just in; the digital team keeps no client duties and has no co-served page.
+        Assert.Equal((1, 0), ((await MineAsync(s.Org.Cm3)).Handoffs, (await MineAsync(s.Org.Cm3)).HandoffsOverdue));
         var ops = await MineAsync(s.Org.Ops);
         Assert.Equal((null, null), (ops.Duties, ops.CoServedUnread));
         Assert.False(MyWork.AppliesTo(As(s.Org.Admin)));

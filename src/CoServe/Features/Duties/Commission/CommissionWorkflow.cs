@@ -62,7 +62,7 @@ public sealed class CommissionWorkflow(
         Event(request, staff.Id, new { duty = "commission", action = "opened", request = request.Id, current = current.Percent, due = request.AnswerDueAt });
         await db.SaveChangesAsync(ct);
         timeline.Publish();
-        live.Publish(new TicketChanged(ticket.ClientId, ticket.Id));
+        live.Publish(TicketChanged.Of(ticket));
         return DutyResult.Done(request.Id);
     }
 
@@ -250,7 +250,7 @@ public sealed class CommissionWorkflow(
         ticket.Resolve(outcome, clock.GetUtcNow());
         timeline.Append(ticket.ClientId, TimelineKind.TicketEvent, ActorKind.System, null, "console", EventVisibility.Internal,
             details: new { ticket = ticket.Id, resolved = outcome }, conversationId: ticket.ConversationId, ticketId: ticket.Id);
-        live.Publish(new TicketChanged(ticket.ClientId, ticket.Id));
+        live.Publish(TicketChanged.Of(ticket));
     }
 
     private Task<string> ClientNoAsync(long clientId, CancellationToken ct) =>

@@ -129,7 +129,7 @@ public sealed class ComplaintWorkflow(
                 ticket.Resolve("complaint resolved", now);
                 timeline.Append(ticket.ClientId, TimelineKind.TicketEvent, ActorKind.System, null, "console", EventVisibility.Internal,
                     details: new { ticket = ticket.Id, resolved = "complaint resolved" }, conversationId: ticket.ConversationId, ticketId: ticket.Id);
-                live.Publish(new TicketChanged(ticket.ClientId, ticket.Id));
+                live.Publish(TicketChanged.Of(ticket));
             }
         }
         return await SaveAsync(complaint, ct);
