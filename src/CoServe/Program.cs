@@ -1,6 +1,6 @@
 using CoServe.Platform.Web;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = ContentRoot.For(args) });
 builder.AddCoServe();
 
 var app = builder.Build();

@@ -52,8 +52,11 @@ public sealed class WebAppProcess : IAsyncDisposable
         return port;
     }
 
-    /// <summary>Starts the app with the settings as command-line configuration and waits until /health answers.</summary>
-    public static async Task<WebAppProcess> StartAsync(IReadOnlyDictionary<string, string?> settings)
+    /// <summary>
+    /// Starts the app with the settings as command-line configuration and waits until /health answers; in the app's
+    /// own folder unless <paramref name="workingDirectory"/> says where.
+    /// </summary>
+    public static async Task<WebAppProcess> StartAsync(IReadOnlyDictionary<string, string?> settings, string? workingDirectory = null)
     {
         var dll = WebAppDll();
         var port = FreePort();
@@ -62,7 +65,7 @@ public sealed class WebAppProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            WorkingDirectory = workingDirectory ?? Path.GetDirectoryName(dll)!,
         };
         psi.ArgumentList.Add(dll);
         foreach (var (k, v) in settings) if (v is not null) psi.ArgumentList.Add($"--{k}={v}");
