@@ -36,6 +36,9 @@ public class CoServiceBrowserTests
         await Expect(row).ToContainTextAsync("投诉");
         await Expect(row).ToContainTextAsync("P400");
         await Expect(chat.GetByTestId("chat-theirs").Last).ToContainTextAsync("转接");
+        // The header tells the client a person is coming until one takes the conversation; today's messages under "今天".
+        await Expect(chat.GetByTestId("chat-status")).ToHaveTextAsync("正在为您转接人工服务");
+        await Expect(chat.GetByTestId("chat-day")).ToHaveTextAsync(["今天"]);
 
         await row.GetByTestId("open-conversation").ClickAsync();
         await Expect(cm.GetByTestId("handoff-package")).ToContainTextAsync("我要投诉你们的服务");
@@ -45,6 +48,7 @@ public class CoServiceBrowserTests
         await cm.GetByTestId("send-reply").ClickAsync();
 
         await Expect(chat.GetByTestId("chat-notice").Last).ToContainTextAsync("已接入");
+        await Expect(chat.GetByTestId("chat-status")).ToHaveTextAsync("员工cm1");
         await Expect(chat.GetByTestId("chat-theirs").Last).ToContainTextAsync("我是您的客户经理");
 
         // While the manager holds the conversation the AI says nothing, even to a question it could answer.
@@ -148,6 +152,7 @@ public class CoServiceBrowserTests
         context.SetDefaultTimeout(30_000);
         var chat = await context.NewPageAsync();
         await chat.GotoAsync($"/chat/login?clientNo={clientNo}");
+        await Expect(chat.GetByTestId("chat-privacy")).ToContainTextAsync("加密保存");
         await chat.FillAsync("input[name=code]", code);
         await chat.ClickAsync("button[type=submit]");
         await Expect(chat.GetByTestId("chat-input")).ToBeVisibleAsync(new() { Timeout = 30_000 });

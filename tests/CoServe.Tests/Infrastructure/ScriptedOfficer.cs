@@ -1,5 +1,6 @@
 using CoServe.Features.Conversations;
 using CoServe.Features.ServiceOfficer.Guardrails;
+using CoServe.Features.ServiceOfficer.Replies;
 
 namespace CoServe.Tests.Infrastructure;
 
@@ -14,6 +15,9 @@ public sealed class ScriptedOfficer : IServiceOfficerResponder
 
     /// <summary>A message the scripted officer fails on (a model that keeps erroring), for the worker's retry limit.</summary>
     public const string FailingQuestion = "这条消息让服务官出错";
+
+    /// <summary>A request for a person that the scripted officer answers with the engine's own holding message.</summary>
+    public const string OwnHoldingQuestion = "请专人联系我";
 
     /// <summary>A question whose scripted draft the guardrails block.</summary>
     public const string BlockedQuestion = "这个理财稳赚吗";
@@ -49,6 +53,12 @@ public sealed class ScriptedOfficer : IServiceOfficerResponder
         }
         var text = request.Text;
         if (text.Contains(FailingQuestion, StringComparison.Ordinal)) throw new InvalidOperationException("scripted failure");
+        if (text.Contains(OwnHoldingQuestion, StringComparison.Ordinal))
+        {
+            // The engine's own holding message, with the wait left for the core to fill in.
+            var own = new HandoffPackage("客户：" + text, "HumanRequested", [text], new Dictionary<string, IReadOnlyList<string>>(), null);
+            return new OfficerHandoff("scripted", HandoffReason.HumanRequested, HandoffComposer.HoldingMessage(HandoffReason.HumanRequested, "尊敬的客户"), own, ["scripted"]);
+        }
         HandoffReason? reason = text.Contains("投诉", StringComparison.Ordinal) ? HandoffReason.Complaint
             : text.Contains("佣金", StringComparison.Ordinal) ? HandoffReason.CommissionRequest
             : text.Contains("该不该买", StringComparison.Ordinal) ? HandoffReason.AdviceRequest

@@ -45,7 +45,7 @@ public sealed class EngineTests
         var handoff = Assert.IsType<OfficerHandoff>(Respond("你们再不处理我就打12386投诉"));
         Assert.Equal(HandoffReason.Complaint, handoff.Reason);
         Assert.Contains(handoff.Explanations, e => e.Contains("complaint.keyword", StringComparison.Ordinal));
-        Assert.Contains("预计等待5分钟", handoff.HoldingMessage, StringComparison.Ordinal);
+        Assert.Contains("已为您转接专人处理，" + WaitPromise.Token + "，请您稍候", handoff.HoldingMessage, StringComparison.Ordinal);
         Assert.NotNull(handoff.Package.SuggestedReply);
         Assert.Contains("你们再不处理我就打12386投诉", handoff.Package.KeySentences);
     }

@@ -262,11 +262,13 @@ public sealed partial class RespondAsOfficer(
     private async Task OpenHandoffsAsync(CancellationToken ct)
     {
         _opened = await handoffs.OpenManyAsync(_handoffs.ConvertAll(h => h.Request), ct);
-        foreach (var (request, holding) in _handoffs)
+        for (var i = 0; i < _handoffs.Count; i++)
         {
+            var ((request, holding), ticket) = (_handoffs[i], _opened[i]);
             var (conversation, reason) = (request.Conversation, request.Reason);
-            var minutes = (int)Math.Ceiling(handoffOptions.Value.FirstResponse(reason).TotalMinutes);
-            var text = holding ?? string.Format(CultureInfo.InvariantCulture, options.Value.HoldingMessage, minutes);
+            // The wait the client is promised is the ticket's own deadline (service hours), not a fixed figure.
+            var wait = WaitPromise.Phrase(ticket.CreatedAt, ticket.FirstResponseDueAt, handoffOptions.Value.FirstResponse(reason));
+            var text = WaitPromise.Fill(holding ?? string.Format(CultureInfo.InvariantCulture, options.Value.HoldingMessage, wait), wait);
             var ev = timeline.Append(conversation.ClientId, TimelineKind.OfficerMessage, ActorKind.Officer, null, conversation.Channel, EventVisibility.ClientVisible,
                 text: text, details: new { holding = true, reason = reason.ToString() }, conversationId: conversation.Id, ticketId: conversation.OpenTicketId);
             _outbox.Add((conversation.ClientId, ev, conversation.Channel));

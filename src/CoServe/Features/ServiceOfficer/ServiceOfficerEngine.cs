@@ -408,7 +408,7 @@ public sealed partial class ServiceOfficerEngine : IServiceOfficerResponder, IDi
     private OfficerHandoff Handoff(KnowledgeSnapshot snapshot, OfficerRequest request, HandoffReason reason, string? intent, List<string> signals, List<string> explanations)
     {
         var package = HandoffComposer.Compose(request, reason, intent, signals, snapshot.ProductWords, explanations);
-        var holding = HandoffComposer.HoldingMessage(reason, Salute(request), _options.HandoffWaitMinutes);
+        var holding = HandoffComposer.HoldingMessage(reason, Salute(request));
         return new OfficerHandoff(EngineName, reason, holding, package, explanations);
     }
 

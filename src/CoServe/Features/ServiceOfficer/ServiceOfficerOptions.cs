@@ -74,9 +74,6 @@ public sealed class ServiceOfficerOptions
     /// <summary>After this many officer turns in a row without an answer, hand off (RepeatedFailure) instead of asking again. Default 2.</summary>
     public int RepeatedFailureTurns { get; set; } = 2;
 
-    /// <summary>Minutes promised in the holding message ("预计等待N分钟"). Default 5.</summary>
-    public int HandoffWaitMinutes { get; set; } = 5;
-
     /// <summary>Product content needs a valid assessment; without one (never assessed) it goes to a human. Default true.</summary>
     public bool RequireAssessmentForProducts { get; set; } = true;
 
@@ -132,7 +129,6 @@ internal sealed class ServiceOfficerOptionsValidator : IValidateOptions<ServiceO
         if (o.FollowUpMaxLength is < 0 or > 50) errors.Add("ServiceOfficer:FollowUpMaxLength must be 0..50");
         if (o.FollowUpContextWeight is <= 0 or > 1) errors.Add("ServiceOfficer:FollowUpContextWeight must be in (0, 1]");
         if (o.RepeatedFailureTurns is < 1 or > 10) errors.Add("ServiceOfficer:RepeatedFailureTurns must be 1..10");
-        if (o.HandoffWaitMinutes is < 1 or > 24 * 60) errors.Add("ServiceOfficer:HandoffWaitMinutes must be 1..1440");
         if (o.MaxClassifierEntries is < 0 or > 5000) errors.Add("ServiceOfficer:MaxClassifierEntries must be 0..5000");
         if (o.MaxRankerTrainingQueries < 100) errors.Add("ServiceOfficer:MaxRankerTrainingQueries must be at least 100");
         foreach (var (key, value) in new[] { ("DefaultSalutation", o.DefaultSalutation), ("DefaultBranchName", o.DefaultBranchName), ("DefaultHotline", o.DefaultHotline), ("DefaultRiskAssessmentLink", o.DefaultRiskAssessmentLink) })

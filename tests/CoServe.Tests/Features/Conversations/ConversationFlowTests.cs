@@ -197,6 +197,26 @@ public class ConversationFlowTests
     }
 
     [Fact]
+    public async Task HoldingMessage_PromisesTheTicketsOwnDeadline_InServiceHoursTheMinutes_AfterThemTheHour()
+    {
+        // 22:00 in Shanghai, after the service hours (08:30-21:30): a complaint (15 working minutes) is answered by
+        // 08:45 tomorrow, and the client is told so instead of "15 minutes".
+        await using var s = await CoServiceScenario.StartAsync(now: new DateTimeOffset(2026, 11, 25, 14, 0, 0, TimeSpan.Zero));
+        await s.SayAsync("P400", "我要投诉你们的服务");
+        // The service officer's own holding message gets the wait where it left the token (HumanRequested: 10 minutes).
+        await s.SayAsync("C100", ScriptedOfficer.OwnHoldingQuestion);
+        await s.DrainAsync();
+        Assert.Equal("已为您转接人工，人工客服将在明天08:45前回复您，请稍候。", (await s.TimelineAsync(s.Org.Cm1, "P400"))[^1].Text);
+        Assert.Equal("尊敬的客户您好，已为您转接人工服务，人工客服将在明天08:40前回复您，请您稍候。", (await s.TimelineAsync(s.Org.Cm1, "C100"))[^1].Text);
+
+        // In service hours the minutes (09:00 the next morning).
+        s.H.Clock.Advance(TimeSpan.FromHours(11));
+        await s.SayAsync("S300", ScriptedOfficer.OwnHoldingQuestion);
+        await s.DrainAsync();
+        Assert.Equal("尊敬的客户您好，已为您转接人工服务，预计等待10分钟，请您稍候。", (await s.TimelineAsync(s.Org.Cm3, "S300"))[^1].Text);
+    }
+
+    [Fact]
     public async Task WhileWaitingOrHumanActive_TheAiSaysNothing_AndTheHumanIsNotified()
     {
         await using var s = await CoServiceScenario.StartAsync();

@@ -9,7 +9,9 @@ namespace CoServe.Features.Channels.WebChat;
 
 public sealed record ChatMessage(long Id, bool FromClient, bool IsNotice, string Who, string Text, DateTimeOffset At);
 
-public sealed record ChatView(IReadOnlyList<ChatMessage> Messages, long? ConversationId, string? Controller, bool OfficerThinking);
+/// <summary>The client's chat: messages, the conversation, who holds it (a staff name), whether it waits for a person
+/// (handed off, not yet taken: the header says a person is coming), and whether the service officer is working on a reply.</summary>
+public sealed record ChatView(IReadOnlyList<ChatMessage> Messages, long? ConversationId, string? Controller, bool WaitingForHuman, bool OfficerThinking);
 
 /// <summary>What the client sees in the web chat: only client-visible events of the web chat channel.</summary>
 public sealed class WebChatView(CoServeDb db, FieldProtector protector, StaffDirectory directory)
@@ -38,6 +40,6 @@ public sealed class WebChatView(CoServeDb db, FieldProtector protector, StaffDir
         var thinking = conversation is { State: ConversationState.AiActive or ConversationState.New }
             && await db.OfficerWorkItems.AnyAsync(w => w.ConversationId == conversation.Id && w.ProcessedAt == null, ct);
         var controller = conversation is { State: ConversationState.HumanActive, ControllerStaffId: { } staff } ? names.StaffName(staff) : null;
-        return new ChatView(messages, conversation?.Id, controller, thinking);
+        return new ChatView(messages, conversation?.Id, controller, conversation is { State: ConversationState.WaitingForHuman }, thinking);
     }
 }

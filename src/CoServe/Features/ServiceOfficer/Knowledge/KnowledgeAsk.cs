@@ -1,5 +1,7 @@
 using CoServe.Features.Clients;
 using CoServe.Features.Conversations;
+using CoServe.Features.Handoffs;
+using Microsoft.Extensions.Options;
 
 namespace CoServe.Features.ServiceOfficer.Knowledge;
 
@@ -33,7 +35,7 @@ public sealed record AskRequest(string Text, SuitabilityLevel? Suitability = Sui
 /// get now) with a synthetic client, and returns the decision, the candidate ranking with scores, and the engine's
 /// own explanations.
 /// </summary>
-public sealed class KnowledgeAsk(ServiceOfficerEngine engine)
+public sealed class KnowledgeAsk(ServiceOfficerEngine engine, IOptions<HandoffOptions> handoffs)
 {
     public const int MaxLength = 500;
 
@@ -62,7 +64,8 @@ public sealed class KnowledgeAsk(ServiceOfficerEngine engine)
         {
             OfficerAnswer a => new AskResult(AskOutcome.Answer, a.Text, a.KnowledgeEntryId, a.Confidence, null, understanding.Intent.ToString(), [], ranking, a.Explanations, snapshot.Version),
             OfficerClarification c => new AskResult(AskOutcome.Clarify, c.Text, null, understanding.Match.Confidence, null, understanding.Intent.ToString(), c.OptionEntryIds, ranking, c.Explanations, snapshot.Version),
-            OfficerHandoff h => new AskResult(AskOutcome.Handoff, h.HoldingMessage ?? "", null, understanding.Match.Confidence, h.Reason.ToString(), understanding.Intent.ToString(), [], ranking, h.Explanations, snapshot.Version),
+            // The wait as a client would be told it during service hours (the real one comes from the routed ticket).
+            OfficerHandoff h => new AskResult(AskOutcome.Handoff, WaitPromise.Fill(h.HoldingMessage ?? "", WaitPromise.Phrase(at, at + handoffs.Value.FirstResponse(h.Reason), handoffs.Value.FirstResponse(h.Reason))), null, understanding.Match.Confidence, h.Reason.ToString(), understanding.Intent.ToString(), [], ranking, h.Explanations, snapshot.Version),
             _ => throw new InvalidOperationException("unknown decision " + decision.GetType().Name),
         };
     }

@@ -208,7 +208,7 @@ public sealed partial class LlmServiceOfficer : IServiceOfficerResponder
         explanations.Add("handoff: the approved entries do not answer");
         explanations.Add("mode: llm (handoff)");
         var package = HandoffComposer.Compose(request, HandoffReason.LowConfidence, nameof(ClientIntent.Faq), [], snapshot.ProductWords, explanations);
-        return new OfficerHandoff(EngineName, HandoffReason.LowConfidence, HandoffComposer.HoldingMessage(HandoffReason.LowConfidence, salute, _engine.Settings.HandoffWaitMinutes), package, explanations);
+        return new OfficerHandoff(EngineName, HandoffReason.LowConfidence, HandoffComposer.HoldingMessage(HandoffReason.LowConfidence, salute), package, explanations);
     }
 
     private OfficerDecision Failed(OfficerDecision fallback, string why, int promptChars, long started, bool logged = false)

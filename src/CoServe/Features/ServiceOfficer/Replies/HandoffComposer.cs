@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using CoServe.Features.Conversations;
@@ -116,19 +115,22 @@ public static partial class HandoffComposer
         HandoffReason.GuardrailBlocked => "您好，我是人工客服，您的问题由我来为您解答。",
     };
 
-    /// <summary>The one message the AI sends while the client waits for a human.</summary>
-    public static string HoldingMessage(HandoffReason reason, string salutation, int waitMinutes)
+    /// <summary>
+    /// The one message the AI sends while the client waits for a human; <see cref="WaitPromise.Token"/> stands where
+    /// the core puts the expected wait, which it knows once the ticket is routed (deadline and service hours).
+    /// </summary>
+    public static string HoldingMessage(HandoffReason reason, string salutation)
     {
-        var minutes = waitMinutes.ToString(CultureInfo.InvariantCulture);
+        const string wait = WaitPromise.Token;
         return reason switch
         {
-            HandoffReason.Complaint => $"{salutation}您好，非常抱歉给您带来不好的体验，已为您转接专人处理，预计等待{minutes}分钟，请您稍候。",
-            HandoffReason.NegativeEmotion => $"{salutation}您好，非常理解您的心情，已为您转接人工客服，预计等待{minutes}分钟，请您稍候。",
-            HandoffReason.CommissionRequest => $"{salutation}您好，佣金相关事宜由您的客户经理为您办理，已为您转接，预计等待{minutes}分钟，请您稍候。",
-            HandoffReason.AdviceRequest => $"{salutation}您好，具体投资建议需由持牌投资顾问提供，已为您转接，预计等待{minutes}分钟，请您稍候。",
-            HandoffReason.AccountSecurity => $"{salutation}您好，请勿向任何人透露密码和验证码，已为您加急转接人工，预计等待{minutes}分钟，请您稍候。",
+            HandoffReason.Complaint => $"{salutation}您好，非常抱歉给您带来不好的体验，已为您转接专人处理，{wait}，请您稍候。",
+            HandoffReason.NegativeEmotion => $"{salutation}您好，非常理解您的心情，已为您转接人工客服，{wait}，请您稍候。",
+            HandoffReason.CommissionRequest => $"{salutation}您好，佣金相关事宜由您的客户经理为您办理，已为您转接，{wait}，请您稍候。",
+            HandoffReason.AdviceRequest => $"{salutation}您好，具体投资建议需由持牌投资顾问提供，已为您转接，{wait}，请您稍候。",
+            HandoffReason.AccountSecurity => $"{salutation}您好，请勿向任何人透露密码和验证码，已为您加急转接人工，{wait}，请您稍候。",
             HandoffReason.AmlRelated or HandoffReason.HumanRequested or HandoffReason.LowConfidence or HandoffReason.RepeatedFailure
-                or HandoffReason.HighValueClient or HandoffReason.GuardrailBlocked => $"{salutation}您好，已为您转接人工服务，预计等待{minutes}分钟，请您稍候。",
+                or HandoffReason.HighValueClient or HandoffReason.GuardrailBlocked => $"{salutation}您好，已为您转接人工服务，{wait}，请您稍候。",
         };
     }
 }
