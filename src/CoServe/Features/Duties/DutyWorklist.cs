@@ -8,6 +8,7 @@ using CoServe.Features.Duties.Complaints;
 using CoServe.Features.Handoffs;
 using CoServe.Features.Organization;
 using CoServe.Platform.Auth;
+using CoServe.Platform.Live;
 using CoServe.Platform.Web;
 using Microsoft.EntityFrameworkCore;
 using MiniExcelLibs;
@@ -62,6 +63,19 @@ public sealed class DutyWorklist(CoServeDb db, AmlWork aml, StaffDirectory direc
     /// and those of the tickets he holds), so his open page does not reload on every handoff in the firm; null for the
     /// roles whose worklist spans the pool, a branch or the firm.
     /// </summary>
+    /// <summary>
+    /// Whether a live event concerns an open worklist that follows <paramref name="followed"/> (null: everything): a
+    /// duty or ticket of a followed client, or a ticket that is now his or waits in his team's queue, for a client
+    /// not yet followed (the reload rereads the set).
+    /// </summary>
+    public static bool Concerns(CurrentStaff staff, IReadOnlySet<long>? followed, LiveEvent e) => e switch
+    {
+        DutyChanged d => followed is null || followed.Contains(d.ClientId),
+        TicketChanged t => followed is null || followed.Contains(t.ClientId)
+            || ConversationQueries.MayList(staff, InboxView.Mine, t) || ConversationQueries.MayList(staff, InboxView.Team, t),
+        _ => false,
+    };
+
     public async Task<IReadOnlySet<long>?> FollowedClientIdsAsync(CurrentStaff staff, CancellationToken ct) =>
         staff.Role is StaffRole.ClientManager or StaffRole.Advisor && db.VisibleClientIds(staff) is { } ids
             ? (await ids.ToListAsync(ct)).ToHashSet()

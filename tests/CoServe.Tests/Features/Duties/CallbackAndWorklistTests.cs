@@ -3,7 +3,9 @@ using CoServe.Features.Duties;
 using CoServe.Features.Duties.Callbacks;
 using CoServe.Features.Duties.Commission;
 using CoServe.Features.Duties.Complaints;
+using CoServe.Features.Handoffs;
 using CoServe.Platform.Crypto;
+using CoServe.Platform.Live;
 using CoServe.Platform.Time;
 using CoServe.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -89,15 +91,28 @@ public class CallbackAndWorklistTests
         Assert.Equal(new HashSet<long> { id["C100"], id["P400"] }, (await FollowedAsync(s.Org.Cm1))!.ToHashSet());
         Assert.Equal(new HashSet<long> { id["S300"] }, (await FollowedAsync(s.Org.Cm3))!.ToHashSet());
 
-        // A ticket handed to him for a client he does not serve is his to follow too.
+        // A ticket handed to him for a client he does not serve is his to follow too: the change that gives it to him
+        // reloads his open worklist (before the set is reread), and the set read with that reload holds the client.
         var ticket = await s.HandOffAsync("S300", "我要人工");
+        var followedBefore = await FollowedAsync(s.Org.Cm1);
         await using (var write = s.NewDb())
         {
             var t = await write.Tickets.SingleAsync(x => x.Id == ticket.Id);
             t.Assign(s.Org.Cm1.Id, s.H.Clock.GetUtcNow());
             await write.SaveChangesAsync();
+            Assert.True(DutyWorklist.Concerns(As(s.Org.Cm1), followedBefore, TicketChanged.Of(t)));
+            Assert.False(DutyWorklist.Concerns(As(s.Org.Cm2), await FollowedAsync(s.Org.Cm2), TicketChanged.Of(t)));
         }
         Assert.Contains(id["S300"], (await FollowedAsync(s.Org.Cm1))!);
+
+        // A ticket waiting unassigned in his branch's duty queue concerns every manager of the branch, not the south's.
+        var waiting = new TicketChanged(id["S300"], ticket.Id + 1, TicketQueue.BranchDuty, s.Org.North.Id, null);
+        Assert.True(DutyWorklist.Concerns(As(s.Org.Cm2), await FollowedAsync(s.Org.Cm2), waiting));
+        Assert.False(DutyWorklist.Concerns(As(s.Org.Cm3), new HashSet<long>(), waiting));
+        // The digital team's tickets and duties of clients he does not follow do not.
+        Assert.False(DutyWorklist.Concerns(As(s.Org.Cm2), await FollowedAsync(s.Org.Cm2), waiting with { Queue = TicketQueue.DigitalOps, BranchId = null }));
+        Assert.False(DutyWorklist.Concerns(As(s.Org.Cm2), await FollowedAsync(s.Org.Cm2), new DutyChanged(id["S300"])));
+        Assert.True(DutyWorklist.Concerns(As(s.Org.Ops), null, new DutyChanged(id["S300"])));
 
         Assert.Null(await FollowedAsync(s.Org.Ops));
         Assert.Null(await FollowedAsync(s.Org.Admin));
