@@ -58,9 +58,37 @@ internal static class StaffCommands
             return 0;
         }, ct));
 
+        var offLogin = new Option<string>("--login") { Description = "Sign-in name", Required = true };
+        var deactivate = new Command("deactivate", "Deactivate an account (someone leaves): sign-in and API tokens stop, open sessions end, open handoffs are routed to colleagues");
+        deactivate.Options.Add(offLogin);
+        deactivate.SetAction((parse, ct) => CliHost.RunAsync(parse, async sp =>
+        {
+            var r = await sp.GetRequiredService<StaffOffboarding>().DeactivateAsync(parse.GetValue(offLogin)!, ct);
+            Console.WriteLine(r.WasActive ? $"staff {r.Login} deactivated" : $"staff {r.Login} was already inactive");
+            Console.WriteLine($"open handoffs routed to a colleague: {r.TicketsRerouted}; waiting in the team's queue: {r.TicketsToTeamQueue}");
+            Console.WriteLine($"conversations he held without a handoff, back with the service officer: {r.ConversationsReturned}");
+            if (r.ClientsAsPrimary + r.ClientsAsCoServicer > 0)
+            {
+                Console.WriteLine($"clients still naming him: {r.ClientsAsPrimary} as primary servicer, {r.ClientsAsCoServicer} keeping duties; move them with a transfer plan (until then their duty handoffs go to the branch's managers)");
+            }
+            return 0;
+        }, ct));
+
+        var onLogin = new Option<string>("--login") { Description = "Sign-in name", Required = true };
+        var activate = new Command("activate", "Activate a deactivated account again (what was routed away stays where it went)");
+        activate.Options.Add(onLogin);
+        activate.SetAction((parse, ct) => CliHost.RunAsync(parse, async sp =>
+        {
+            await sp.GetRequiredService<StaffOffboarding>().ActivateAsync(parse.GetValue(onLogin)!, ct);
+            Console.WriteLine("staff activated");
+            return 0;
+        }, ct));
+
         staff.Subcommands.Add(add);
         staff.Subcommands.Add(setPassword);
         staff.Subcommands.Add(list);
+        staff.Subcommands.Add(deactivate);
+        staff.Subcommands.Add(activate);
         return staff;
     }
 

@@ -104,6 +104,14 @@ public sealed class Ticket
         for (var i = 0; i < ids.Length; i++) tickets[i].Id = ids[i];
     }
 
+    /// <summary>Routed again (its assignee left): the queue the router chose now, and who has it (null: the team's queue).</summary>
+    public void Reroute(TicketQueue queue, int? branchId, int? staffId, DateTimeOffset now)
+    {
+        Queue = queue;
+        BranchId = branchId;
+        Assign(staffId, now);
+    }
+
     public void Assign(int? staffId, DateTimeOffset now)
     {
         AssigneeStaffId = staffId;

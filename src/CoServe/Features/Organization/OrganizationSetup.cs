@@ -5,6 +5,7 @@ public static class OrganizationSetup
     public static IServiceCollection AddOrganization(this IServiceCollection services)
     {
         services.AddSingleton<StaffDirectory>();
+        services.AddScoped<StaffOffboarding>();
         return services;
     }
 }

@@ -71,6 +71,7 @@ public static class CoServeHost
         services.AddCoServeAuth();
         services.AddLocalization();
         services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, StaffRevalidatingAuthenticationState>();
         services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, PresenceCircuitHandler>();
         services.AddAntiforgery();
         services.AddProblemDetails();

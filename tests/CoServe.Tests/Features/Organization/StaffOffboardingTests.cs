@@ -1,0 +1,100 @@
+using CoServe.Features.Conversations;
+using CoServe.Features.Handoffs;
+using CoServe.Features.Notifications;
+using CoServe.Features.Organization;
+using CoServe.Features.Security;
+using CoServe.Features.Timeline;
+using CoServe.Platform.Auth;
+using CoServe.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CoServe.Tests.Features.Organization;
+
+public class StaffOffboardingTests
+{
+    private static readonly CancellationToken Ct = CancellationToken.None;
+
+    [SkippableTheory]
+    [InlineData(StoreKind.Sqlite)]
+    [InlineData(StoreKind.Postgres)]
+    public async Task AManagerWhoLeaves_LosesHisAccount_AndNothingHeHeldWaitsForHim(StoreKind kind)
+    {
+        await using var s = await CoServiceScenario.StartAsync(kind);
+        s.Online(s.Org.Cm2);
+        // cm1 holds C100's request for a human (his own client above the line) and is talking to P400 without a handoff.
+        await s.SayAsync("C100", "我要人工");
+        await s.SayAsync("P400", ScriptedOfficer.Question);
+        await s.DrainAsync();
+        var p400 = await s.ConversationAsync("P400");
+        Assert.Equal(ControlStatus.Done, (await s.ControlAsync(c => c.TakeOverAsync(TestOrg.As(s.Org.Cm1), p400.Id, null, false, Ct))).Status);
+        await using (var db = s.NewDb())
+        {
+            Assert.Equal(s.Org.Cm1.Id, (await db.Tickets.SingleAsync()).AssigneeStaffId);
+        }
+
+        var report = await s.H.RunAsync<StaffOffboarding, OffboardingReport>(o => o.DeactivateAsync(" CM1 ", Ct));
+
+        Assert.Equal(new OffboardingReport("cm1", true, 1, 0, 1, 1, 1), report);
+        await using (var db = s.NewDb())
+        {
+            Assert.False((await db.Staff.SingleAsync(x => x.Id == s.Org.Cm1.Id)).IsActive);
+            // His client's handoff is with a manager of the same branch who is online, as a duty without a holder is.
+            var ticket = await db.Tickets.SingleAsync();
+            Assert.Equal((TicketQueue.BranchDuty, (int?)s.Org.Cm2.Id), (ticket.Queue, ticket.AssigneeStaffId));
+            var c100 = await s.ConversationAsync("C100");
+            Assert.Equal((ConversationState.WaitingForHuman, (int?)s.Org.Cm2.Id, (long?)ticket.Id), (c100.State, c100.ControllerStaffId, c100.OpenTicketId));
+            Assert.Single(await db.StaffNotifications.Where(n => n.StaffId == s.Org.Cm2.Id && n.Kind == NotificationKind.HandoffAssigned && n.TicketId == ticket.Id).ToListAsync());
+            Assert.Single(await db.TimelineEvents.Where(e => e.TicketId == ticket.Id && e.Kind == TimelineKind.TicketEvent).ToListAsync());
+        }
+        // The conversation he held without a handoff is back with the service officer, which answers the next message.
+        Assert.Equal(ConversationState.AiActive, (await s.ConversationAsync("P400")).State);
+        await s.SayAsync("P400", ScriptedOfficer.Question);
+        await s.DrainAsync();
+        Assert.Equal(ScriptedOfficer.Answer, (await s.TimelineAsync(s.Org.Admin, "P400"))[^1].Text);
+
+        // His sessions stop being valid; a new duty handoff of the client he kept duties for goes to the branch.
+        var directory = s.H.Services.GetRequiredService<StaffDirectory>();
+        Assert.False(StaffSessionCheck.StillValid(TestOrg.As(s.Org.Cm1), await directory.GetAsync(Ct)));
+        Assert.True(StaffSessionCheck.StillValid(TestOrg.As(s.Org.Cm2), await directory.GetAsync(Ct)));
+        await s.SayAsync("P400", "我要投诉");
+        await s.DrainAsync();
+        await using (var db = s.NewDb())
+        {
+            var complaint = await db.Tickets.OrderByDescending(t => t.Id).FirstAsync();
+            Assert.Equal((TicketQueue.BranchDuty, (int?)s.Org.Cm2.Id), (complaint.Queue, complaint.AssigneeStaffId));
+        }
+
+        // Again: nothing is left with him; back again, he may sign in.
+        Assert.Equal(new OffboardingReport("cm1", false, 0, 0, 0, 1, 1), await s.H.RunAsync<StaffOffboarding, OffboardingReport>(o => o.DeactivateAsync("cm1", Ct)));
+        await s.H.RunAsync<StaffOffboarding>(o => o.ActivateAsync("cm1", Ct));
+        Assert.True(StaffSessionCheck.StillValid(TestOrg.As(s.Org.Cm1), await directory.GetAsync(Ct)));
+        var unknown = await Assert.ThrowsAsync<ArgumentException>(() => s.H.RunAsync<StaffOffboarding, OffboardingReport>(o => o.DeactivateAsync("nobody", Ct)));
+        Assert.Contains("'nobody'", unknown.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NobodyToTakeIt_TheHandoffWaitsInTheTeamsQueue()
+    {
+        await using var s = await CoServiceScenario.StartAsync();
+        s.Online(s.Org.Ops);
+        await s.SayAsync("P400", "我要人工");
+        await s.DrainAsync();
+        var report = await s.H.RunAsync<StaffOffboarding, OffboardingReport>(o => o.DeactivateAsync("ops", Ct));
+        Assert.Equal((1, 0), (report.TicketsToTeamQueue, report.TicketsRerouted));
+        await using var db = s.NewDb();
+        var ticket = await db.Tickets.SingleAsync();
+        Assert.Equal((TicketQueue.DigitalOps, (int?)null), (ticket.Queue, ticket.AssigneeStaffId));
+        Assert.Equal((ConversationState.WaitingForHuman, (int?)null), ((await s.ConversationAsync("P400")).State, (await s.ConversationAsync("P400")).ControllerStaffId));
+    }
+
+    [Fact]
+    public async Task SignIn_RefusesADeactivatedAccount()
+    {
+        await using var s = await CoServiceScenario.StartAsync();
+        await s.H.RunAsync<SignIn>(x => x.SetPasswordAsync("cm3", TestOrg.Password, Ct));
+        Assert.NotNull(await s.H.RunAsync<SignIn, CurrentStaff?>(x => x.ValidateAsync("cm3", TestOrg.Password, Ct)));
+        await s.H.RunAsync<StaffOffboarding, OffboardingReport>(o => o.DeactivateAsync("cm3", Ct));
+        Assert.Null(await s.H.RunAsync<SignIn, CurrentStaff?>(x => x.ValidateAsync("cm3", TestOrg.Password, Ct)));
+    }
+}
