@@ -63,7 +63,7 @@ internal static class StaffCommands
         deactivate.Options.Add(offLogin);
         deactivate.SetAction((parse, ct) => CliHost.RunAsync(parse, async sp =>
         {
-            var r = await sp.GetRequiredService<StaffOffboarding>().DeactivateAsync(parse.GetValue(offLogin)!, ct);
+            var r = await sp.GetRequiredService<StaffOffboarding>().DeactivateAsync(parse.GetValue(offLogin)!, null, ct);
             Console.WriteLine(r.WasActive ? $"staff {r.Login} deactivated" : $"staff {r.Login} was already inactive");
             Console.WriteLine($"open handoffs routed to a colleague: {r.TicketsRerouted}; waiting in the team's queue: {r.TicketsToTeamQueue}");
             Console.WriteLine($"conversations he held without a handoff, back with the service officer: {r.ConversationsReturned}");
@@ -79,7 +79,7 @@ internal static class StaffCommands
         activate.Options.Add(onLogin);
         activate.SetAction((parse, ct) => CliHost.RunAsync(parse, async sp =>
         {
-            await sp.GetRequiredService<StaffOffboarding>().ActivateAsync(parse.GetValue(onLogin)!, ct);
+            await sp.GetRequiredService<StaffOffboarding>().ActivateAsync(parse.GetValue(onLogin)!, null, ct);
             Console.WriteLine("staff activated");
             return 0;
         }, ct));

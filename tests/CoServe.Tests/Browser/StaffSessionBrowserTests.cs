@@ -1,6 +1,4 @@
-using CoServe.Features.Organization;
 using CoServe.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 using static Microsoft.Playwright.Assertions;
 
 namespace CoServe.Tests.Browser;
@@ -8,7 +6,7 @@ namespace CoServe.Tests.Browser;
 public class StaffSessionBrowserTests
 {
     [SkippableFact]
-    public async Task ADeactivatedManager_IsSignedOut_AtHisNextPage()
+    public async Task AnAdministratorDeactivatesAManagerWhoLeaves_HisOpenConsoleIsSignedOut_AtHisNextPage()
     {
         await using var browser = await BrowserSession.StartAsync();
         await using var s = await ApiScenario.StartAsync(kestrel: true, withPasswords: true);
@@ -16,15 +14,30 @@ public class StaffSessionBrowserTests
         await cm.GotoAsync("/inbox");
         await Expect(cm.GetByTestId("inbox-empty")).ToBeVisibleAsync();
 
-        await using (var scope = s.App.Services.CreateAsyncScope())
-        {
-            await scope.ServiceProvider.GetRequiredService<StaffOffboarding>().DeactivateAsync("cm1", CancellationToken.None);
-        }
+        var admin = await browser.SignInAsync(s.App.BaseAddress, "admin");
+        await admin.GetByTestId("nav-staff").ClickAsync();
+        var row = admin.GetByTestId("staff-row").Filter(new() { HasText = "cm1" });
+        // cm1 has his console open; he is the primary servicer of two clients.
+        await Expect(row).ToContainTextAsync("在线");
+        await Expect(admin.GetByTestId("staff-row").Filter(new() { HasText = "admin" }).GetByTestId("staff-deactivate")).ToHaveCountAsync(0);
+        await row.GetByTestId("staff-deactivate").ClickAsync();
+        await Expect(admin.GetByTestId("staff-confirm")).ToContainTextAsync("仍有 2 位客户以其为主服务人");
+        await admin.GetByTestId("staff-confirm-deactivate").ClickAsync();
+        await Expect(admin.GetByTestId("staff-done")).ToContainTextAsync("已停用 cm1");
+        await Expect(row).ToContainTextAsync("已停用");
 
         // His cookie is still in the browser and not expired: the check on the request refuses it.
         await cm.GotoAsync("/inbox");
         await Expect(cm).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/login"));
         var api = await cm.APIRequest.GetAsync("/api/clients/C100/timeline");
         Assert.Equal(401, api.Status);
+
+        // Activated again, he signs in as before.
+        await row.GetByTestId("staff-activate").ClickAsync();
+        await Expect(admin.GetByTestId("staff-done")).ToContainTextAsync("已重新启用 cm1");
+        await Expect(row.GetByTestId("staff-deactivate")).ToBeVisibleAsync();
+        var back = await browser.SignInAsync(s.App.BaseAddress, "cm1");
+        await back.GotoAsync("/inbox");
+        await Expect(back.GetByTestId("inbox-empty")).ToBeVisibleAsync();
     }
 }

@@ -3,6 +3,7 @@ using CoServe.Features.Conversations;
 using CoServe.Features.Handoffs;
 using CoServe.Features.Notifications;
 using CoServe.Features.Timeline;
+using CoServe.Platform.Auth;
 using CoServe.Platform.Live;
 using Microsoft.EntityFrameworkCore;
 
@@ -24,20 +25,30 @@ public sealed record OffboardingReport(string Login, bool WasActive, int Tickets
 /// not come: each open handoff is routed again without him, a conversation he held waits for its new assignee,
 /// and the client is never told. His clients are not moved silently; the report counts them for a transfer plan.
 /// </summary>
-public sealed class StaffOffboarding(
+public sealed partial class StaffOffboarding(
     CoServeDb db,
     HandoffRouter router,
     TimelineWriter timeline,
     Notifier notifier,
     StaffDirectory directory,
+    StaffPresence presence,
     LiveEvents live,
-    TimeProvider clock)
+    TimeProvider clock,
+    ILogger<StaffOffboarding> logger)
 {
-    public async Task<OffboardingReport> DeactivateAsync(string login, CancellationToken ct)
+    /// <param name="login">The account to deactivate.</param>
+    /// <param name="actor">Who does it from the console (null: the command line); nobody deactivates himself.</param>
+    /// <param name="ct">Cancellation.</param>
+    public async Task<OffboardingReport> DeactivateAsync(string login, CurrentStaff? actor, CancellationToken ct)
     {
         var normalised = (login ?? "").Trim().ToLowerInvariant();
         var staff = await db.Staff.SingleOrDefaultAsync(s => s.Login == normalised, ct)
             ?? throw new ArgumentException($"no staff account with login '{login}'", nameof(login));
+        if (actor?.Id == staff.Id) throw new ArgumentException("you cannot deactivate your own account", nameof(login));
+        if (staff.IsActive && staff.Role == StaffRole.Admin && !await db.Staff.AnyAsync(s => s.Id != staff.Id && s.IsActive && s.Role == StaffRole.Admin, ct))
+        {
+            throw new ArgumentException($"'{staff.Login}' is the last active administrator; make another administrator first", nameof(login));
+        }
         var wasActive = staff.IsActive;
         var now = clock.GetUtcNow();
         int rerouted = 0, toTeam = 0, returned = 0;
@@ -107,12 +118,13 @@ public sealed class StaffOffboarding(
             foreach (var c in held) live.Publish(new ConversationChanged(c.ClientId, c.Id));
         }
 
+        LogDeactivated(logger, staff.Id, actor?.Id, rerouted + toTeam, returned);
         var servicers = await db.ClientServicers.AsNoTracking().Where(s => s.StaffId == staff.Id).Select(s => s.IsPrimary).ToListAsync(ct);
         return new OffboardingReport(staff.Login, wasActive, rerouted, toTeam, returned, servicers.Count(p => p), servicers.Count(p => !p));
     }
 
     /// <summary>The account works again (a suspension lifted); what was routed away stays where it went.</summary>
-    public async Task ActivateAsync(string login, CancellationToken ct)
+    public async Task ActivateAsync(string login, CurrentStaff? actor, CancellationToken ct)
     {
         var normalised = (login ?? "").Trim().ToLowerInvariant();
         var staff = await db.Staff.SingleOrDefaultAsync(s => s.Login == normalised, ct)
@@ -120,5 +132,28 @@ public sealed class StaffOffboarding(
         staff.Activate();
         await db.SaveChangesAsync(ct);
         directory.Invalidate();
+        LogActivated(logger, staff.Id, actor?.Id);
     }
+
+    /// <summary>Every account with what it holds: open handoffs, clients as primary servicer and as co-servicer.</summary>
+    public async Task<IReadOnlyList<StaffAccountRow>> ListAsync(CancellationToken ct)
+    {
+        var staff = await db.Staff.AsNoTracking().Include(s => s.Branch).OrderBy(s => s.IsActive ? 0 : 1).ThenBy(s => s.Role).ThenBy(s => s.Login).ToListAsync(ct);
+        var tickets = await db.Tickets.AsNoTracking().Where(t => t.AssigneeStaffId != null && t.Status != TicketStatus.Resolved)
+            .GroupBy(t => t.AssigneeStaffId!.Value).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
+        var clients = await db.ClientServicers.AsNoTracking().Where(s => s.StaffId != null)
+            .GroupBy(s => new { StaffId = s.StaffId!.Value, s.IsPrimary }).Select(g => new { g.Key.StaffId, g.Key.IsPrimary, Count = g.Count() }).ToListAsync(ct);
+        int Clients(int id, bool primary) => clients.Where(c => c.StaffId == id && c.IsPrimary == primary).Sum(c => c.Count);
+        return staff.Select(s => new StaffAccountRow(s.Id, s.Login, s.DisplayName, s.Role, s.Branch?.Name, s.IsActive, s.IsActive && presence.StatusOf(s.Id) != PresenceStatus.Offline,
+            tickets.GetValueOrDefault(s.Id), Clients(s.Id, true), Clients(s.Id, false))).ToList();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Staff {StaffId} deactivated by {ActorId}: {Tickets} open handoffs routed again, {Returned} conversations back with the service officer")]
+    private static partial void LogDeactivated(ILogger logger, int staffId, int? actorId, int tickets, int returned);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Staff {StaffId} activated by {ActorId}")]
+    private static partial void LogActivated(ILogger logger, int staffId, int? actorId);
 }
+
+/// <summary>One account on the staff page.</summary>
+public sealed record StaffAccountRow(int Id, string Login, string DisplayName, StaffRole Role, string? Branch, bool IsActive, bool Online, int OpenHandoffs, int ClientsAsPrimary, int ClientsAsCoServicer);

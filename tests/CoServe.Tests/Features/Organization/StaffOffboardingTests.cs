@@ -33,7 +33,7 @@ public class StaffOffboardingTests
             Assert.Equal(s.Org.Cm1.Id, (await db.Tickets.SingleAsync()).AssigneeStaffId);
         }
 
-        var report = await s.H.RunAsync<StaffOffboarding, OffboardingReport>(o => o.DeactivateAsync(" CM1 ", Ct));
+        var report = await s.H.RunAsync<StaffOffboarding, OffboardingReport>(o => o.DeactivateAsync(" CM1 ", null, Ct));
 
         Assert.Equal(new OffboardingReport("cm1", true, 1, 0, 1, 1, 1), report);
         await using (var db = s.NewDb())
@@ -66,10 +66,10 @@ public class StaffOffboardingTests
         }
 
         // Again: nothing is left with him; back again, he may sign in.
-        Assert.Equal(new OffboardingReport("cm1", false, 0, 0, 0, 1, 1), await s.H.RunAsync<StaffOffboarding, OffboardingReport>(o => o.DeactivateAsync("cm1", Ct)));
-        await s.H.RunAsync<StaffOffboarding>(o => o.ActivateAsync("cm1", Ct));
+        Assert.Equal(new OffboardingReport("cm1", false, 0, 0, 0, 1, 1), await s.H.RunAsync<StaffOffboarding, OffboardingReport>(o => o.DeactivateAsync("cm1", null, Ct)));
+        await s.H.RunAsync<StaffOffboarding>(o => o.ActivateAsync("cm1", null, Ct));
         Assert.True(StaffSessionCheck.StillValid(TestOrg.As(s.Org.Cm1), await directory.GetAsync(Ct)));
-        var unknown = await Assert.ThrowsAsync<ArgumentException>(() => s.H.RunAsync<StaffOffboarding, OffboardingReport>(o => o.DeactivateAsync("nobody", Ct)));
+        var unknown = await Assert.ThrowsAsync<ArgumentException>(() => s.H.RunAsync<StaffOffboarding, OffboardingReport>(o => o.DeactivateAsync("nobody", null, Ct)));
         Assert.Contains("'nobody'", unknown.Message, StringComparison.Ordinal);
     }
 
@@ -80,7 +80,7 @@ public class StaffOffboardingTests
         s.Online(s.Org.Ops);
         await s.SayAsync("P400", "我要人工");
         await s.DrainAsync();
-        var report = await s.H.RunAsync<StaffOffboarding, OffboardingReport>(o => o.DeactivateAsync("ops", Ct));
+        var report = await s.H.RunAsync<StaffOffboarding, OffboardingReport>(o => o.DeactivateAsync("ops", null, Ct));
         Assert.Equal((1, 0), (report.TicketsToTeamQueue, report.TicketsRerouted));
         await using var db = s.NewDb();
         var ticket = await db.Tickets.SingleAsync();
@@ -89,12 +89,36 @@ public class StaffOffboardingTests
     }
 
     [Fact]
+    public async Task NobodyDeactivatesHimself_NorTheLastAdministrator()
+    {
+        await using var s = await CoServiceScenario.StartAsync();
+        var self = await Assert.ThrowsAsync<ArgumentException>(() => s.H.RunAsync<StaffOffboarding, OffboardingReport>(o => o.DeactivateAsync("cm1", TestOrg.As(s.Org.Cm1), Ct)));
+        Assert.Contains("your own account", self.Message, StringComparison.Ordinal);
+        var last = await Assert.ThrowsAsync<ArgumentException>(() => s.H.RunAsync<StaffOffboarding, OffboardingReport>(o => o.DeactivateAsync("admin", null, Ct)));
+        Assert.Contains("last active administrator", last.Message, StringComparison.Ordinal);
+        await using (var db = s.NewDb())
+        {
+            Assert.True((await db.Staff.SingleAsync(x => x.Login == "admin")).IsActive);
+            db.Staff.Add(new StaffMember("admin2", "员工admin2", StaffRole.Admin, null));
+            await db.SaveChangesAsync();
+        }
+        Assert.True((await s.H.RunAsync<StaffOffboarding, OffboardingReport>(o => o.DeactivateAsync("admin", TestOrg.As(s.Org.Cm1), Ct))).WasActive);
+
+        // The staff page's list: the deactivated administrator last, with what each account holds.
+        var rows = await s.H.RunAsync<StaffOffboarding, IReadOnlyList<StaffAccountRow>>(o => o.ListAsync(Ct));
+        Assert.Equal("admin", rows[^1].Login);
+        Assert.False(rows[^1].IsActive);
+        var cm1 = rows.Single(r => r.Login == "cm1");
+        Assert.Equal((1, 1, 0), (cm1.ClientsAsPrimary, cm1.ClientsAsCoServicer, cm1.OpenHandoffs));
+    }
+
+    [Fact]
     public async Task SignIn_RefusesADeactivatedAccount()
     {
         await using var s = await CoServiceScenario.StartAsync();
         await s.H.RunAsync<SignIn>(x => x.SetPasswordAsync("cm3", TestOrg.Password, Ct));
         Assert.NotNull(await s.H.RunAsync<SignIn, CurrentStaff?>(x => x.ValidateAsync("cm3", TestOrg.Password, Ct)));
-        await s.H.RunAsync<StaffOffboarding, OffboardingReport>(o => o.DeactivateAsync("cm3", Ct));
+        await s.H.RunAsync<StaffOffboarding, OffboardingReport>(o => o.DeactivateAsync("cm3", null, Ct));
         Assert.Null(await s.H.RunAsync<SignIn, CurrentStaff?>(x => x.ValidateAsync("cm3", TestOrg.Password, Ct)));
     }
 }
