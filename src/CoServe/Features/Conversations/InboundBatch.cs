@@ -1,3 +1,4 @@
+using System.Globalization;
 using CoServe.Data;
 using CoServe.Features.Channels;
 using CoServe.Features.Notifications;
@@ -108,6 +109,7 @@ public sealed partial class InboundBatch(
         var events = new Dictionary<int, TimelineEvent>();
         var versionRead = new Dictionary<Conversation, int>();
         var workItems = new List<(long ConversationId, TimelineEvent Message)>();
+        var toTell = new Dictionary<long, (int Staff, long ClientId, string ClientNo, long? TicketId)>();
         foreach (var i in toStore)
         {
             var message = messages[i];
@@ -127,9 +129,10 @@ public sealed partial class InboundBatch(
             }
             else if (conversation.ControllerStaffId is { } controller)
             {
-                notifier.Add(controller, NotificationKind.ClientMessage, $"客户 {clientNo} 发来新消息", $"/conversations/{conversation.Id}", clientId, conversation.OpenTicketId);
+                toTell[conversation.Id] = (controller, clientId, clientNo, conversation.OpenTicketId);
             }
         }
+        await TellControllersAsync(toTell, ct);
         await timeline.StoreAsync(ct);
         await OfficerWorkItem.InsertAsync(db, workItems.Select(w => (w.ConversationId, w.Message.ClientId, w.Message.Id)).ToList(), now, ct);
         await UpdateConversationsAsync(versionRead, ct);
@@ -193,6 +196,28 @@ public sealed partial class InboundBatch(
     /// The conversations the batch's messages went to: activity and version, each only if it still has the version
     /// read (a staff member's change meanwhile fails the batch, which is then written again from a fresh read).
     /// </summary>
+    /// <summary>
+    /// The person holding or awaited in a conversation hears that the client wrote: once until he reads it, however
+    /// many messages follow (a client writing ten lines in a row made ten bell entries and ten WeCom app messages).
+    /// </summary>
+    private async Task TellControllersAsync(Dictionary<long, (int Staff, long ClientId, string ClientNo, long? TicketId)> toTell, CancellationToken ct)
+    {
+        if (toTell.Count == 0) return;
+        var links = toTell.Keys.Select(LinkOf).ToList();
+        var staff = toTell.Values.Select(t => t.Staff).Distinct().ToList();
+        var waiting = (await db.StaffNotifications.AsNoTracking()
+            .Where(n => staff.Contains(n.StaffId) && n.ReadAt == null && n.Kind == NotificationKind.ClientMessage && links.Contains(n.Link!))
+            .Select(n => new { n.StaffId, n.Link })
+            .ToListAsync(ct)).Select(n => (n.StaffId, n.Link)).ToHashSet();
+        foreach (var (conversationId, (controller, clientId, clientNo, ticketId)) in toTell)
+        {
+            var link = LinkOf(conversationId);
+            if (!waiting.Contains((controller, link))) notifier.Add(controller, NotificationKind.ClientMessage, $"客户 {clientNo} 发来新消息", link, clientId, ticketId);
+        }
+    }
+
+    private static string LinkOf(long conversationId) => "/conversations/" + conversationId.ToString(CultureInfo.InvariantCulture);
+
     private async Task UpdateConversationsAsync(Dictionary<Conversation, int> versionRead, CancellationToken ct)
     {
         string[] set = [nameof(Conversation.Version), nameof(Conversation.LastClientMessageAt), nameof(Conversation.LastActivityAt)];

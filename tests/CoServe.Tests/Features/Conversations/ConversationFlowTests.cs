@@ -216,10 +216,12 @@ public class ConversationFlowTests
         Assert.Equal("尊敬的客户您好，已为您转接人工服务，预计等待10分钟，请您稍候。", (await s.TimelineAsync(s.Org.Cm3, "S300"))[^1].Text);
     }
 
-    [Fact]
-    public async Task WhileWaitingOrHumanActive_TheAiSaysNothing_AndTheHumanIsNotified()
+    [SkippableTheory]
+    [InlineData(StoreKind.Sqlite)]
+    [InlineData(StoreKind.Postgres)]
+    public async Task WhileWaitingOrHumanActive_TheAiSaysNothing_AndTheHumanIsNotified(StoreKind kind)
     {
-        await using var s = await CoServiceScenario.StartAsync();
+        await using var s = await CoServiceScenario.StartAsync(kind);
         await s.SayAsync("P400", "我要投诉");
         await s.DrainAsync();
         await s.SayAsync("P400", ScriptedOfficer.Question);
@@ -234,7 +236,14 @@ public class ConversationFlowTests
 
         await using var db = s.NewDb();
         Assert.Equal(1, await db.TimelineEvents.CountAsync(e => e.Kind == TimelineKind.OfficerMessage));
+        // One bell entry until he reads it, however many lines the client writes (two here, three more below).
+        Assert.Equal(1, await db.StaffNotifications.CountAsync(n => n.Kind == NotificationKind.ClientMessage && n.StaffId == s.Org.Cm1.Id));
+        foreach (var line in new[] { "在吗", "怎么没人回", "？" }) await s.SayAsync("P400", line);
+        Assert.Equal(1, await db.StaffNotifications.CountAsync(n => n.Kind == NotificationKind.ClientMessage && n.StaffId == s.Org.Cm1.Id && n.ReadAt == null));
+        await s.H.RunAsync<Notifier>(n => n.MarkAllReadAsync(s.Org.Cm1.Id, CancellationToken.None));
+        await s.SayAsync("P400", "还有一个问题");
         Assert.Equal(2, await db.StaffNotifications.CountAsync(n => n.Kind == NotificationKind.ClientMessage && n.StaffId == s.Org.Cm1.Id));
+        Assert.Equal(1, await db.StaffNotifications.CountAsync(n => n.Kind == NotificationKind.ClientMessage && n.StaffId == s.Org.Cm1.Id && n.ReadAt == null));
     }
 
     [SkippableTheory]
