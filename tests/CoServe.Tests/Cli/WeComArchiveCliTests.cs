@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
-using System.Text;
 using CoServe.Features.Channels.WeCom.Simulator;
 
 namespace CoServe.Tests.Cli;
@@ -59,27 +57,5 @@ public sealed class WeComArchiveCliTests : IDisposable
         Assert.Contains("quarantined 0", (await RunAsync(env, "wecom", "archive", "status")).Out, StringComparison.Ordinal);
     }
 
-    private async Task<(int Code, string Out, string Err)> RunAsync(Dictionary<string, string> env, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-            WorkingDirectory = _dir,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "CoServe.Cli.dll"));
-        start.ArgumentList.Add("--data-dir");
-        start.ArgumentList.Add(Path.Combine(_dir, "data"));
-        foreach (var a in args) start.ArgumentList.Add(a);
-        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
-        foreach (var (k, v) in env) start.Environment[k] = v;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(cts.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    private Task<(int Code, string Out, string Err)> RunAsync(Dictionary<string, string> env, params string[] args) => CliProcess.RunAsync(_dir, env, withStore: true, args);
 }
