@@ -87,6 +87,31 @@ public class RoutingAndSlaTests
         Assert.Equal((TicketQueue.DigitalOps, (int?)s.Org.Ops.Id), (pool.Queue, pool.AssigneeStaffId));
     }
 
+    [Fact]
+    public async Task WaitingTicket_RoutedAgainWhenItsDutyHolderIsBack_MovesToHisQueue()
+    {
+        // C100's manager is away (deactivated) when the client asks for a person and nobody in the branch is online:
+        // the ticket waits in the branch queue. Back, he gets it, and it is his queue's, not the branch's, from then on.
+        await using var s = await CoServiceScenario.StartAsync();
+        await using (var db = s.NewDb())
+        {
+            (await db.Staff.SingleAsync(x => x.Id == s.Org.Cm1.Id)).Deactivate();
+            await db.SaveChangesAsync();
+        }
+        var waiting = await HandOffAsync(s, "C100", "我要人工");
+        Assert.Equal((TicketQueue.BranchDuty, (int?)null), (waiting.Queue, waiting.AssigneeStaffId));
+
+        await using (var db = s.NewDb())
+        {
+            (await db.Staff.SingleAsync(x => x.Id == s.Org.Cm1.Id)).Activate();
+            await db.SaveChangesAsync();
+        }
+        Assert.Equal(1, (await s.H.RunAsync<HandoffSla, SlaRunReport>(x => x.RunAsync(CancellationToken.None))).Assigned);
+        await using var read = s.NewDb();
+        var ticket = await read.Tickets.SingleAsync();
+        Assert.Equal((TicketQueue.DutyOwner, (int?)s.Org.Cm1.Id), (ticket.Queue, ticket.AssigneeStaffId));
+    }
+
     [SkippableTheory]
     [InlineData(StoreKind.Sqlite)]
     [InlineData(StoreKind.Postgres)]
