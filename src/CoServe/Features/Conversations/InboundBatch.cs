@@ -193,17 +193,14 @@ public sealed partial class InboundBatch(
     }
 
     /// <summary>
-    /// The conversations the batch's messages went to: activity and version, each only if it still has the version
-    /// read (a staff member's change meanwhile fails the batch, which is then written again from a fresh read).
-    /// </summary>
-    /// <summary>
     /// The person holding or awaited in a conversation hears that the client wrote: once until he reads it, however
     /// many messages follow (a client writing ten lines in a row made ten bell entries and ten WeCom app messages).
     /// </summary>
     private async Task TellControllersAsync(Dictionary<long, (int Staff, long ClientId, string ClientNo, long? TicketId)> toTell, CancellationToken ct)
     {
         if (toTell.Count == 0) return;
-        var links = toTell.Keys.Select(LinkOf).ToList();
+        var linkOf = toTell.Keys.ToDictionary(id => id, id => "/conversations/" + id.ToString(CultureInfo.InvariantCulture));
+        var links = linkOf.Values.ToList();
         var staff = toTell.Values.Select(t => t.Staff).Distinct().ToList();
         var waiting = (await db.StaffNotifications.AsNoTracking()
             .Where(n => staff.Contains(n.StaffId) && n.ReadAt == null && n.Kind == NotificationKind.ClientMessage && links.Contains(n.Link!))
@@ -211,13 +208,15 @@ public sealed partial class InboundBatch(
             .ToListAsync(ct)).Select(n => (n.StaffId, n.Link)).ToHashSet();
         foreach (var (conversationId, (controller, clientId, clientNo, ticketId)) in toTell)
         {
-            var link = LinkOf(conversationId);
+            var link = linkOf[conversationId];
             if (!waiting.Contains((controller, link))) notifier.Add(controller, NotificationKind.ClientMessage, $"客户 {clientNo} 发来新消息", link, clientId, ticketId);
         }
     }
 
-    private static string LinkOf(long conversationId) => "/conversations/" + conversationId.ToString(CultureInfo.InvariantCulture);
-
+    /// <summary>
+    /// The conversations the batch's messages went to: activity and version, each only if it still has the version
+    /// read (a staff member's change meanwhile fails the batch, which is then written again from a fresh read).
+    /// </summary>
     private async Task UpdateConversationsAsync(Dictionary<Conversation, int> versionRead, CancellationToken ct)
     {
         string[] set = [nameof(Conversation.Version), nameof(Conversation.LastClientMessageAt), nameof(Conversation.LastActivityAt)];

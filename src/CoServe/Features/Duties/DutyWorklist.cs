@@ -59,11 +59,6 @@ public sealed class DutyWorklist(CoServeDb db, AmlWork aml, StaffDirectory direc
     private const int PerKind = 500;
 
     /// <summary>
-    /// The clients whose duty and ticket changes concern a manager's or advisor's own worklist (the clients he serves
-    /// and those of the tickets he holds), so his open page does not reload on every handoff in the firm; null for the
-    /// roles whose worklist spans the pool, a branch or the firm.
-    /// </summary>
-    /// <summary>
     /// Whether a live event concerns an open worklist that follows <paramref name="followed"/> (null: everything): a
     /// duty or ticket of a followed client, or a ticket that is now his or waits in his team's queue, for a client
     /// not yet followed (the reload rereads the set).
@@ -76,6 +71,11 @@ public sealed class DutyWorklist(CoServeDb db, AmlWork aml, StaffDirectory direc
         _ => false,
     };
 
+    /// <summary>
+    /// The clients whose duty and ticket changes concern a manager's or advisor's own worklist (the clients he serves
+    /// and those of the tickets he holds), so his open page does not reload on every handoff in the firm; null for the
+    /// roles whose worklist spans the pool, a branch or the firm.
+    /// </summary>
     public async Task<IReadOnlySet<long>?> FollowedClientIdsAsync(CurrentStaff staff, CancellationToken ct) =>
         staff.Role is StaffRole.ClientManager or StaffRole.Advisor && db.VisibleClientIds(staff) is { } ids
             ? (await ids.ToListAsync(ct)).ToHashSet()

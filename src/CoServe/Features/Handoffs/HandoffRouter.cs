@@ -46,17 +46,15 @@ public sealed class HandoffRouter(CoServeDb db, StaffPresence presence, IOptions
         // officer pool does not serve him) go to that person too: the digital team neither serves nor sees him.
         var decisions = new RouteDecision?[requests.Count];
         var queues = requests.Select(r => o.QueueFor(r.Reason)).ToArray();
-        var holders = requests.Select((r, i) =>
+        var duties = requests.Select((r, i) => queues[i] switch
             {
-                var servicers = clients[r.ClientId].Servicers;
-                var duty = queues[i] switch
-                {
-                    TicketQueue.DutyOwner => DutyFor(r.Reason),
-                    TicketQueue.DigitalOps when !servicers.Any(s => s.StaffId is null) => DutyScope.Service,
-                    _ => DutyScope.None,
-                };
-                return servicers.Where(s => s.StaffId is not null && (s.Duties & duty) != 0).Select(s => s.StaffId!.Value).ToList();
+                TicketQueue.DutyOwner => DutyFor(r.Reason),
+                TicketQueue.DigitalOps when !clients[r.ClientId].Servicers.Any(s => s.StaffId is null) => DutyScope.Service,
+                _ => DutyScope.None,
             })
+            .ToArray();
+        var holders = requests.Select((r, i) => clients[r.ClientId].Servicers
+                .Where(s => s.StaffId is not null && (s.Duties & duties[i]) != 0).Select(s => s.StaffId!.Value).ToList())
             .ToList();
         var holderIds = holders.SelectMany(h => h).Distinct().ToList();
         var activeHolders = holderIds.Count == 0 ? [] : (await db.Staff.AsNoTracking()
@@ -65,9 +63,8 @@ public sealed class HandoffRouter(CoServeDb db, StaffPresence presence, IOptions
         {
             if (queues[i] != TicketQueue.DutyOwner && holders[i].Count == 0) continue;
             var (request, client) = (requests[i], clients[requests[i].ClientId]);
-            var duty = queues[i] == TicketQueue.DutyOwner ? DutyFor(request.Reason) : DutyScope.Service;
             var owner = holders[i].Where(id => activeHolders.Contains(id) && id != request.ExcludeStaffId).Order().Select(id => (int?)id).FirstOrDefault();
-            if (owner is not null) decisions[i] = new RouteDecision(TicketQueue.DutyOwner, owner, client.BranchId, $"{duty} duty holder");
+            if (owner is not null) decisions[i] = new RouteDecision(TicketQueue.DutyOwner, owner, client.BranchId, $"{duties[i]} duty holder");
             else queues[i] = TicketQueue.BranchDuty;
         }
 

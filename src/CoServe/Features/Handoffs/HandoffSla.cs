@@ -80,7 +80,7 @@ public sealed partial class HandoffSla(
                 if (route.AssigneeStaffId is null) NobodyFree(t);
                 if (route.AssigneeStaffId is { } next && next != assignee)
                 {
-                    await ReassignAsync(t, route, next, now, ct);
+                    await ReassignAsync(t, route, now, ct);
                     changed.Add(t);
                     notifier.Add(next, NotificationKind.HandoffAssigned, "转给您（原处理人离线）：" + label, link, t.ClientId, t.Id);
                     Event(t, new { rerouted = next, from = assignee, why = "assignee offline" });
@@ -93,7 +93,7 @@ public sealed partial class HandoffSla(
                 if (route.AssigneeStaffId is null) NobodyFree(t);
                 if (route.AssigneeStaffId is { } next)
                 {
-                    await ReassignAsync(t, route, next, now, ct);
+                    await ReassignAsync(t, route, now, ct);
                     changed.Add(t);
                     notifier.Add(next, NotificationKind.HandoffAssigned, "新的转人工：" + label, link, t.ClientId, t.Id);
                     Event(t, new { assigned = next, why = route.Explanation });
@@ -125,8 +125,9 @@ public sealed partial class HandoffSla(
             details: details, conversationId: t.ConversationId, ticketId: t.Id);
 
     /// <summary>The ticket goes where the router sent it: the person, and the queue (a branch-duty ticket whose duty holder is back is his again).</summary>
-    private async Task ReassignAsync(Ticket t, RouteDecision route, int staffId, DateTimeOffset now, CancellationToken ct)
+    private async Task ReassignAsync(Ticket t, RouteDecision route, DateTimeOffset now, CancellationToken ct)
     {
+        var staffId = route.AssigneeStaffId ?? throw new InvalidOperationException("a ticket is reassigned only to someone");
         t.Reroute(route.Queue, route.BranchId, staffId, now);
         if (t.ConversationId is not { } id) return;
         var conversation = await db.Conversations.SingleAsync(c => c.Id == id, ct);

@@ -104,7 +104,7 @@ public sealed class Ticket
         for (var i = 0; i < ids.Length; i++) tickets[i].Id = ids[i];
     }
 
-    /// <summary>Routed again (its assignee left): the queue the router chose now, and who has it (null: the team's queue).</summary>
+    /// <summary>Routed again (its assignee offline or gone, nobody had it yet): the queue the router chose now, and who has it (null: the team's queue).</summary>
     public void Reroute(TicketQueue queue, int? branchId, int? staffId, DateTimeOffset now)
     {
         Queue = queue;

@@ -41,9 +41,7 @@ public sealed partial class StaffOffboarding(
     /// <param name="ct">Cancellation.</param>
     public async Task<OffboardingReport> DeactivateAsync(string login, CurrentStaff? actor, CancellationToken ct)
     {
-        var normalised = (login ?? "").Trim().ToLowerInvariant();
-        var staff = await db.Staff.SingleOrDefaultAsync(s => s.Login == normalised, ct)
-            ?? throw new ArgumentException($"no staff account with login '{login}'", nameof(login));
+        var staff = await FindAsync(login, ct);
         if (actor?.Id == staff.Id) throw new ArgumentException("you cannot deactivate your own account", nameof(login));
         if (staff.IsActive && staff.Role == StaffRole.Admin && !await db.Staff.AnyAsync(s => s.Id != staff.Id && s.IsActive && s.Role == StaffRole.Admin, ct))
         {
@@ -126,13 +124,18 @@ public sealed partial class StaffOffboarding(
     /// <summary>The account works again (a suspension lifted); what was routed away stays where it went.</summary>
     public async Task ActivateAsync(string login, CurrentStaff? actor, CancellationToken ct)
     {
-        var normalised = (login ?? "").Trim().ToLowerInvariant();
-        var staff = await db.Staff.SingleOrDefaultAsync(s => s.Login == normalised, ct)
-            ?? throw new ArgumentException($"no staff account with login '{login}'", nameof(login));
+        var staff = await FindAsync(login, ct);
         staff.Activate();
         await db.SaveChangesAsync(ct);
         directory.Invalidate();
         LogActivated(logger, staff.Id, actor?.Id);
+    }
+
+    private async Task<StaffMember> FindAsync(string login, CancellationToken ct)
+    {
+        var normalised = (login ?? "").Trim().ToLowerInvariant();
+        return await db.Staff.SingleOrDefaultAsync(s => s.Login == normalised, ct)
+            ?? throw new ArgumentException($"no staff account with login '{login}'", nameof(login));
     }
 
     /// <summary>Every account with what it holds: open handoffs, clients as primary servicer and as co-servicer.</summary>

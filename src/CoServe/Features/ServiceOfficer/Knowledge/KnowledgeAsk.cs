@@ -64,9 +64,15 @@ public sealed class KnowledgeAsk(ServiceOfficerEngine engine, IOptions<HandoffOp
         {
             OfficerAnswer a => new AskResult(AskOutcome.Answer, a.Text, a.KnowledgeEntryId, a.Confidence, null, understanding.Intent.ToString(), [], ranking, a.Explanations, snapshot.Version),
             OfficerClarification c => new AskResult(AskOutcome.Clarify, c.Text, null, understanding.Match.Confidence, null, understanding.Intent.ToString(), c.OptionEntryIds, ranking, c.Explanations, snapshot.Version),
-            // The wait as a client would be told it during service hours (the real one comes from the routed ticket).
-            OfficerHandoff h => new AskResult(AskOutcome.Handoff, WaitPromise.Fill(h.HoldingMessage ?? "", WaitPromise.Phrase(at, at + handoffs.Value.FirstResponse(h.Reason), handoffs.Value.FirstResponse(h.Reason))), null, understanding.Match.Confidence, h.Reason.ToString(), understanding.Intent.ToString(), [], ranking, h.Explanations, snapshot.Version),
+            OfficerHandoff h => new AskResult(AskOutcome.Handoff, HoldingInServiceHours(h), null, understanding.Match.Confidence, h.Reason.ToString(), understanding.Intent.ToString(), [], ranking, h.Explanations, snapshot.Version),
             _ => throw new InvalidOperationException("unknown decision " + decision.GetType().Name),
         };
+    }
+
+    /// <summary>The holding message as a client would be told it during service hours (the real wait comes from the routed ticket).</summary>
+    private string HoldingInServiceHours(OfficerHandoff h)
+    {
+        var sla = handoffs.Value.FirstResponse(h.Reason);
+        return WaitPromise.Fill(h.HoldingMessage ?? "", WaitPromise.Phrase(DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch + sla, sla));
     }
 }
