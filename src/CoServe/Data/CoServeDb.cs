@@ -30,6 +30,7 @@ public abstract class CoServeDb(DbContextOptions options) : DbContext(options)
     public DbSet<SegmentationRun> SegmentationRuns => Set<SegmentationRun>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<PersonalDataAccess> PersonalDataAccesses => Set<PersonalDataAccess>();
+    public DbSet<Features.Privacy.DataRightsRequest> DataRightsRequests => Set<Features.Privacy.DataRightsRequest>();
     public DbSet<TimelineEvent> TimelineEvents => Set<TimelineEvent>();
     public DbSet<Conversation> Conversations => Set<Conversation>();
     public DbSet<OfficerWorkItem> OfficerWorkItems => Set<OfficerWorkItem>();

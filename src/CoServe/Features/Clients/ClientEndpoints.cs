@@ -6,7 +6,10 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CoServe.Features.Clients;
 
-public sealed record RevealRequest(string Field, string Purpose);
+/// <param name="Field">Name, Mobile or IdNumber.</param>
+/// <param name="Purpose">Why, in the reader's words (audited; at least 4 characters).</param>
+/// <param name="Kind">The purpose's category (ClientService, AccountService, Complaint, Callback, Aml, ComplianceCheck, Other; default Other); the client sees it in his privacy page, never an Aml one.</param>
+public sealed record RevealRequest(string Field, string Purpose, string? Kind = null);
 
 public sealed record RevealResponse(string ClientNo, string Field, string? Value);
 
@@ -60,9 +63,14 @@ public static class ClientEndpoints
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["field"] = ["field must be Name, Mobile or IdNumber"] });
         }
+        var kind = AccessPurpose.Other;
+        if (request.Kind is not null && (!Enum.TryParse(request.Kind, ignoreCase: true, out kind) || !Enum.IsDefined(kind)))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["kind"] = [$"kind must be one of {string.Join(", ", Enum.GetNames<AccessPurpose>())}"] });
+        }
         try
         {
-            var result = await reveal.RevealAsync(CurrentStaff.Require(http.User), clientNo, field, request.Purpose, "api", ct);
+            var result = await reveal.RevealAsync(CurrentStaff.Require(http.User), clientNo, field, kind, request.Purpose, "api", ct);
             return result is null ? TypedResults.NotFound() : TypedResults.Ok(new RevealResponse(result.ClientNo, result.Field.ToString(), result.Value));
         }
         catch (ArgumentException ex)

@@ -3,7 +3,9 @@ using CoServe.Features.Channels;
 using CoServe.Features.Clients;
 using CoServe.Features.Conversations;
 using CoServe.Features.Organization;
+using CoServe.Features.Security;
 using CoServe.Platform.Auth;
+using CoServe.Platform.Crypto;
 using Microsoft.EntityFrameworkCore;
 
 namespace CoServe.Features.Demo;
@@ -62,7 +64,15 @@ public sealed partial class DemoConversations(IDbContextFactory<CoServeDb> dbFac
     ];
 
     /// <summary>What one member of staff does with the handoff of one dialogue (index into <see cref="Script"/>).</summary>
-    public sealed record StaffStep(int Dialogue, string Login, string Reply, string? Note = null, bool HandBack = false, string? CloseWith = null);
+    /// <param name="Dialogue">Index into <see cref="Script"/>.</param>
+    /// <param name="Login">The staff member.</param>
+    /// <param name="Reply">What he answers the client.</param>
+    /// <param name="Note">An internal note after the reply.</param>
+    /// <param name="HandBack">Hand the conversation back to the service officer.</param>
+    /// <param name="CloseWith">Close the conversation with this outcome.</param>
+    /// <param name="Reveal">A personal field the staff member unmasks first (to call the client back, say): audited, and listed on the client's privacy page.</param>
+    public sealed record StaffStep(int Dialogue, string Login, string Reply, string? Note = null, bool HandBack = false, string? CloseWith = null,
+        (ProtectedField Field, AccessPurpose Kind, string Purpose)? Reveal = null);
 
     /// <summary>
     /// Staff at work on some of the handoffs, through the same console actions as a person's clicks: the keeping manager
@@ -74,11 +84,13 @@ public sealed partial class DemoConversations(IDbContextFactory<CoServeDb> dbFac
     public static readonly IReadOnlyList<StaffStep> StaffScript =
     [
         new(1, "cm.bj1", "您好，我是您的客户经理。转托管办理慢给您添麻烦了，我已经联系转入券商核实进度，今天下班前给您回电话说明。",
-            Note: "@head.bj 客户对转托管办理慢不满，已致电核实，今天内回复客户。"),
+            Note: "@head.bj 客户对转托管办理慢不满，已致电核实，今天内回复客户。",
+            Reveal: (ProtectedField.Mobile, AccessPurpose.Complaint, "回电说明转托管进度")),
         new(4, "adv.bj", "您好，我是营业部的投资顾问。我们不对单只股票给出买卖建议或价格预测；如果您想结合自己的风险承受能力和持仓做一次资产配置沟通，可以随时约我。",
             CloseWith: "已说明不提供个股买卖建议，客户可预约投顾沟通"),
         new(10, "ops1", "您好，我是数智服务团队的同事，已经为您接入人工。刚才的问题服务官会继续为您解答，有需要随时再找我们。", HandBack: true),
-        new(14, "ops2", "您好，账户安全的问题由我为您处理。请先在App的安全中心修改交易密码，并拨打营业部电话核实身份，我们会协助您核查近期的登录记录。"),
+        new(14, "ops2", "您好，账户安全的问题由我为您处理。请先在App的安全中心修改交易密码，并拨打营业部电话核实身份，我们会协助您核查近期的登录记录。",
+            Reveal: (ProtectedField.Name, AccessPurpose.AccountService, "账户安全：来电时核实客户身份")),
     ];
 
     private const string KeyPrefix = "demo-dialogue-";
@@ -166,6 +178,10 @@ public sealed partial class DemoConversations(IDbContextFactory<CoServeDb> dbFac
                 continue;
             }
             var staff = CurrentStaff.From(member);
+            if (step.Reveal is { } reveal)
+            {
+                await scope.ServiceProvider.GetRequiredService<RevealPersonalData>().RevealAsync(staff, clientNo!, reveal.Field, reveal.Kind, reveal.Purpose, "console", ct);
+            }
             var results = new List<ControlResult> { await control.ReplyAsync(staff, id, step.Reply, confirmWarning: false, ct) };
             if (step.Note is { } note) results.Add(await control.AddNoteAsync(staff, clientNo!, id, note, ct));
             if (step.HandBack) results.Add(await control.HandBackAsync(staff, id, ct));

@@ -13,6 +13,8 @@ public enum NotificationKind
     ClientMessage = 6,
     ConversationTransferred = 7,
     DutyTask = 8,
+    /// <summary>A client asked to copy, correct or delete his personal information (the privacy desk).</summary>
+    PrivacyRequest = 9,
 }
 
 /// <summary>

@@ -4,6 +4,24 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace CoServe.Features.Security;
 
+/// <summary>Why a staff member unmasked a field: the category the client is shown in his privacy page.</summary>
+public enum AccessPurpose
+{
+    /// <summary>客户服务: answering the client, confirming who he is.</summary>
+    ClientService = 1,
+    /// <summary>业务办理: an account or trading service he asked for.</summary>
+    AccountService = 2,
+    /// <summary>投诉处理.</summary>
+    Complaint = 3,
+    /// <summary>客户回访: a callback or a suitability follow-up.</summary>
+    Callback = 4,
+    /// <summary>反洗钱: never shown to the client (no tipping-off).</summary>
+    Aml = 5,
+    /// <summary>合规检查.</summary>
+    ComplianceCheck = 6,
+    Other = 7,
+}
+
 /// <summary>Audit row for every unmasked read of a personal field: who, when, which client, which field, why.</summary>
 public sealed class PersonalDataAccess
 {
@@ -11,8 +29,9 @@ public sealed class PersonalDataAccess
     {
     }
 
-    public PersonalDataAccess(int staffId, long clientId, ProtectedField field, string purpose, string channel, DateTimeOffset at)
+    public PersonalDataAccess(int staffId, long clientId, ProtectedField field, AccessPurpose kind, string purpose, string channel, DateTimeOffset at)
     {
+        Kind = kind;
         StaffId = staffId;
         ClientId = clientId;
         Field = field;
@@ -25,6 +44,9 @@ public sealed class PersonalDataAccess
     public int StaffId { get; private set; }
     public long ClientId { get; private set; }
     public ProtectedField Field { get; private set; }
+    /// <summary>The stated purpose's category (null on rows written before categories existed).</summary>
+    public AccessPurpose? Kind { get; private set; }
+    /// <summary>The purpose in the staff member's words: for audits, never shown to the client.</summary>
     public string Purpose { get; private set; } = "";
     /// <summary>console or api.</summary>
     public string Channel { get; private set; } = "";
@@ -38,6 +60,7 @@ internal sealed class PersonalDataAccessConfiguration : IEntityTypeConfiguration
         b.ToTable("PersonalDataAccesses");
         b.Property(x => x.Field).HasConversion<string>().HasMaxLength(16);
         b.Property(x => x.Purpose).HasMaxLength(200);
+        b.Property(x => x.Kind).HasConversion<string>().HasMaxLength(16);
         b.Property(x => x.Channel).HasMaxLength(16);
         b.HasIndex(x => x.At);
         b.HasIndex(x => new { x.ClientId, x.At });

@@ -20,8 +20,16 @@ public sealed class RevealPersonalData(CoServeDb db, FieldProtector protector, T
     public const int MaxPurposeLength = 200;
 
     /// <returns>null when the client is not in scope (callers answer 404).</returns>
-    public async Task<RevealResult?> RevealAsync(CurrentStaff staff, string clientNo, ProtectedField field, string? purpose, string channel, CancellationToken ct)
+    /// <param name="staff">Who reads.</param>
+    /// <param name="clientNo">Whose field.</param>
+    /// <param name="field">Which field.</param>
+    /// <param name="kind">The purpose's category (the client sees it, except an AML purpose).</param>
+    /// <param name="purpose">The purpose in the reader's words (audit only).</param>
+    /// <param name="channel">console or api.</param>
+    /// <param name="ct">Cancellation.</param>
+    public async Task<RevealResult?> RevealAsync(CurrentStaff staff, string clientNo, ProtectedField field, AccessPurpose kind, string? purpose, string channel, CancellationToken ct)
     {
+        if (!Enum.IsDefined(kind)) throw new ArgumentException("unknown purpose category", nameof(kind));
         var reason = purpose?.Trim() ?? "";
         if (reason.Length < MinPurposeLength)
         {
@@ -37,7 +45,7 @@ public sealed class RevealPersonalData(CoServeDb db, FieldProtector protector, T
             .SingleOrDefaultAsync(ct);
         if (client is null) return null;
 
-        db.PersonalDataAccesses.Add(new PersonalDataAccess(staff.Id, client.Id, field, reason, channel, clock.GetUtcNow()));
+        db.PersonalDataAccesses.Add(new PersonalDataAccess(staff.Id, client.Id, field, kind, reason, channel, clock.GetUtcNow()));
         await db.SaveChangesAsync(ct);
 
         var cipher = field switch

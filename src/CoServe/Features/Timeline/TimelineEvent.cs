@@ -19,6 +19,8 @@ public enum TimelineKind
     TierChange = 10,
     ProfileChange = 11,
     ConsentChange = 12,
+    /// <summary>A client's request to copy, correct or delete his personal information, or its answer.</summary>
+    PrivacyRequest = 13,
 }
 
 public enum ActorKind

@@ -13,6 +13,7 @@ using CoServe.Features.Demo;
 using CoServe.Features.Duties;
 using CoServe.Features.Organization;
 using CoServe.Features.Outreach;
+using CoServe.Features.Privacy;
 using CoServe.Features.Reports;
 using CoServe.Features.Security;
 using CoServe.Features.ServiceOfficer;
@@ -51,6 +52,7 @@ public static class CoServeHost
         services.AddWeComArchive(configuration);
         services.AddDuties(configuration);
         services.AddReports(configuration);
+        services.AddPrivacy(configuration);
         services.AddSingleton<Microsoft.AspNetCore.Identity.IPasswordHasher<StaffMember>, Microsoft.AspNetCore.Identity.PasswordHasher<StaffMember>>();
         services.AddDataProtection()
             .SetApplicationName("CoServe")

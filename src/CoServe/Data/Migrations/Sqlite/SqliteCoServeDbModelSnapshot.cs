@@ -2306,6 +2306,72 @@ namespace CoServe.Data.Migrations.Sqlite
                     b.ToTable("WeComGroupQuotas", (string)null);
                 });
 
+            modelBuilder.Entity("CoServe.Features.Privacy.DataRightsRequest", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Channel")
+                        .IsRequired()
+                        .HasMaxLength(24)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ClientId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ClosedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("DetailCipher")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("DueAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("HandledByStaffId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("IdempotencyKey")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ReceivedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("ReplyCipher")
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("Right")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("HandledByStaffId");
+
+                    b.HasIndex("ClientId", "IdempotencyKey")
+                        .IsUnique();
+
+                    b.HasIndex("ClientId", "ReceivedAt");
+
+                    b.HasIndex("Status", "DueAt");
+
+                    b.ToTable("DataRightsRequests", (string)null);
+                });
+
             modelBuilder.Entity("CoServe.Features.Security.ApiToken", b =>
                 {
                     b.Property<long>("Id")
@@ -2367,6 +2433,10 @@ namespace CoServe.Data.Migrations.Sqlite
 
                     b.Property<string>("Field")
                         .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
@@ -3555,6 +3625,20 @@ namespace CoServe.Data.Migrations.Sqlite
                         .HasForeignKey("ClientId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("CoServe.Features.Privacy.DataRightsRequest", b =>
+                {
+                    b.HasOne("CoServe.Features.Clients.Client", null)
+                        .WithMany()
+                        .HasForeignKey("ClientId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("CoServe.Features.Organization.StaffMember", null)
+                        .WithMany()
+                        .HasForeignKey("HandledByStaffId")
+                        .OnDelete(DeleteBehavior.Restrict);
                 });
 
             modelBuilder.Entity("CoServe.Features.Security.ApiToken", b =>

@@ -1,0 +1,110 @@
+using CoServe.Data;
+using CoServe.Features.Organization;
+using CoServe.Features.Timeline;
+using CoServe.Platform.Auth;
+using CoServe.Platform.Crypto;
+using Microsoft.EntityFrameworkCore;
+
+namespace CoServe.Features.Privacy;
+
+/// <summary>A rights request as the privacy desk sees it.</summary>
+public sealed record DeskRow(
+    long Id,
+    string ClientNo,
+    DataRight Right,
+    DataRightsStatus Status,
+    DateTimeOffset ReceivedAt,
+    DateTimeOffset DueAt,
+    bool Overdue,
+    string Detail,
+    string? Reply,
+    string? HandledBy,
+    DateTimeOffset? ClosedAt);
+
+/// <summary>
+/// The privacy desk (Compliance; an administrator may stand in): every client's rights requests by deadline, and the
+/// answer. A refusal must give the client its reason (PIPL article 50), in words that never mention an AML matter.
+/// Reading a request is reading what the client wrote, so only the desk's roles may.
+/// </summary>
+public sealed class DataRightsDesk(CoServeDb db, FieldProtector protector, StaffDirectory directory, TimelineWriter timeline, TimeProvider clock)
+{
+    public const int MinReplyLength = 10;
+    public const int MaxReplyLength = 2000;
+
+    public static bool MayUse(CurrentStaff staff) => staff.Role is StaffRole.Compliance or StaffRole.Admin;
+
+    public async Task<IReadOnlyList<DeskRow>> ListAsync(CurrentStaff staff, bool openOnly, CancellationToken ct)
+    {
+        Require(staff);
+        var q = from r in db.DataRightsRequests.AsNoTracking()
+                join c in db.Clients on r.ClientId equals c.Id
+                select new { r, c.ClientNo };
+        q = openOnly ? q.Where(x => x.r.Status == DataRightsStatus.Open).OrderBy(x => x.r.DueAt).ThenBy(x => x.r.Id)
+                     : q.OrderByDescending(x => x.r.ReceivedAt).ThenByDescending(x => x.r.Id);
+        var rows = await q.Take(500).ToListAsync(ct);
+        var names = await directory.GetAsync(ct);
+        var now = clock.GetUtcNow();
+        return rows.ConvertAll(x => ToRow(x.r, x.ClientNo, names, now));
+    }
+
+    public async Task<DeskRow?> GetAsync(CurrentStaff staff, long id, CancellationToken ct)
+    {
+        Require(staff);
+        var row = await (from r in db.DataRightsRequests.AsNoTracking()
+                         join c in db.Clients on r.ClientId equals c.Id
+                         where r.Id == id
+                         select new { r, c.ClientNo }).SingleOrDefaultAsync(ct);
+        return row is null ? null : ToRow(row.r, row.ClientNo, await directory.GetAsync(ct), clock.GetUtcNow());
+    }
+
+    /// <summary>Answers a request: what was done (completed) or why not (refused). The client reads the reply on his privacy page.</summary>
+    /// <returns>null when there is no such request.</returns>
+    public async Task<DeskRow?> AnswerAsync(CurrentStaff staff, long id, DataRightsStatus outcome, string? reply, CancellationToken ct)
+    {
+        Require(staff);
+        if (outcome is not (DataRightsStatus.Completed or DataRightsStatus.Refused)) throw new ArgumentException("answer with Completed or Refused", nameof(outcome));
+        var text = reply?.Trim() ?? "";
+        if (text.Length < MinReplyLength)
+        {
+            throw new ArgumentException(outcome == DataRightsStatus.Refused
+                ? $"a refusal states its reason to the client (at least {MinReplyLength} characters)"
+                : $"tell the client what was done (at least {MinReplyLength} characters)", nameof(reply));
+        }
+        if (text.Length > MaxReplyLength) throw new ArgumentException($"the reply is at most {MaxReplyLength} characters", nameof(reply));
+        var request = await db.DataRightsRequests.SingleOrDefaultAsync(r => r.Id == id, ct);
+        if (request is null) return null;
+        if (request.Status != DataRightsStatus.Open) throw new InvalidOperationException("this request has already been answered");
+        var now = clock.GetUtcNow();
+        request.Close(outcome, protector.Encrypt(ProtectedField.MessageText, text), staff.Id, now);
+        timeline.Append(request.ClientId, TimelineKind.PrivacyRequest, ActorKind.Staff, staff.Id, ClientPrivacy.Channel, EventVisibility.ClientVisible,
+            details: new { requestId = request.Id, right = request.Right.ToString(), status = outcome.ToString() });
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            throw new InvalidOperationException("someone else answered this request meanwhile; reload it");
+        }
+        timeline.Publish();
+        return await GetAsync(staff, id, ct);
+    }
+
+    private DeskRow ToRow(DataRightsRequest r, string clientNo, StaffDirectory.Snapshot names, DateTimeOffset now) => new(
+        r.Id,
+        clientNo,
+        r.Right,
+        r.Status,
+        r.ReceivedAt,
+        r.DueAt,
+        r.Status == DataRightsStatus.Open && now > r.DueAt,
+        protector.Decrypt(ProtectedField.MessageText, r.DetailCipher),
+        protector.DecryptOrNull(ProtectedField.MessageText, r.ReplyCipher),
+        r.HandledByStaffId is { } s ? names.StaffName(s) : null,
+        r.ClosedAt);
+
+    private static void Require(CurrentStaff staff)
+    {
+        if (!MayUse(staff)) throw new UnauthorizedAccessException("only the privacy desk (Compliance) handles personal-information requests");
+    }
+}
