@@ -3,6 +3,7 @@ using CoServe.Features.Organization;
 using CoServe.Features.Timeline;
 using CoServe.Platform.Auth;
 using CoServe.Platform.Crypto;
+using CoServe.Platform.Web;
 using Microsoft.EntityFrameworkCore;
 
 namespace CoServe.Features.Privacy;
@@ -73,7 +74,7 @@ public sealed class DataRightsDesk(CoServeDb db, FieldProtector protector, Staff
         if (text.Length > MaxReplyLength) throw new ArgumentException($"the reply is at most {MaxReplyLength} characters", nameof(reply));
         var request = await db.DataRightsRequests.SingleOrDefaultAsync(r => r.Id == id, ct);
         if (request is null) return null;
-        if (request.Status != DataRightsStatus.Open) throw new InvalidOperationException("this request has already been answered");
+        if (request.Status != DataRightsStatus.Open) throw new RuleViolationException("this request has already been answered");
         var now = clock.GetUtcNow();
         request.Close(outcome, protector.Encrypt(ProtectedField.MessageText, text), staff.Id, now);
         timeline.Append(request.ClientId, TimelineKind.PrivacyRequest, ActorKind.Staff, staff.Id, ClientPrivacy.Channel, EventVisibility.ClientVisible,
@@ -84,7 +85,7 @@ public sealed class DataRightsDesk(CoServeDb db, FieldProtector protector, Staff
         }
         catch (DbUpdateConcurrencyException)
         {
-            throw new InvalidOperationException("someone else answered this request meanwhile; reload it");
+            throw new RuleViolationException("someone else answered this request meanwhile; reload it");
         }
         timeline.Publish();
         return await GetAsync(staff, id, ct);

@@ -8,7 +8,7 @@ namespace CoServe.Features.Security;
 
 public sealed record RevealResult(string ClientNo, ProtectedField Field, string? Value);
 
-public sealed record AuditRow(long Id, DateTimeOffset At, string Staff, string ClientNo, ProtectedField Field, string Purpose, string Channel);
+public sealed record AuditRow(long Id, DateTimeOffset At, string Staff, string ClientNo, ProtectedField Field, AccessPurpose? Kind, string Purpose, string Channel);
 
 /// <summary>
 /// Unmasking a personal field: allowed only for clients in the caller's scope, only with a stated purpose,
@@ -71,6 +71,6 @@ public sealed class RevealPersonalData(CoServeDb db, FieldProtector protector, T
             q = q.Where(x => x.ClientNo == no);
         }
         var rows = await q.OrderByDescending(x => x.a.At).ThenByDescending(x => x.a.Id).Take(Math.Clamp(take, 1, 1000)).ToListAsync(ct);
-        return rows.Select(x => new AuditRow(x.a.Id, x.a.At, $"{x.DisplayName} ({x.Login})", x.ClientNo, x.a.Field, x.a.Purpose, x.a.Channel)).ToList();
+        return rows.Select(x => new AuditRow(x.a.Id, x.a.At, $"{x.DisplayName} ({x.Login})", x.ClientNo, x.a.Field, x.a.Kind, x.a.Purpose, x.a.Channel)).ToList();
     }
 }

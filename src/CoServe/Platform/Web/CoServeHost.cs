@@ -126,6 +126,7 @@ public static class CoServeHost
         app.MapGuardrails();
         app.MapIntentRules();
         app.MapReports();
+        app.MapPrivacy();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

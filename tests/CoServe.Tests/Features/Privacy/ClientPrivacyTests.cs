@@ -168,7 +168,7 @@ public class ClientPrivacyTests
         Assert.Contains("reason", tooShort.Message, StringComparison.Ordinal);
         var answered = await s.H.RunAsync<DataRightsDesk, DeskRow?>(d => d.AnswerAsync(TestOrg.As(s.Org.Compliance), first, DataRightsStatus.Completed, "已核实并更新您的手机号。", Ct));
         Assert.Equal((DataRightsStatus.Completed, "员工compliance"), (answered!.Status, answered.HandledBy));
-        await Assert.ThrowsAsync<InvalidOperationException>(() => s.H.RunAsync<DataRightsDesk, DeskRow?>(d => d.AnswerAsync(TestOrg.As(s.Org.Admin), first, DataRightsStatus.Refused, "重复的答复，应当被拒绝。", Ct)));
+        await Assert.ThrowsAsync<CoServe.Platform.Web.RuleViolationException>(() => s.H.RunAsync<DataRightsDesk, DeskRow?>(d => d.AnswerAsync(TestOrg.As(s.Org.Admin), first, DataRightsStatus.Refused, "重复的答复，应当被拒绝。", Ct)));
         Assert.Null(await s.H.RunAsync<DataRightsDesk, DeskRow?>(d => d.AnswerAsync(TestOrg.As(s.Org.Compliance), first + 100, DataRightsStatus.Completed, "不存在的请求不能答复。", Ct)));
         Assert.Empty(await s.H.RunAsync<DataRightsDesk, IReadOnlyList<DeskRow>>(d => d.ListAsync(TestOrg.As(s.Org.Compliance), true, Ct)));
 
