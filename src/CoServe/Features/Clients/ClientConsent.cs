@@ -6,6 +6,9 @@ namespace CoServe.Features.Clients;
 /// <summary>The current state of one consent purpose; changes are recorded with source and instant.</summary>
 public sealed class ClientConsent
 {
+    /// <summary>Source of a change the client made himself in CoServe ("client:privacy").</summary>
+    public const string ClientSourcePrefix = "client:";
+
     private ClientConsent()
     {
     }
@@ -25,6 +28,12 @@ public sealed class ClientConsent
     public bool Granted { get; private set; }
     public string Source { get; private set; } = "";
     public DateTimeOffset ChangedAt { get; private set; }
+
+    /// <summary>
+    /// The client chose this himself in CoServe. A client-book feed carries no time per consent, so it cannot be newer:
+    /// the import leaves such a consent as the client set it.
+    /// </summary>
+    public bool IsClientsOwnChoice => Source.StartsWith(ClientSourcePrefix, StringComparison.Ordinal);
 
     internal void Change(bool granted, string source, DateTimeOffset at)
     {

@@ -199,7 +199,12 @@ public sealed partial class ImportClientBook(
         if (r.Aml is not null) c.AmlRiskLevel = r.Aml;
         if (r.Consents is not null)
         {
-            foreach (var purpose in Enum.GetValues<ConsentPurpose>()) c.SetConsent(purpose, r.Consents.Contains(purpose), "client-import", now);
+            foreach (var purpose in Enum.GetValues<ConsentPurpose>())
+            {
+                // What the client gave or withdrew himself on his privacy page stands over the feed.
+                if (c.Consents.FirstOrDefault(x => x.Purpose == purpose) is { IsClientsOwnChoice: true }) continue;
+                c.SetConsent(purpose, r.Consents.Contains(purpose), "client-import", now);
+            }
         }
         if (!setServicing) return;
         var (set, servicer) = r.Servicer;

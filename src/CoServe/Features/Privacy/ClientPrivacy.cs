@@ -114,7 +114,7 @@ public sealed class ClientPrivacy(
         if (client.Consents.FirstOrDefault(c => c.Purpose == purpose) is { } current && current.Granted == granted) return false;
         if (client.Consents.All(c => c.Purpose != purpose) && !granted) return false;
         var now = clock.GetUtcNow();
-        client.SetConsent(purpose, granted, "client:" + Channel, now);
+        client.SetConsent(purpose, granted, ClientConsent.ClientSourcePrefix + Channel, now);
         timeline.Append(clientId, TimelineKind.ConsentChange, ActorKind.Client, null, Channel, EventVisibility.ClientVisible,
             details: new { purpose = purpose.ToString(), granted });
         await db.SaveChangesAsync(ct);

@@ -53,6 +53,29 @@ public class ClientBookImportTests
     }
 
     [Fact]
+    public async Task Import_LeavesAConsentTheClientChoseHimself_AndSetsTheOthersFromTheFeed()
+    {
+        await using var h = await CoreHarness.StartAsync(StoreKind.Sqlite);
+        await using (var db = h.NewDb()) await TestOrg.CreateAsync(db);
+        const string Header = "客户号,姓名,营业部,客户经理,授权\n";
+        await ImportAsync(h, Utf8(Header + "3100000001,欧阳娜娜,N01,cm1,service;marketing\n"));
+        long id;
+        await using (var db = h.NewDb()) id = await db.Clients.Where(c => c.ClientNo == "3100000001").Select(c => c.Id).SingleAsync();
+        // On his privacy page he withdraws marketing and allows personalised push.
+        await h.RunAsync<CoServe.Features.Privacy.ClientPrivacy, bool>(p => p.SetConsentAsync(id, ConsentPurpose.Marketing, false, CancellationToken.None));
+        await h.RunAsync<CoServe.Features.Privacy.ClientPrivacy, bool>(p => p.SetConsentAsync(id, ConsentPurpose.PersonalisedPush, true, CancellationToken.None));
+
+        // The nightly book, which knows only what he signed at account opening, drops service messages.
+        await ImportAsync(h, Utf8(Header + "3100000001,欧阳娜娜,N01,cm1,marketing\n"));
+
+        await using var check = h.NewDb();
+        var consents = await check.ClientConsents.Where(c => c.ClientId == id).ToDictionaryAsync(c => c.Purpose, c => (c.Granted, c.Source));
+        Assert.Equal((false, "client:privacy"), consents[ConsentPurpose.Marketing]);
+        Assert.Equal((true, "client:privacy"), consents[ConsentPurpose.PersonalisedPush]);
+        Assert.Equal((false, "client-import"), consents[ConsentPurpose.ServiceMessages]);
+    }
+
+    [Fact]
     public async Task Import_Upsert_BlankCellsLeaveValues_AndCompletesPlaceholders()
     {
         await using var h = await CoreHarness.StartAsync(StoreKind.Sqlite);
