@@ -84,7 +84,30 @@ internal static class StaffCommands
             return 0;
         }, ct));
 
+        var chLogin = new Option<string>("--login") { Description = "Sign-in name", Required = true };
+        var chName = new Option<string?>("--name") { Description = "New display name" };
+        var chRole = new Option<StaffRole?>("--role") { Description = "New role: ClientManager, Advisor, DigitalOps, Compliance, BranchHead or Admin" };
+        var chBranch = new Option<string?>("--branch") { Description = "New branch code ('-' for none)" };
+        var chWeCom = new Option<string?>("--wecom-userid") { Description = "New WeCom user id ('-' for none)" };
+        var change = new Command("change", "Change an account's name, role, branch or WeCom id (调岗); open handoffs of clients he can no longer work on move to colleagues");
+        foreach (var o in new Option[] { chLogin, chName, chRole, chBranch, chWeCom }) change.Options.Add(o);
+        change.SetAction((parse, ct) => CliHost.RunAsync(parse, async sp =>
+        {
+            var db = sp.GetRequiredService<CoServeDb>();
+            var l = parse.GetValue(chLogin)!.Trim().ToLowerInvariant();
+            var current = await db.Staff.AsNoTracking().Include(s => s.Branch).SingleOrDefaultAsync(s => s.Login == l, ct)
+                ?? throw new ArgumentException($"no staff account with login '{l}'");
+            static string? Or(string? given, string? current) => given is null ? current : given == "-" ? null : given;
+            var input = new StaffAccountInput(l, parse.GetValue(chName) ?? current.DisplayName, parse.GetValue(chRole) ?? current.Role,
+                Or(parse.GetValue(chBranch), current.Branch?.Code), Or(parse.GetValue(chWeCom), current.WeComUserId));
+            var r = await sp.GetRequiredService<StaffAdministration>().ChangeAsync(l, input, null, ct);
+            Console.WriteLine($"staff {r.Login} is now {input.Role}{(input.BranchCode is null ? "" : " at " + input.BranchCode)}");
+            Console.WriteLine($"open handoffs of clients he can no longer work on: {r.TicketsRerouted} to a colleague, {r.TicketsToTeamQueue} to the team's queue; conversations back with the service officer: {r.ConversationsReturned}");
+            return 0;
+        }, ct));
+
         staff.Subcommands.Add(add);
+        staff.Subcommands.Add(change);
         staff.Subcommands.Add(setPassword);
         staff.Subcommands.Add(list);
         staff.Subcommands.Add(deactivate);

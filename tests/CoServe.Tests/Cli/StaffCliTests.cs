@@ -31,4 +31,22 @@ public sealed class StaffCliTests : IDisposable
         Assert.Equal(0, (await RunAsync("staff", "activate", "--login", "ops9")).Code);
         Assert.Contains("ops9\tDigitalOps\t-\tactive", (await RunAsync("staff", "list")).Out, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Change_MovesAnAccountToAnotherRoleAndBranch_KeepingWhatIsNotGiven()
+    {
+        Assert.Equal(0, (await RunAsync("branches", "add", "--code", "N01", "--name", "北区营业部")).Code);
+        Assert.Equal(0, (await RunAsync("staff", "add", "--login", "ops9", "--name", "数智部", "--role", "DigitalOps", "--wecom-userid", "wx_ops9")).Code);
+
+        var moved = await RunAsync("staff", "change", "--login", "ops9", "--role", "ClientManager", "--branch", "N01");
+        Assert.Equal(0, moved.Code);
+        Assert.Contains("staff ops9 is now ClientManager at N01", moved.Out, StringComparison.Ordinal);
+        Assert.Contains("ops9\tClientManager\tN01\tactive", (await RunAsync("staff", "list")).Out, StringComparison.Ordinal);
+
+        var noBranch = await RunAsync("staff", "change", "--login", "ops9", "--branch", "-");
+        Assert.Equal(1, noBranch.Code);
+        Assert.Contains("a ClientManager belongs to a branch", noBranch.Err, StringComparison.Ordinal);
+        Assert.Equal(0, (await RunAsync("staff", "change", "--login", "ops9", "--role", "Advisor", "--branch", "-")).Code);
+        Assert.Contains("ops9\tAdvisor\t-\tactive", (await RunAsync("staff", "list")).Out, StringComparison.Ordinal);
+    }
 }

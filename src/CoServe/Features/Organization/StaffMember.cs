@@ -28,15 +28,8 @@ public sealed class StaffMember
     public StaffMember(string login, string displayName, StaffRole role, int? branchId, string? weComUserId = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(login);
-        ArgumentException.ThrowIfNullOrWhiteSpace(displayName);
-        if (role is StaffRole.ClientManager or StaffRole.BranchHead && branchId is null)
-        {
-            throw new ArgumentException($"a {role} belongs to a branch", nameof(branchId));
-        }
         Login = login.Trim().ToLowerInvariant();
-        DisplayName = displayName.Trim();
-        Role = role;
-        BranchId = branchId;
+        Change(displayName, role, branchId);
         WeComUserId = string.IsNullOrWhiteSpace(weComUserId) ? null : weComUserId.Trim();
         IsActive = true;
     }
@@ -55,6 +48,20 @@ public sealed class StaffMember
     public int? ClientCapacity { get; set; }
 
     public void SetPasswordHash(string hash) => PasswordHash = hash;
+
+    /// <summary>A new name, role or branch (调岗): client managers and branch heads belong to a branch, Compliance and the digital team to none.</summary>
+    public void Change(string displayName, StaffRole role, int? branchId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(displayName);
+        if (!Enum.IsDefined(role)) throw new ArgumentException("unknown role", nameof(role));
+        if (role is StaffRole.ClientManager or StaffRole.BranchHead && branchId is null)
+        {
+            throw new ArgumentException($"a {role} belongs to a branch", nameof(branchId));
+        }
+        DisplayName = displayName.Trim();
+        Role = role;
+        BranchId = branchId;
+    }
 
     public void Deactivate() => IsActive = false;
 

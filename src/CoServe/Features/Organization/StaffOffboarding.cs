@@ -1,10 +1,6 @@
 using CoServe.Data;
-using CoServe.Features.Conversations;
 using CoServe.Features.Handoffs;
-using CoServe.Features.Notifications;
-using CoServe.Features.Timeline;
 using CoServe.Platform.Auth;
-using CoServe.Platform.Live;
 using Microsoft.EntityFrameworkCore;
 
 namespace CoServe.Features.Organization;
@@ -27,12 +23,9 @@ public sealed record OffboardingReport(string Login, bool WasActive, int Tickets
 /// </summary>
 public sealed partial class StaffOffboarding(
     CoServeDb db,
-    HandoffRouter router,
-    TimelineWriter timeline,
-    Notifier notifier,
+    StaffHandover handover,
     StaffDirectory directory,
     StaffPresence presence,
-    LiveEvents live,
     TimeProvider clock,
     ILogger<StaffOffboarding> logger)
 {
@@ -48,77 +41,21 @@ public sealed partial class StaffOffboarding(
             throw new ArgumentException($"'{staff.Login}' is the last active administrator; make another administrator first", nameof(login));
         }
         var wasActive = staff.IsActive;
-        var now = clock.GetUtcNow();
-        int rerouted = 0, toTeam = 0, returned = 0;
-        var changed = new List<Ticket>();
-
+        HandoverResult moved;
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {
             staff.Deactivate();
             await db.SaveChangesAsync(ct); // the router reads him as inactive from here on
-
-            var tickets = await db.Tickets.Where(t => t.AssigneeStaffId == staff.Id && t.Status != TicketStatus.Resolved).OrderBy(t => t.Id).ToListAsync(ct);
-            foreach (var t in tickets)
-            {
-                var route = await router.RouteAsync(t.ClientId, t.Reason, excludeStaffId: staff.Id, ct);
-                t.Reroute(route.Queue, route.BranchId, route.AssigneeStaffId, now);
-                changed.Add(t);
-                var label = $"{OpenHandoff.ReasonLabel(t.Reason)} · 原处理人已停用";
-                if (route.AssigneeStaffId is { } next)
-                {
-                    notifier.Add(next, NotificationKind.HandoffAssigned, "转给您：" + label, $"/inbox/{t.Id}", t.ClientId, t.Id);
-                    rerouted++;
-                }
-                else
-                {
-                    foreach (var id in await OpenHandoff.TeamAsync(db, t.Queue, t.BranchId, ct))
-                    {
-                        notifier.Add(id, NotificationKind.HandoffInQueue, "团队队列待接：" + label, $"/inbox/{t.Id}", t.ClientId, t.Id);
-                    }
-                    toTeam++;
-                }
-                timeline.Append(t.ClientId, TimelineKind.TicketEvent, ActorKind.System, null, "system", EventVisibility.Internal,
-                    details: new { ticket = t.Id, rerouted = route.AssigneeStaffId, from = staff.Id, queue = route.Queue.ToString(), why = "assignee deactivated" },
-                    conversationId: t.ConversationId, ticketId: t.Id);
-            }
-
-            // Conversations he holds or is awaited in: with their ticket's new assignee, or back with the service officer.
-            var assignee = changed.ToDictionary(t => t.Id, t => t.AssigneeStaffId);
-            var held = await db.Conversations.Where(c => c.ControllerStaffId == staff.Id && (c.State == ConversationState.HumanActive || c.State == ConversationState.WaitingForHuman))
-                .ToListAsync(ct);
-            foreach (var c in held)
-            {
-                int? to = null;
-                if (c.OpenTicketId is { } ticketId)
-                {
-                    to = assignee.TryGetValue(ticketId, out var a) ? a
-                        : await db.Tickets.Where(t => t.Id == ticketId).Select(t => t.AssigneeStaffId).SingleOrDefaultAsync(ct);
-                }
-                if (c.OpenTicketId is { } open)
-                {
-                    c.HandOffToHumans(open, to, now);
-                }
-                else
-                {
-                    c.HandBackToAi(now);
-                    returned++;
-                }
-                timeline.Append(c.ClientId, TimelineKind.ControlChange, ActorKind.System, null, c.Channel, EventVisibility.Internal,
-                    details: new { action = "controller deactivated", from = staff.Id, to, state = c.State.ToString() }, conversationId: c.Id);
-            }
+            moved = await handover.MoveAwayAsync(staff, stays: null, "原处理人已停用", "assignee deactivated", clock.GetUtcNow(), ct);
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
-
-            directory.Invalidate();
-            timeline.Publish();
-            await notifier.FlushAsync(ct);
-            foreach (var t in changed) live.Publish(TicketChanged.Of(t));
-            foreach (var c in held) live.Publish(new ConversationChanged(c.ClientId, c.Id));
         }
+        directory.Invalidate();
+        await handover.PublishAsync(moved, ct);
 
-        LogDeactivated(logger, staff.Id, actor?.Id, rerouted + toTeam, returned);
+        LogDeactivated(logger, staff.Id, actor?.Id, moved.TicketsRerouted + moved.TicketsToTeamQueue, moved.ConversationsReturned);
         var servicers = await db.ClientServicers.AsNoTracking().Where(s => s.StaffId == staff.Id).Select(s => s.IsPrimary).ToListAsync(ct);
-        return new OffboardingReport(staff.Login, wasActive, rerouted, toTeam, returned, servicers.Count(p => p), servicers.Count(p => !p));
+        return new OffboardingReport(staff.Login, wasActive, moved.TicketsRerouted, moved.TicketsToTeamQueue, moved.ConversationsReturned, servicers.Count(p => p), servicers.Count(p => !p));
     }
 
     /// <summary>The account works again (a suspension lifted); what was routed away stays where it went.</summary>
@@ -147,7 +84,7 @@ public sealed partial class StaffOffboarding(
         var clients = await db.ClientServicers.AsNoTracking().Where(s => s.StaffId != null)
             .GroupBy(s => new { StaffId = s.StaffId!.Value, s.IsPrimary }).Select(g => new { g.Key.StaffId, g.Key.IsPrimary, Count = g.Count() }).ToListAsync(ct);
         int Clients(int id, bool primary) => clients.Where(c => c.StaffId == id && c.IsPrimary == primary).Sum(c => c.Count);
-        return staff.Select(s => new StaffAccountRow(s.Id, s.Login, s.DisplayName, s.Role, s.Branch?.Name, s.IsActive, s.IsActive && presence.StatusOf(s.Id) != PresenceStatus.Offline,
+        return staff.Select(s => new StaffAccountRow(s.Id, s.Login, s.DisplayName, s.Role, s.Branch?.Name, s.Branch?.Code, s.WeComUserId, s.IsActive, s.IsActive && presence.StatusOf(s.Id) != PresenceStatus.Offline,
             tickets.GetValueOrDefault(s.Id), Clients(s.Id, true), Clients(s.Id, false))).ToList();
     }
 
@@ -159,4 +96,4 @@ public sealed partial class StaffOffboarding(
 }
 
 /// <summary>One account on the staff page.</summary>
-public sealed record StaffAccountRow(int Id, string Login, string DisplayName, StaffRole Role, string? Branch, bool IsActive, bool Online, int OpenHandoffs, int ClientsAsPrimary, int ClientsAsCoServicer);
+public sealed record StaffAccountRow(int Id, string Login, string DisplayName, StaffRole Role, string? Branch, string? BranchCode, string? WeComUserId, bool IsActive, bool Online, int OpenHandoffs, int ClientsAsPrimary, int ClientsAsCoServicer);
