@@ -62,15 +62,11 @@ public sealed partial class StaffAdministration(
     /// <summary>A new name, role, branch or WeCom id; what he can no longer work on moves to colleagues.</summary>
     public async Task<StaffChangeReport> ChangeAsync(string login, StaffAccountInput input, CurrentStaff? actor, CancellationToken ct)
     {
-        var staff = await FindAsync(login, ct);
+        var staff = await db.Staff.FindByLoginAsync(login, ct);
         var branchId = await BranchIdAsync(input.BranchCode, ct);
         var scopeChanges = staff.Role != input.Role || staff.BranchId != branchId;
         if (scopeChanges && actor?.Id == staff.Id) throw new ArgumentException("you cannot change your own role or branch", nameof(login));
-        if (staff.Role == StaffRole.Admin && input.Role != StaffRole.Admin && staff.IsActive
-            && !await db.Staff.AnyAsync(s => s.Id != staff.Id && s.IsActive && s.Role == StaffRole.Admin, ct))
-        {
-            throw new ArgumentException($"'{staff.Login}' is the last active administrator; make another administrator first", nameof(login));
-        }
+        if (input.Role != StaffRole.Admin) await db.Staff.EnsureNotLastAdministratorAsync(staff, ct);
         await EnsureWeComIdFreeAsync(input.WeComUserId, staff.Id, ct);
 
         HandoverResult moved = HandoverResult.None;
@@ -96,7 +92,7 @@ public sealed partial class StaffAdministration(
     /// <summary>A new one-time password for an account (he forgot his), shown once to the administrator.</summary>
     public async Task<string> ResetPasswordAsync(string login, CurrentStaff? actor, CancellationToken ct)
     {
-        var staff = await FindAsync(login, ct);
+        var staff = await db.Staff.FindByLoginAsync(login, ct);
         var password = NewPassword();
         staff.SetPasswordHash(hasher.HashPassword(staff, password));
         await db.SaveChangesAsync(ct);
@@ -140,13 +136,6 @@ public sealed partial class StaffAdministration(
         {
             throw new ArgumentException($"WeCom user id '{id}' belongs to '{other}'", nameof(weComUserId));
         }
-    }
-
-    private async Task<StaffMember> FindAsync(string login, CancellationToken ct)
-    {
-        var normalised = (login ?? "").Trim().ToLowerInvariant();
-        return await db.Staff.SingleOrDefaultAsync(s => s.Login == normalised, ct)
-            ?? throw new ArgumentException($"no staff account with login '{login}'", nameof(login));
     }
 
     /// <summary>12 characters from an alphabet without look-alikes (0/O, 1/l/I), from the system's secure generator.</summary>

@@ -68,6 +68,27 @@ public sealed class StaffMember
     public void Activate() => IsActive = true;
 }
 
+/// <summary>Account lookups the administration use cases share.</summary>
+internal static class StaffAccounts
+{
+    /// <summary>The account with this login (any case, spaces trimmed), or an error that names it.</summary>
+    public static async Task<StaffMember> FindByLoginAsync(this DbSet<StaffMember> staff, string login, CancellationToken ct)
+    {
+        var normalised = (login ?? "").Trim().ToLowerInvariant();
+        return await staff.SingleOrDefaultAsync(s => s.Login == normalised, ct)
+            ?? throw new ArgumentException($"no staff account with login '{login}'", nameof(login));
+    }
+
+    /// <summary>Refuses to take the last active administrator away (deactivated or given another role): nobody could manage accounts after.</summary>
+    public static async Task EnsureNotLastAdministratorAsync(this DbSet<StaffMember> staff, StaffMember member, CancellationToken ct)
+    {
+        if (member.IsActive && member.Role == StaffRole.Admin && !await staff.AnyAsync(s => s.Id != member.Id && s.IsActive && s.Role == StaffRole.Admin, ct))
+        {
+            throw new ArgumentException($"'{member.Login}' is the last active administrator; make another administrator first", nameof(member));
+        }
+    }
+}
+
 internal sealed class StaffMemberConfiguration : IEntityTypeConfiguration<StaffMember>
 {
     public void Configure(EntityTypeBuilder<StaffMember> b)

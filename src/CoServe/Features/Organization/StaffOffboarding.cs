@@ -34,12 +34,9 @@ public sealed partial class StaffOffboarding(
     /// <param name="ct">Cancellation.</param>
     public async Task<OffboardingReport> DeactivateAsync(string login, CurrentStaff? actor, CancellationToken ct)
     {
-        var staff = await FindAsync(login, ct);
+        var staff = await db.Staff.FindByLoginAsync(login, ct);
         if (actor?.Id == staff.Id) throw new ArgumentException("you cannot deactivate your own account", nameof(login));
-        if (staff.IsActive && staff.Role == StaffRole.Admin && !await db.Staff.AnyAsync(s => s.Id != staff.Id && s.IsActive && s.Role == StaffRole.Admin, ct))
-        {
-            throw new ArgumentException($"'{staff.Login}' is the last active administrator; make another administrator first", nameof(login));
-        }
+        await db.Staff.EnsureNotLastAdministratorAsync(staff, ct);
         var wasActive = staff.IsActive;
         HandoverResult moved;
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
@@ -61,18 +58,11 @@ public sealed partial class StaffOffboarding(
     /// <summary>The account works again (a suspension lifted); what was routed away stays where it went.</summary>
     public async Task ActivateAsync(string login, CurrentStaff? actor, CancellationToken ct)
     {
-        var staff = await FindAsync(login, ct);
+        var staff = await db.Staff.FindByLoginAsync(login, ct);
         staff.Activate();
         await db.SaveChangesAsync(ct);
         directory.Invalidate();
         LogActivated(logger, staff.Id, actor?.Id);
-    }
-
-    private async Task<StaffMember> FindAsync(string login, CancellationToken ct)
-    {
-        var normalised = (login ?? "").Trim().ToLowerInvariant();
-        return await db.Staff.SingleOrDefaultAsync(s => s.Login == normalised, ct)
-            ?? throw new ArgumentException($"no staff account with login '{login}'", nameof(login));
     }
 
     /// <summary>Every account with what it holds: open handoffs, clients as primary servicer and as co-servicer.</summary>

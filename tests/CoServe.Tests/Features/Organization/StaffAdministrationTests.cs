@@ -20,14 +20,7 @@ public class StaffAdministrationTests
     [InlineData(StoreKind.Postgres)]
     public async Task AManagerWhoMovesToTheDigitalTeam_KeepsWhatHeStillServes_AndHandsOnTheRest(StoreKind kind)
     {
-        await using var s = await CoServiceScenario.StartAsync(kind);
-        s.Online(s.Org.Cm2);
-        // cm1 holds his own client C100's request for a human, and talks to P400 (a service-officer client whose duties he keeps).
-        await s.SayAsync("C100", "我要人工");
-        await s.SayAsync("P400", ScriptedOfficer.Question);
-        await s.DrainAsync();
-        var p400 = await s.ConversationAsync("P400");
-        Assert.Equal(ControlStatus.Done, (await s.ControlAsync(c => c.TakeOverAsync(TestOrg.As(s.Org.Cm1), p400.Id, null, false, Ct))).Status);
+        await using var s = await StaffOffboardingTests.Cm1HoldsTwoAsync(kind);
         var before = TestOrg.As(s.Org.Cm1);
 
         // He joins the digital team: C100 is no client of the service officer, so its handoff goes to a colleague of the branch;

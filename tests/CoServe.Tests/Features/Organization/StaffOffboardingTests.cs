@@ -15,19 +15,28 @@ public class StaffOffboardingTests
 {
     private static readonly CancellationToken Ct = CancellationToken.None;
 
-    [SkippableTheory]
-    [InlineData(StoreKind.Sqlite)]
-    [InlineData(StoreKind.Postgres)]
-    public async Task AManagerWhoLeaves_LosesHisAccount_AndNothingHeHeldWaitsForHim(StoreKind kind)
+    /// <summary>
+    /// cm2 is online; cm1 holds C100's request for a human (his own client above the line) and talks to P400 (a client of
+    /// the service officer whose duties he keeps) without a handoff.
+    /// </summary>
+    internal static async Task<CoServiceScenario> Cm1HoldsTwoAsync(StoreKind kind)
     {
-        await using var s = await CoServiceScenario.StartAsync(kind);
+        var s = await CoServiceScenario.StartAsync(kind);
         s.Online(s.Org.Cm2);
-        // cm1 holds C100's request for a human (his own client above the line) and is talking to P400 without a handoff.
         await s.SayAsync("C100", "我要人工");
         await s.SayAsync("P400", ScriptedOfficer.Question);
         await s.DrainAsync();
         var p400 = await s.ConversationAsync("P400");
         Assert.Equal(ControlStatus.Done, (await s.ControlAsync(c => c.TakeOverAsync(TestOrg.As(s.Org.Cm1), p400.Id, null, false, Ct))).Status);
+        return s;
+    }
+
+    [SkippableTheory]
+    [InlineData(StoreKind.Sqlite)]
+    [InlineData(StoreKind.Postgres)]
+    public async Task AManagerWhoLeaves_LosesHisAccount_AndNothingHeHeldWaitsForHim(StoreKind kind)
+    {
+        await using var s = await Cm1HoldsTwoAsync(kind);
         await using (var db = s.NewDb())
         {
             Assert.Equal(s.Org.Cm1.Id, (await db.Tickets.SingleAsync()).AssigneeStaffId);
