@@ -87,15 +87,16 @@ public sealed class ClientPrivacy(
         var reads = await db.PersonalDataAccesses.AsNoTracking()
             .Where(a => a.ClientId == clientId && a.At >= since && (a.Kind == null || a.Kind != AccessPurpose.Aml))
             .OrderByDescending(a => a.At).ThenByDescending(a => a.Id).Take(500)
-            .Select(a => new { a.At, a.StaffId, a.Field, a.Kind })
+            .Select(a => new { a.At, a.StaffId, a.ReaderRole, a.ReaderBranchId, a.Field, a.Kind })
             .ToListAsync(ct);
         var confidential = await AmlWindowsAsync(clientId, ct);
         var lookBack = TimeSpan.FromDays(o.AmlLookBackDays);
         var accesses = reads
             .Where(a => !confidential.Any(w => a.At >= w.From - lookBack && (w.To is null || a.At <= w.To)))
-            .Select(a => (a, Role: names.Role(a.StaffId)))
+            // The role and branch he had when he read (a Compliance read stays withheld after he moves on); older rows: his current ones.
+            .Select(a => (a, Role: a.ReaderRole ?? names.Role(a.StaffId), Branch: a.ReaderRole is null && names.Staff.TryGetValue(a.StaffId, out var s) ? s.BranchId : a.ReaderBranchId))
             .Where(x => x.Role is not { } r || !o.IsWithheld(r))
-            .Select(x => new AccessRow(x.a.At, x.Role, names.Staff.TryGetValue(x.a.StaffId, out var s) && s.BranchId is { } sb ? names.BranchName(sb) : null, x.a.Field, x.a.Kind ?? AccessPurpose.Other))
+            .Select(x => new AccessRow(x.a.At, x.Role, x.Branch is { } b ? names.BranchName(b) : null, x.a.Field, x.a.Kind ?? AccessPurpose.Other))
             .ToList();
 
         var requests = (await db.DataRightsRequests.AsNoTracking().Where(r => r.ClientId == clientId)

@@ -1,3 +1,5 @@
+using CoServe.Features.Organization;
+using CoServe.Platform.Auth;
 using CoServe.Platform.Crypto;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
@@ -29,9 +31,16 @@ public sealed class PersonalDataAccess
     {
     }
 
-    public PersonalDataAccess(int staffId, long clientId, ProtectedField field, AccessPurpose kind, string purpose, string channel, DateTimeOffset at)
+    public PersonalDataAccess(CurrentStaff reader, long clientId, ProtectedField field, AccessPurpose kind, string purpose, string channel, DateTimeOffset at)
+        : this(reader.Id, clientId, field, purpose, channel, at)
     {
         Kind = kind;
+        ReaderRole = reader.Role;
+        ReaderBranchId = reader.BranchId;
+    }
+
+    private PersonalDataAccess(int staffId, long clientId, ProtectedField field, string purpose, string channel, DateTimeOffset at)
+    {
         StaffId = staffId;
         ClientId = clientId;
         Field = field;
@@ -44,6 +53,10 @@ public sealed class PersonalDataAccess
     public int StaffId { get; private set; }
     public long ClientId { get; private set; }
     public ProtectedField Field { get; private set; }
+    /// <summary>The reader's role when he read (null on rows written before it was kept): what the client is shown, and whether at all.</summary>
+    public StaffRole? ReaderRole { get; private set; }
+    /// <summary>The reader's branch when he read.</summary>
+    public int? ReaderBranchId { get; private set; }
     /// <summary>The stated purpose's category (null on rows written before categories existed).</summary>
     public AccessPurpose? Kind { get; private set; }
     /// <summary>The purpose in the staff member's words: for audits, never shown to the client.</summary>
@@ -61,6 +74,7 @@ internal sealed class PersonalDataAccessConfiguration : IEntityTypeConfiguration
         b.Property(x => x.Field).HasConversion<string>().HasMaxLength(16);
         b.Property(x => x.Purpose).HasMaxLength(200);
         b.Property(x => x.Kind).HasConversion<string>().HasMaxLength(16);
+        b.Property(x => x.ReaderRole).HasConversion<string>().HasMaxLength(20);
         b.Property(x => x.Channel).HasMaxLength(16);
         b.HasIndex(x => x.At);
         b.HasIndex(x => new { x.ClientId, x.At });

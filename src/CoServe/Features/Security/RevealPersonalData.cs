@@ -45,7 +45,7 @@ public sealed class RevealPersonalData(CoServeDb db, FieldProtector protector, T
             .SingleOrDefaultAsync(ct);
         if (client is null) return null;
 
-        db.PersonalDataAccesses.Add(new PersonalDataAccess(staff.Id, client.Id, field, kind, reason, channel, clock.GetUtcNow()));
+        db.PersonalDataAccesses.Add(new PersonalDataAccess(staff, client.Id, field, kind, reason, channel, clock.GetUtcNow()));
         await db.SaveChangesAsync(ct);
 
         var cipher = field switch

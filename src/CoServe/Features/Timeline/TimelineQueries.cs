@@ -96,7 +96,7 @@ public sealed class TimelineQueries(CoServeDb db, FieldProtector protector, Staf
             var item = ToItem(e, names);
             csv.Append(CultureInfo.InvariantCulture, $"{item.Id},{Platform.Web.Display.Instant(item.At)},{item.Kind},{Csv(item.ActorName)},{item.Channel},{item.Visibility},{Csv(item.Text)},{Csv(e.Details)}\n");
         }
-        db.PersonalDataAccesses.Add(new PersonalDataAccess(staff.Id, access.Value.ClientId, ProtectedField.MessageText, AccessPurpose.ComplianceCheck, purpose!.Trim(), "export", clock.GetUtcNow()));
+        db.PersonalDataAccesses.Add(new PersonalDataAccess(staff, access.Value.ClientId, ProtectedField.MessageText, AccessPurpose.ComplianceCheck, purpose!.Trim(), "export", clock.GetUtcNow()));
         await db.SaveChangesAsync(ct);
         return [.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(csv.ToString())];
     }

@@ -88,6 +88,10 @@ public class ClientPrivacyTests
         Assert.Equal(8, audit.Count);
         Assert.All(audit, a => Assert.Equal("测试查看用途", a.Purpose));
 
+        // What a reader was when he read decides: Compliance's view stays withheld after the officer becomes a manager.
+        await s.H.RunAsync<StaffAdministration, StaffChangeReport>(a => a.ChangeAsync("compliance", new StaffAccountInput("compliance", "员工compliance", StaffRole.ClientManager, "N01", "wx_compliance"), null, Ct));
+        Assert.Equal(3, (await ViewAsync(s, id))!.Accesses.Count);
+
         // The history reaches back a configured year: the first view drops out after it.
         At(370);
         Assert.Equal(2, (await ViewAsync(s, id))!.Accesses.Count);

@@ -2531,6 +2531,13 @@ namespace CoServe.Data.Migrations.Postgres
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
+                    b.Property<int?>("ReaderBranchId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("ReaderRole")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
                     b.Property<int>("StaffId")
                         .HasColumnType("integer");
 

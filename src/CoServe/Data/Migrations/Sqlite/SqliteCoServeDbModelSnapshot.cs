@@ -2445,6 +2445,13 @@ namespace CoServe.Data.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("ReaderBranchId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ReaderRole")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("StaffId")
                         .HasColumnType("INTEGER");
 

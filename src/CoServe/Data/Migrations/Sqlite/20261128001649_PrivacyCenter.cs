@@ -17,6 +17,19 @@ namespace CoServe.Data.Migrations.Sqlite
                 maxLength: 16,
                 nullable: true);
 
+            migrationBuilder.AddColumn<int>(
+                name: "ReaderBranchId",
+                table: "PersonalDataAccesses",
+                type: "INTEGER",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "ReaderRole",
+                table: "PersonalDataAccesses",
+                type: "TEXT",
+                maxLength: 20,
+                nullable: true);
+
             migrationBuilder.CreateTable(
                 name: "DataRightsRequests",
                 columns: table => new
@@ -83,6 +96,14 @@ namespace CoServe.Data.Migrations.Sqlite
 
             migrationBuilder.DropColumn(
                 name: "Kind",
+                table: "PersonalDataAccesses");
+
+            migrationBuilder.DropColumn(
+                name: "ReaderBranchId",
+                table: "PersonalDataAccesses");
+
+            migrationBuilder.DropColumn(
+                name: "ReaderRole",
                 table: "PersonalDataAccesses");
         }
     }

@@ -19,6 +19,19 @@ namespace CoServe.Data.Migrations.Postgres
                 maxLength: 16,
                 nullable: true);
 
+            migrationBuilder.AddColumn<int>(
+                name: "ReaderBranchId",
+                table: "PersonalDataAccesses",
+                type: "integer",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "ReaderRole",
+                table: "PersonalDataAccesses",
+                type: "character varying(20)",
+                maxLength: 20,
+                nullable: true);
+
             migrationBuilder.CreateTable(
                 name: "DataRightsRequests",
                 columns: table => new
@@ -85,6 +98,14 @@ namespace CoServe.Data.Migrations.Postgres
 
             migrationBuilder.DropColumn(
                 name: "Kind",
+                table: "PersonalDataAccesses");
+
+            migrationBuilder.DropColumn(
+                name: "ReaderBranchId",
+                table: "PersonalDataAccesses");
+
+            migrationBuilder.DropColumn(
+                name: "ReaderRole",
                 table: "PersonalDataAccesses");
         }
     }
