@@ -99,17 +99,32 @@ public sealed class OpenHandoff(
         }
     }
 
-    /// <summary>Everyone who sees a queue's unassigned tickets.</summary>
+    /// <summary>
+    /// Everyone who sees a queue's unassigned tickets; when nobody active is left in the team (its last member left or
+    /// moved), the administrators, so that no handoff waits where nobody looks.
+    /// </summary>
     public static async Task<List<int>> TeamAsync(CoServeDb db, TicketQueue queue, int? branchId, CancellationToken ct)
     {
-        var q = queue switch
-        {
-            TicketQueue.BranchDuty or TicketQueue.DutyOwner => db.Staff.Where(s => s.BranchId == branchId && (s.Role == StaffRole.ClientManager || s.Role == StaffRole.BranchHead)),
-            TicketQueue.Advisors => db.Staff.Where(s => s.Role == StaffRole.Advisor),
-            _ => db.Staff.Where(s => s.Role == StaffRole.DigitalOps),
-        };
-        return await q.Where(s => s.IsActive).Select(s => s.Id).ToListAsync(ct);
+        var team = await TeamMembers(db.Staff, queue, branchId).Where(s => s.IsActive).Select(s => s.Id).ToListAsync(ct);
+        return team.Count > 0 ? team : await db.Staff.Where(s => s.IsActive && s.Role == StaffRole.Admin).Select(s => s.Id).ToListAsync(ct);
     }
+
+    /// <summary>The staff whose team works a queue: the branch's managers and head, the advisors, or the digital team.</summary>
+    public static IQueryable<StaffMember> TeamMembers(IQueryable<StaffMember> staff, TicketQueue queue, int? branchId) => queue switch
+    {
+        TicketQueue.BranchDuty or TicketQueue.DutyOwner => staff.Where(s => s.BranchId == branchId && (s.Role == StaffRole.ClientManager || s.Role == StaffRole.BranchHead)),
+        TicketQueue.Advisors => staff.Where(s => s.Role == StaffRole.Advisor),
+        _ => staff.Where(s => s.Role == StaffRole.DigitalOps),
+    };
+
+    /// <summary>The queue whose team a staff member belongs to (null for roles that work no queue).</summary>
+    public static TicketQueue? TeamQueueOf(StaffRole role) => role switch
+    {
+        StaffRole.ClientManager or StaffRole.BranchHead => TicketQueue.BranchDuty,
+        StaffRole.Advisor => TicketQueue.Advisors,
+        StaffRole.DigitalOps => TicketQueue.DigitalOps,
+        _ => null,
+    };
 
     public static string ReasonLabel(HandoffReason reason) => reason switch
     {

@@ -65,7 +65,10 @@ public sealed partial class StaffOffboarding(
         LogActivated(logger, staff.Id, actor?.Id);
     }
 
-    /// <summary>Every account with what it holds: open handoffs, clients as primary servicer and as co-servicer.</summary>
+    /// <summary>
+    /// Every account with what it holds: open handoffs, clients as primary servicer and as co-servicer, and whether he
+    /// is the last active member of his team (after him its queue falls to the administrators).
+    /// </summary>
     public async Task<IReadOnlyList<StaffAccountRow>> ListAsync(CancellationToken ct)
     {
         var staff = await db.Staff.AsNoTracking().Include(s => s.Branch).OrderBy(s => s.IsActive ? 0 : 1).ThenBy(s => s.Role).ThenBy(s => s.Login).ToListAsync(ct);
@@ -74,8 +77,10 @@ public sealed partial class StaffOffboarding(
         var clients = await db.ClientServicers.AsNoTracking().Where(s => s.StaffId != null)
             .GroupBy(s => new { StaffId = s.StaffId!.Value, s.IsPrimary }).Select(g => new { g.Key.StaffId, g.Key.IsPrimary, Count = g.Count() }).ToListAsync(ct);
         int Clients(int id, bool primary) => clients.Where(c => c.StaffId == id && c.IsPrimary == primary).Sum(c => c.Count);
+        bool LastOfTeam(StaffMember s) => s.IsActive && OpenHandoff.TeamQueueOf(s.Role) is { } queue
+            && OpenHandoff.TeamMembers(staff.AsQueryable(), queue, s.BranchId).Count(m => m.IsActive) == 1;
         return staff.Select(s => new StaffAccountRow(s.Id, s.Login, s.DisplayName, s.Role, s.Branch?.Name, s.Branch?.Code, s.WeComUserId, s.IsActive, s.IsActive && presence.StatusOf(s.Id) != PresenceStatus.Offline,
-            tickets.GetValueOrDefault(s.Id), Clients(s.Id, true), Clients(s.Id, false))).ToList();
+            tickets.GetValueOrDefault(s.Id), Clients(s.Id, true), Clients(s.Id, false), LastOfTeam(s))).ToList();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Staff {StaffId} deactivated by {ActorId}: {Tickets} open handoffs routed again, {Returned} conversations back with the service officer")]
@@ -86,4 +91,4 @@ public sealed partial class StaffOffboarding(
 }
 
 /// <summary>One account on the staff page.</summary>
-public sealed record StaffAccountRow(int Id, string Login, string DisplayName, StaffRole Role, string? Branch, string? BranchCode, string? WeComUserId, bool IsActive, bool Online, int OpenHandoffs, int ClientsAsPrimary, int ClientsAsCoServicer);
+public sealed record StaffAccountRow(int Id, string Login, string DisplayName, StaffRole Role, string? Branch, string? BranchCode, string? WeComUserId, bool IsActive, bool Online, int OpenHandoffs, int ClientsAsPrimary, int ClientsAsCoServicer, bool LastOfTeam);

@@ -89,12 +89,20 @@ public class StaffOffboardingTests
         s.Online(s.Org.Ops);
         await s.SayAsync("P400", "我要人工");
         await s.DrainAsync();
+        // The staff page warns first: he is the digital team's last active member (as the only advisor and cm3, alone in the
+        // south branch, are of theirs; cm1 has cm2 and the head beside him).
+        var rows = (await s.H.RunAsync<StaffOffboarding, IReadOnlyList<StaffAccountRow>>(o => o.ListAsync(Ct))).ToDictionary(r => r.Login, r => r.LastOfTeam);
+        Assert.Equal((true, true, true, false, false, false), (rows["ops"], rows["adv"], rows["cm3"], rows["cm1"], rows["head"], rows["compliance"]));
+
         var report = await s.H.RunAsync<StaffOffboarding, OffboardingReport>(o => o.DeactivateAsync("ops", null, Ct));
         Assert.Equal((1, 0), (report.TicketsToTeamQueue, report.TicketsRerouted));
         await using var db = s.NewDb();
         var ticket = await db.Tickets.SingleAsync();
         Assert.Equal((TicketQueue.DigitalOps, (int?)null), (ticket.Queue, ticket.AssigneeStaffId));
         Assert.Equal((ConversationState.WaitingForHuman, (int?)null), ((await s.ConversationAsync("P400")).State, (await s.ConversationAsync("P400")).ControllerStaffId));
+        // Nobody is left in the team: the administrators hear of the waiting handoff, so it does not wait unseen.
+        var told = await db.StaffNotifications.Where(n => n.TicketId == ticket.Id && n.Kind == NotificationKind.HandoffInQueue).Select(n => n.StaffId).ToListAsync();
+        Assert.Equal([s.Org.Admin.Id], told);
     }
 
     [Fact]
