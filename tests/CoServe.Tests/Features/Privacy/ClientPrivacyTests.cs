@@ -2,6 +2,7 @@ using CoServe.Features.Clients;
 using CoServe.Features.Duties.Aml;
 using CoServe.Features.Notifications;
 using CoServe.Features.Organization;
+using CoServe.Features.Outreach;
 using CoServe.Features.Privacy;
 using CoServe.Features.Security;
 using CoServe.Features.Timeline;
@@ -125,6 +126,14 @@ public class ClientPrivacyTests
         // Asking for what is already so changes nothing and records nothing.
         Assert.False(await s.H.RunAsync<ClientPrivacy, bool>(p => p.SetConsentAsync(id, ConsentPurpose.Marketing, true, Ct)));
         Assert.False(await s.H.RunAsync<ClientPrivacy, bool>(p => p.SetConsentAsync(id, ConsentPurpose.ExternalModelProcessing, false, Ct)));
+
+        // The one outbound gate holds back the next service notice, and lets a marketing message through the consent rule.
+        async Task<GateDecision> GateAsync(OutboundPurpose purpose) => (await s.H.RunAsync<OutboundGate, GateResult>(g =>
+            g.DecideAsync(new OutboundCandidate(id, "webchat", OutboundSender.System, null, purpose, purpose + " 测试消息", null, false), addToLedger: false, Ct))).Decision;
+        var notice = await GateAsync(OutboundPurpose.ServiceNotice);
+        Assert.Equal(GateVerdict.Block, notice.Verdict);
+        Assert.Contains("consent", notice.Rule, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("consent", (await GateAsync(OutboundPurpose.Marketing)).Rule ?? "", StringComparison.OrdinalIgnoreCase);
 
         await using var db = s.NewDb();
         var consents = await db.ClientConsents.Where(c => c.ClientId == id).ToDictionaryAsync(c => c.Purpose);
