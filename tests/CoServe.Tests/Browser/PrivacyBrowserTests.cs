@@ -49,6 +49,11 @@ public class PrivacyBrowserTests
             Assert.False(await db.ClientConsents.AnyAsync(c => c.Purpose == ConsentPurpose.ServiceMessages && c.Granted && db.Clients.Any(k => k.Id == c.ClientId && k.ClientNo == "P400")));
         }
 
+        // His manager sees the consent withdrawn, by the client himself.
+        await cm.ReloadAsync();
+        await Expect(cm.GetByTestId("consent-ServiceMessages")).ToContainTextAsync("未授权");
+        await Expect(cm.GetByTestId("consent-ServiceMessages").GetByTestId("consent-by-client")).ToContainTextAsync("客户本人");
+
         // He asks for a copy of his data.
         await chat.GetByTestId("request-right").SelectOptionAsync("Copy");
         await chat.GetByTestId("request-detail").FillAsync("请提供我近一年的对话记录和账户信息副本。");
