@@ -130,7 +130,7 @@ public sealed partial class DutyDeadlines(
 }
 
 /// <summary>
-/// Runs the duty deadlines every <see cref="DutiesOptions.JobIntervalSeconds"/>, and once per Shanghai day the AML
+/// Runs the duty deadlines (and the privacy desk's) every <see cref="DutiesOptions.JobIntervalSeconds"/>, and once per Shanghai day the AML
 /// due-diligence schedule and the new-client callbacks. Every step is idempotent, so several nodes or a restart
 /// repeat nothing. A failing run is logged and counted and retried at the next tick.
 /// </summary>
@@ -168,6 +168,10 @@ public sealed partial class DutiesWorker(IServiceScopeFactory scopes, IOptions<D
         await using (var scope = scopes.CreateAsyncScope())
         {
             await scope.ServiceProvider.GetRequiredService<DutyDeadlines>().RunAsync(ct);
+        }
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<Privacy.DataRightsDesk>().RunDeadlinesAsync(ct);
         }
         var today = BusinessTime.Today(clock);
         if (_dailyDoneFor == today) return;

@@ -144,7 +144,8 @@ public sealed class ClientPrivacy(
         if (!await db.Clients.AnyAsync(c => c.Id == clientId, ct)) throw new KeyNotFoundException("client not found");
 
         var now = clock.GetUtcNow();
-        var request = new DataRightsRequest(clientId, right, protector.Encrypt(ProtectedField.MessageText, text), Channel, idempotencyKey, now, DueAt(now));
+        var (remindAt, dueAt) = Deadlines(now);
+        var request = new DataRightsRequest(clientId, right, protector.Encrypt(ProtectedField.MessageText, text), Channel, idempotencyKey, now, remindAt, dueAt);
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {
             set.Add(request);
@@ -164,7 +165,7 @@ public sealed class ClientPrivacy(
                 details: new { requestId = request.Id, right = right.ToString(), dueAt = request.DueAt });
             foreach (var staffId in await DeskAsync(db, ct))
             {
-                notifier.Add(staffId, NotificationKind.PrivacyRequest, $"个人信息权利请求 · {PrivacyLabels.Right(right)}", $"/privacy-requests/{request.Id}", clientId);
+                notifier.Add(staffId, NotificationKind.PrivacyRequest, $"个人信息权利请求 · {PrivacyLabels.Right(right)}", DataRightsDesk.Link(request.Id), clientId);
             }
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
@@ -174,12 +175,21 @@ public sealed class ClientPrivacy(
         return request.Id;
     }
 
-    /// <summary>The end of the Nth working day after today, in business time.</summary>
-    private DateTimeOffset DueAt(DateTimeOffset now)
+    /// <summary>
+    /// The deadline (the end of the Nth working day after today, in business time) and the reminder (the start of the
+    /// first of the last <see cref="PrivacyOptions.ReminderWorkingDays"/> working days).
+    /// </summary>
+    private (DateTimeOffset RemindAt, DateTimeOffset DueAt) Deadlines(DateTimeOffset now)
     {
+        var o = options.Value;
         var day = Platform.Time.BusinessTime.DateOf(now);
-        for (var i = 0; i < options.Value.ResponseWorkingDays; i++) day = calendar.NextWorkingDay(day.AddDays(1));
-        return DutyCalendar.EndOf(day);
+        var remind = day;
+        for (var i = 1; i <= o.ResponseWorkingDays; i++)
+        {
+            day = calendar.NextWorkingDay(day.AddDays(1));
+            if (i == o.ResponseWorkingDays - o.ReminderWorkingDays + 1) remind = day;
+        }
+        return (Platform.Time.BusinessTime.StartOfDay(remind), DutyCalendar.EndOf(day));
     }
 
     /// <summary>Who answers rights requests: the active Compliance staff.</summary>

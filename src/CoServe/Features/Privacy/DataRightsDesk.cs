@@ -1,4 +1,5 @@
 using CoServe.Data;
+using CoServe.Features.Notifications;
 using CoServe.Features.Organization;
 using CoServe.Features.Timeline;
 using CoServe.Platform.Auth;
@@ -27,7 +28,7 @@ public sealed record DeskRow(
 /// answer. A refusal must give the client its reason (PIPL article 50), in words that never mention an AML matter.
 /// Reading a request is reading what the client wrote, so only the desk's roles may.
 /// </summary>
-public sealed class DataRightsDesk(CoServeDb db, FieldProtector protector, StaffDirectory directory, TimelineWriter timeline, TimeProvider clock)
+public sealed class DataRightsDesk(CoServeDb db, FieldProtector protector, StaffDirectory directory, TimelineWriter timeline, Notifier notifier, TimeProvider clock)
 {
     public const int MinReplyLength = 10;
     public const int MaxReplyLength = 2000;
@@ -90,6 +91,49 @@ public sealed class DataRightsDesk(CoServeDb db, FieldProtector protector, Staff
         timeline.Publish();
         return await GetAsync(staff, id, ct);
     }
+
+    /// <summary>
+    /// The deadlines, run by the duties job: the desk is reminded once when the last working days begin, and once a
+    /// request is overdue the desk and the administrators are told. Idempotent (each step once per request).
+    /// </summary>
+    /// <returns>Reminders and escalations sent.</returns>
+    public async Task<(int Reminded, int Escalated)> RunDeadlinesAsync(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var due = await db.DataRightsRequests
+            .Where(r => r.Status == DataRightsStatus.Open && ((r.ReminderSentAt == null && r.RemindAt <= now) || (r.EscalatedAt == null && r.DueAt <= now)))
+            .OrderBy(r => r.Id).ToListAsync(ct);
+        if (due.Count == 0) return (0, 0);
+        var desk = await ClientPrivacy.DeskAsync(db, ct);
+        var admins = await db.Staff.Where(s => s.IsActive && s.Role == StaffRole.Admin).Select(s => s.Id).ToListAsync(ct);
+        int reminded = 0, escalated = 0;
+        foreach (var r in due)
+        {
+            var label = $"个人信息权利请求 · {PrivacyLabels.Right(r.Right)} · {BusinessDay(r.DueAt)}到期";
+            if (r.DueAt <= now)
+            {
+                r.MarkEscalated(now);
+                if (r.ReminderSentAt is null) r.MarkReminded(now);
+                foreach (var id in desk.Concat(admins).Distinct()) notifier.Add(id, NotificationKind.SlaEscalation, "已超时：" + label, Link(r.Id), r.ClientId);
+                escalated++;
+            }
+            else
+            {
+                r.MarkReminded(now);
+                foreach (var id in desk) notifier.Add(id, NotificationKind.SlaReminder, "即将到期：" + label, Link(r.Id), r.ClientId);
+                reminded++;
+            }
+        }
+        await db.SaveChangesAsync(ct);
+        await notifier.FlushAsync(ct);
+        return (reminded, escalated);
+    }
+
+    /// <summary>The console page of one request.</summary>
+    public static string Link(long id) => $"/privacy-requests/{id}";
+
+    private static string BusinessDay(DateTimeOffset due) =>
+        Platform.Time.BusinessTime.DateOf(due.AddTicks(-1)).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 
     private DeskRow ToRow(DataRightsRequest r, string clientNo, StaffDirectory.Snapshot names, DateTimeOffset now) => new(
         r.Id,

@@ -37,8 +37,9 @@ public sealed class DataRightsRequest
     {
     }
 
-    public DataRightsRequest(long clientId, DataRight right, byte[] detailCipher, string channel, string idempotencyKey, DateTimeOffset receivedAt, DateTimeOffset dueAt)
+    public DataRightsRequest(long clientId, DataRight right, byte[] detailCipher, string channel, string idempotencyKey, DateTimeOffset receivedAt, DateTimeOffset remindAt, DateTimeOffset dueAt)
     {
+        RemindAt = remindAt;
         ClientId = clientId;
         Right = right;
         DetailCipher = detailCipher;
@@ -59,12 +60,29 @@ public sealed class DataRightsRequest
     public string IdempotencyKey { get; private set; } = "";
     public DateTimeOffset ReceivedAt { get; private set; }
     public DateTimeOffset DueAt { get; private set; }
+    /// <summary>When the desk is reminded that the deadline nears (<see cref="PrivacyOptions.ReminderWorkingDays"/> before it).</summary>
+    public DateTimeOffset RemindAt { get; private set; }
+    public DateTimeOffset? ReminderSentAt { get; private set; }
+    /// <summary>When the administrators were told the deadline passed.</summary>
+    public DateTimeOffset? EscalatedAt { get; private set; }
     public DataRightsStatus Status { get; private set; }
     /// <summary>What the client is told (encrypted): what was done, or why not.</summary>
     public byte[]? ReplyCipher { get; private set; }
     public int? HandledByStaffId { get; private set; }
     public DateTimeOffset? ClosedAt { get; private set; }
     public int Version { get; private set; }
+
+    public void MarkReminded(DateTimeOffset now)
+    {
+        ReminderSentAt = now;
+        Version++;
+    }
+
+    public void MarkEscalated(DateTimeOffset now)
+    {
+        EscalatedAt = now;
+        Version++;
+    }
 
     public void Close(DataRightsStatus outcome, byte[] replyCipher, int staffId, DateTimeOffset now)
     {

@@ -14,6 +14,9 @@ public sealed class PrivacyOptions
     /// </summary>
     public int ResponseWorkingDays { get; set; } = 15;
 
+    /// <summary>The desk is reminded of an open request when this many working days are left (the last day included).</summary>
+    public int ReminderWorkingDays { get; set; } = 3;
+
     /// <summary>How far back the client's page lists who viewed his personal information.</summary>
     public int AccessHistoryDays { get; set; } = 365;
 
@@ -44,6 +47,7 @@ internal sealed class PrivacyOptionsValidator : IValidateOptions<PrivacyOptions>
     {
         var errors = new List<string>();
         if (o.ResponseWorkingDays is < 1 or > 30) errors.Add("Privacy:ResponseWorkingDays must be 1..30 (GB/T 35273-2020 allows at most 30 days)");
+        if (o.ReminderWorkingDays < 1 || o.ReminderWorkingDays > o.ResponseWorkingDays) errors.Add("Privacy:ReminderWorkingDays must be 1..ResponseWorkingDays");
         if (o.AccessHistoryDays is < 30 or > 3650) errors.Add("Privacy:AccessHistoryDays must be 30..3650");
         if (o.AmlLookBackDays is < 0 or > 365) errors.Add("Privacy:AmlLookBackDays must be 0..365");
         if (o.MaxRequestLength is < 50 or > 5000) errors.Add("Privacy:MaxRequestLength must be 50..5000");

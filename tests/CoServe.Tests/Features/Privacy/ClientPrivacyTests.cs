@@ -166,6 +166,7 @@ public class ClientPrivacyTests
             Assert.Equal(DataRightsStatus.Open, stored.Status);
             // Fifteen working days after Wednesday 25 November: the end of Wednesday 16 December.
             Assert.Equal(new DateTimeOffset(2026, 12, 17, 0, 0, 0, TimeSpan.FromHours(8)), stored.DueAt);
+            Assert.Equal(new DateTimeOffset(2026, 12, 14, 0, 0, 0, TimeSpan.FromHours(8)), stored.RemindAt);
             Assert.True(stored.DetailCipher.AsSpan().IndexOf("手机号"u8) < 0); // stored encrypted
             Assert.Single(await db.TimelineEvents.Where(e => e.ClientId == id && e.Kind == TimelineKind.PrivacyRequest).ToListAsync());
             var notified = await db.StaffNotifications.Where(n => n.Kind == NotificationKind.PrivacyRequest).ToListAsync();
@@ -189,6 +190,37 @@ public class ClientPrivacyTests
         var mine = (await ViewAsync(s, id))!.Requests.Single();
         Assert.Equal((DataRightsStatus.Completed, "已核实并更新您的手机号。"), (mine.Status, mine.Reply));
         Assert.Equal(2, (await s.TimelineAsync(s.Org.Cm1, "P400")).Count(e => e.Kind == TimelineKind.PrivacyRequest));
+    }
+
+    [Fact]
+    public async Task TheDeskIsReminded_AsTheLastThreeWorkingDaysBegin_AndTheAdministratorsAreToldOnceItIsOverdue()
+    {
+        await using var s = await CoServiceScenario.StartAsync();
+        var id = await ClientIdAsync(s, "P400");
+        await s.H.RunAsync<ClientPrivacy, long>(p => p.SubmitAsync(id, DataRight.Copy, "复制我的信息", "k1", Ct));
+        Task<(int, int)> RunAsync() => s.H.RunAsync<DataRightsDesk, (int, int)>(d => d.RunDeadlinesAsync(Ct));
+        async Task<List<(int StaffId, NotificationKind Kind)>> SlaNoticesAsync()
+        {
+            await using var db = s.NewDb();
+            return (await db.StaffNotifications.Where(n => n.Kind == NotificationKind.SlaReminder || n.Kind == NotificationKind.SlaEscalation)
+                .OrderBy(n => n.Id).Select(n => new { n.StaffId, n.Kind }).ToListAsync()).ConvertAll(n => (n.StaffId, n.Kind));
+        }
+
+        // Due at the end of Wednesday 16 December; the last three working days begin on Monday 14 December.
+        s.H.Clock.SetUtcNow(new DateTimeOffset(2026, 12, 13, 23, 0, 0, TimeSpan.FromHours(8)));
+        Assert.Equal((0, 0), await RunAsync());
+        s.H.Clock.SetUtcNow(new DateTimeOffset(2026, 12, 14, 9, 0, 0, TimeSpan.FromHours(8)));
+        Assert.Equal((1, 0), await RunAsync());
+        Assert.Equal((0, 0), await RunAsync());
+        Assert.Equal([(s.Org.Compliance.Id, NotificationKind.SlaReminder)], await SlaNoticesAsync());
+
+        s.H.Clock.SetUtcNow(new DateTimeOffset(2026, 12, 17, 0, 0, 1, TimeSpan.FromHours(8)));
+        Assert.Equal((0, 1), await RunAsync());
+        Assert.Equal((0, 0), await RunAsync());
+        Assert.Equal(
+            [(s.Org.Compliance.Id, NotificationKind.SlaReminder), (s.Org.Compliance.Id, NotificationKind.SlaEscalation), (s.Org.Admin.Id, NotificationKind.SlaEscalation)],
+            await SlaNoticesAsync());
+        Assert.True((await s.H.RunAsync<DataRightsDesk, IReadOnlyList<DeskRow>>(d => d.ListAsync(TestOrg.As(s.Org.Compliance), true, Ct))).Single().Overdue);
     }
 
     [Fact]
@@ -221,6 +253,7 @@ public class ClientPrivacyTests
     [InlineData("AmlLookBackDays", "-1")]
     [InlineData("MaxRequestLength", "5")]
     [InlineData("MaxOpenRequestsPerClient", "0")]
+    [InlineData("ReminderWorkingDays", "16")]
     public void OutOfRangeOptions_AreRejected_WithTheSettingNamed(string key, string value)
     {
         var o = new PrivacyOptions();

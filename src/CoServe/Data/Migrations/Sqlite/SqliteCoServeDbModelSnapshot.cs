@@ -2330,6 +2330,9 @@ namespace CoServe.Data.Migrations.Sqlite
                     b.Property<long>("DueAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("EscalatedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int?>("HandledByStaffId")
                         .HasColumnType("INTEGER");
 
@@ -2339,6 +2342,12 @@ namespace CoServe.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<long>("ReceivedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("RemindAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ReminderSentAt")
                         .HasColumnType("INTEGER");
 
                     b.Property<byte[]>("ReplyCipher")
