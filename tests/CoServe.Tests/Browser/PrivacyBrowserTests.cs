@@ -64,6 +64,7 @@ public class PrivacyBrowserTests
         // The privacy desk: a refusal without a reason is not accepted; the answer reaches the open page.
         var compliance = await browser.SignInAsync(s.App.BaseAddress, "compliance");
         await compliance.GotoAsync("/");
+        await Expect(compliance.GetByTestId("my-privacy-requests")).ToContainTextAsync("1");
         await compliance.GetByTestId("nav-privacy-desk").ClickAsync();
         await compliance.GetByTestId("desk-open").ClickAsync();
         await Expect(compliance.GetByTestId("desk-request-detail")).ToContainTextAsync("对话记录和账户信息副本");

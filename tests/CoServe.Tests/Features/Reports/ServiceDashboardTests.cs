@@ -185,6 +185,14 @@ public class ServiceDashboardTests
         Assert.Equal((null, null), (ops.Duties, ops.CoServedUnread));
         Assert.False(MyWork.AppliesTo(As(s.Org.Admin)));
         Assert.True(MyWork.AppliesTo(As(s.Org.Cm1)));
+
+        // Compliance's card is the privacy desk: the clients' requests still to answer.
+        Assert.Equal((0, (int?)null), ((await MineAsync(s.Org.Compliance)).Handoffs, (await MineAsync(s.Org.Cm1)).PrivacyRequests));
+        long p400Id;
+        await using (var db = s.NewDb()) p400Id = await db.Clients.Where(c => c.ClientNo == "P400").Select(c => c.Id).SingleAsync();
+        await s.H.RunAsync<CoServe.Features.Privacy.ClientPrivacy, long>(p => p.SubmitAsync(p400Id, CoServe.Features.Privacy.DataRight.Copy, "复制我的信息", "k1", Ct));
+        var compliance = await MineAsync(s.Org.Compliance);
+        Assert.Equal(((int?)1, 0), (compliance.PrivacyRequests, compliance.PrivacyOverdue));
     }
 
     [Fact]
