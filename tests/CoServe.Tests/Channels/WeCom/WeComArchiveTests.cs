@@ -118,13 +118,14 @@ internal sealed class ArchiveRig : IAsyncDisposable
         var app = new ArchiveAppOptions { Secret = configured.Apps["main"].Secret };
         foreach (var (version, key) in keys) app.PrivateKeys[version.ToString(System.Globalization.CultureInfo.InvariantCulture)] = key.ExportPkcs8PrivateKeyPem();
         var restarted = new ArchiveOptions { Enabled = true, LagAlertMinutes = configured.LagAlertMinutes, Apps = new() { ["main"] = app } };
+        var cache = new OptionsCache<ArchiveOptions>();
         var monitor = new OptionsMonitor<ArchiveOptions>(
-            new OptionsFactory<ArchiveOptions>([new ConfigureOptions<ArchiveOptions>(o => o.Apps = restarted.Apps)], []), [], new OptionsCache<ArchiveOptions>());
+            new OptionsFactory<ArchiveOptions>([new ConfigureOptions<ArchiveOptions>(o => o.Apps = restarted.Apps)], []), [], cache);
         var sources = new ArchiveSources(
             Options.Create(restarted),
             Core.Services.GetRequiredService<IOptions<CoServe.Features.Channels.WeCom.WeComOptions>>(),
             Core.Services.GetRequiredService<IHttpClientFactory>(),
-            new ArchiveKeyRings(monitor, [], new ArchiveSignal(), NullLogger<ArchiveKeyRings>.Instance));
+            new ArchiveKeyRings(monitor, cache, [], new ArchiveSignal(), NullLogger<ArchiveKeyRings>.Instance));
         return (sources, ActivatorUtilities.CreateInstance<ArchivePuller>(Core.Services, sources));
     }
 

@@ -29,13 +29,23 @@ public sealed partial class ArchiveKeyRings : IDisposable
     private sealed record Current(ArchiveKeyRing Ring, string Stamp, string? RejectedStamp = null, string? Problem = null);
 
     public ArchiveKeyRings(
-        IOptionsMonitor<ArchiveOptions> options, IEnumerable<IOptionsChangeTokenSource<ArchiveOptions>> reloads, ArchiveSignal signal, ILogger<ArchiveKeyRings> logger)
+        IOptionsMonitor<ArchiveOptions> options,
+        IOptionsMonitorCache<ArchiveOptions> cache,
+        IEnumerable<IOptionsChangeTokenSource<ArchiveOptions>> reloads,
+        ArchiveSignal signal,
+        ILogger<ArchiveKeyRings> logger)
     {
         _options = options;
         _logger = logger;
         // The change tokens rather than the monitor's OnChange: that one stays silent when the new values fail
-        // validation, and a rejected key should be reported at once too.
-        _reloads = [.. reloads.Where(r => r.Name == Options.DefaultName).Select(r => ChangeToken.OnChange(r.GetChangeToken, signal.Notify))];
+        // validation, and a rejected key should be reported at once too. The token's callbacks run newest first, so
+        // this one runs before the monitor drops its cached values: it drops them itself before waking the puller,
+        // which would otherwise read the old keys, find nothing changed and sleep until the next round.
+        _reloads = [.. reloads.Where(r => r.Name == Options.DefaultName).Select(r => ChangeToken.OnChange(r.GetChangeToken, () =>
+        {
+            cache.TryRemove(Options.DefaultName);
+            signal.Notify();
+        }))];
     }
 
     /// <summary>The current key ring of <paramref name="app"/>, reloaded first when its configuration changed.</summary>
