@@ -30,8 +30,8 @@ public sealed class DutyPeople(CoServeDb db)
     /// <summary>Everyone in a role on a ladder rung: branch heads of the client's branch, or all of Compliance / Admin.</summary>
     public async Task<List<int>> InRoleAsync(StaffRole role, int? branchId, CancellationToken ct)
     {
-        var q = db.Staff.AsNoTracking().Where(s => s.IsActive && s.Role == role);
-        if (role is StaffRole.BranchHead or StaffRole.ClientManager) q = q.Where(s => s.BranchId == branchId);
-        return await q.Select(s => s.Id).ToListAsync(ct);
+        var staff = db.Staff.AsNoTracking();
+        if (role is StaffRole.BranchHead or StaffRole.ClientManager) staff = staff.Where(s => s.BranchId == branchId);
+        return await staff.ActiveInRoleAsync(role, ct);
     }
 }

@@ -106,7 +106,7 @@ public sealed class OpenHandoff(
     public static async Task<List<int>> TeamAsync(CoServeDb db, TicketQueue queue, int? branchId, CancellationToken ct)
     {
         var team = await TeamMembers(db.Staff, queue, branchId).Where(s => s.IsActive).Select(s => s.Id).ToListAsync(ct);
-        return team.Count > 0 ? team : await db.Staff.Where(s => s.IsActive && s.Role == StaffRole.Admin).Select(s => s.Id).ToListAsync(ct);
+        return team.Count > 0 ? team : await db.Staff.ActiveInRoleAsync(StaffRole.Admin, ct);
     }
 
     /// <summary>The staff whose team works a queue: the branch's managers and head, the advisors, or the digital team.</summary>

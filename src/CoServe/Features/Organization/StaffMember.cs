@@ -79,6 +79,10 @@ internal static class StaffAccounts
             ?? throw new ArgumentException($"no staff account with login '{login}'", nameof(login));
     }
 
+    /// <summary>The active staff of one role (a notification's recipients: the desk, the administrators, a ladder rung).</summary>
+    public static Task<List<int>> ActiveInRoleAsync(this IQueryable<StaffMember> staff, StaffRole role, CancellationToken ct) =>
+        staff.Where(s => s.IsActive && s.Role == role).Select(s => s.Id).ToListAsync(ct);
+
     /// <summary>Refuses to take the last active administrator away (deactivated or given another role): nobody could manage accounts after.</summary>
     public static async Task EnsureNotLastAdministratorAsync(this DbSet<StaffMember> staff, StaffMember member, CancellationToken ct)
     {

@@ -85,7 +85,7 @@ public sealed class ClientPrivacy(
         var now = clock.GetUtcNow();
         var since = now.AddDays(-o.AccessHistoryDays);
         var reads = await db.PersonalDataAccesses.AsNoTracking()
-            .Where(a => a.ClientId == clientId && a.At >= since && (a.Kind == null || a.Kind != AccessPurpose.Aml))
+            .Where(a => a.ClientId == clientId && a.At >= since && a.Kind != AccessPurpose.Aml)
             .OrderByDescending(a => a.At).ThenByDescending(a => a.Id).Take(500)
             .Select(a => new { a.At, a.StaffId, a.ReaderRole, a.ReaderBranchId, a.Field, a.Kind })
             .ToListAsync(ct);
@@ -163,7 +163,7 @@ public sealed class ClientPrivacy(
             }
             timeline.Append(clientId, TimelineKind.PrivacyRequest, ActorKind.Client, null, Channel, EventVisibility.ClientVisible,
                 details: new { requestId = request.Id, right = right.ToString(), dueAt = request.DueAt });
-            foreach (var staffId in await DeskAsync(db, ct))
+            foreach (var staffId in await db.Staff.ActiveInRoleAsync(DataRightsDesk.DeskRole, ct))
             {
                 notifier.Add(staffId, NotificationKind.PrivacyRequest, $"个人信息权利请求 · {PrivacyLabels.Right(right)}", DataRightsDesk.Link(request.Id), clientId);
             }
@@ -191,10 +191,6 @@ public sealed class ClientPrivacy(
         }
         return (Platform.Time.BusinessTime.StartOfDay(remind), DutyCalendar.EndOf(day));
     }
-
-    /// <summary>Who answers rights requests: the active Compliance staff.</summary>
-    internal static Task<List<int>> DeskAsync(CoServeDb db, CancellationToken ct) =>
-        db.Staff.Where(s => s.IsActive && s.Role == StaffRole.Compliance).Select(s => s.Id).ToListAsync(ct);
 
     /// <summary>
     /// When the client had an AML matter open: due-diligence tasks (routine ones too: how often a client is reviewed

@@ -30,6 +30,9 @@ public sealed record DeskRow(
 /// </summary>
 public sealed class DataRightsDesk(CoServeDb db, FieldProtector protector, StaffDirectory directory, TimelineWriter timeline, Notifier notifier, TimeProvider clock)
 {
+    /// <summary>Who answers rights requests (and is told of them).</summary>
+    public const StaffRole DeskRole = StaffRole.Compliance;
+
     public const int MinReplyLength = 10;
     public const int MaxReplyLength = 2000;
 
@@ -104,12 +107,12 @@ public sealed class DataRightsDesk(CoServeDb db, FieldProtector protector, Staff
             .Where(r => r.Status == DataRightsStatus.Open && ((r.ReminderSentAt == null && r.RemindAt <= now) || (r.EscalatedAt == null && r.DueAt <= now)))
             .OrderBy(r => r.Id).ToListAsync(ct);
         if (due.Count == 0) return (0, 0);
-        var desk = await ClientPrivacy.DeskAsync(db, ct);
-        var admins = await db.Staff.Where(s => s.IsActive && s.Role == StaffRole.Admin).Select(s => s.Id).ToListAsync(ct);
+        var desk = await db.Staff.ActiveInRoleAsync(DeskRole, ct);
+        var admins = await db.Staff.ActiveInRoleAsync(StaffRole.Admin, ct);
         int reminded = 0, escalated = 0;
         foreach (var r in due)
         {
-            var label = $"个人信息权利请求 · {PrivacyLabels.Right(r.Right)} · {BusinessDay(r.DueAt)}到期";
+            var label = $"个人信息权利请求 · {PrivacyLabels.Right(r.Right)} · {DataRightsRequest.LastDayOf(r.DueAt).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)}到期";
             if (r.DueAt <= now)
             {
                 r.MarkEscalated(now);
@@ -131,9 +134,6 @@ public sealed class DataRightsDesk(CoServeDb db, FieldProtector protector, Staff
 
     /// <summary>The console page of one request.</summary>
     public static string Link(long id) => $"/privacy-requests/{id}";
-
-    private static string BusinessDay(DateTimeOffset due) =>
-        Platform.Time.BusinessTime.DateOf(due.AddTicks(-1)).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 
     private DeskRow ToRow(DataRightsRequest r, string clientNo, StaffDirectory.Snapshot names, DateTimeOffset now) => new(
         r.Id,

@@ -72,6 +72,9 @@ public sealed class DataRightsRequest
     public DateTimeOffset? ClosedAt { get; private set; }
     public int Version { get; private set; }
 
+    /// <summary>The last business day to answer: a deadline is the end of that day (the midnight after it).</summary>
+    public static DateOnly LastDayOf(DateTimeOffset due) => Platform.Time.BusinessTime.DateOf(due.AddTicks(-1));
+
     public void MarkReminded(DateTimeOffset now)
     {
         ReminderSentAt = now;
